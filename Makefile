@@ -1,0 +1,55 @@
+# hookd — see README.md. Every target installs what it needs on Debian 12 (as root) first.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+
+DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libssl-dev \
+                libgtest-dev libgmock-dev libbenchmark-dev help2man
+# A package is missing when dpkg does not list it as installed.
+MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+
+.PHONY: all deps configure build test sanitize static bench demo clean
+
+all: build
+
+deps:
+	@missing="$(MISSING)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (or install: $$missing)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+sanitize: deps
+	cmake -S . -B $(BUILD)/sanitize -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE="address;undefined" $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/sanitize -j $(JOBS)
+	cd $(BUILD)/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS) -j $(JOBS)
+
+static: deps
+	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=Release -DHOOKD_STATIC=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/static -j $(JOBS) --target hookd
+	strip $(BUILD)/static/hookd
+	@file $(BUILD)/static/hookd
+
+bench: deps
+	cmake -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DHOOKD_BUILD_BENCH=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/bench -j $(JOBS)
+	@for b in $(BUILD)/bench/bench/hookd_bench*; do $$b --benchmark_counters_tabular=true; done
+
+demo:
+	@echo "make demo: not built yet — the demo needs the agent and the AWS emulator (issues #3 and #5)." >&2
+	@exit 1
+
+clean:
+	rm -rf $(BUILD)

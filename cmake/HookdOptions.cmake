@@ -1,0 +1,38 @@
+# Project-wide options and the two INTERFACE targets every real target links (cmake_template style).
+option(HOOKD_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (ON in CI)" OFF)
+option(HOOKD_STATIC "Link hookd fully statically (glibc, OpenSSL, Boost.JSON)" OFF)
+option(HOOKD_BUILD_TESTS "Build the test executables" ON)
+option(HOOKD_BUILD_BENCH "Build the Google Benchmark executables" OFF)
+set(HOOKD_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address;undefined")
+
+if(HOOKD_STATIC)
+  # Must be set before find_package so the .a archives are chosen.
+  set(OPENSSL_USE_STATIC_LIBS ON)
+  set(Boost_USE_STATIC_LIBS ON)
+endif()
+
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+add_library(hookd_options INTERFACE)
+target_compile_features(hookd_options INTERFACE cxx_std_20)
+target_compile_definitions(hookd_options INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION
+  BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_JSON_NO_LIB BOOST_ALL_NO_LIB)
+if(HOOKD_SANITIZE)
+  string(REPLACE ";" "," _hookd_san "${HOOKD_SANITIZE}")
+  target_compile_options(hookd_options INTERFACE -fsanitize=${_hookd_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(hookd_options INTERFACE -fsanitize=${_hookd_san})
+endif()
+
+add_library(hookd_warnings INTERFACE)
+target_compile_options(hookd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+if(HOOKD_WARNINGS_AS_ERRORS)
+  target_compile_options(hookd_warnings INTERFACE -Werror)
+endif()

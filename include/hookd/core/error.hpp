@@ -1,0 +1,44 @@
+#pragma once
+// Errors as values: `outcome<T>` is what every pure function and every AWS-level call returns.
+// An `error` reads as one line for an operator: what failed, where, and what to do about it.
+#include <boost/system/result.hpp>
+#include <boost/assert/source_location.hpp>
+#include <string>
+#include <system_error>
+
+namespace hookd {
+
+/// hookd's own failure kinds; I/O errors keep their system/asio error_code instead.
+enum class errc {
+  invalid_input = 1,   ///< malformed text: a config line, a JSON body, a header
+  not_found,           ///< a file, profile, key or setting that does not exist
+  no_credentials,      ///< no provider in the chain produced credentials
+  credentials_expired, ///< credentials exist but are past their expiration
+  signing_failed,      ///< a request that SigV4 refuses to sign (forbidden header, bad input)
+  io_failed,           ///< a local file could not be read or written
+};
+
+const std::error_category& hookd_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+/// One failure: a code to branch on, and the sentence a user reads.
+struct error {
+  std::error_code code;
+  std::string context; ///< "what failed, where, what to do": one line, never a secret
+
+  /// The line to print: the context, or the code's message when there is none.
+  std::string message() const;
+};
+
+error make_error(errc e, std::string context);
+
+template <class T>
+using outcome = boost::system::result<T, error>;
+
+/// Lets `outcome<T>::value()` throw when it holds an error (a bug at the call site).
+[[noreturn]] void throw_exception_from_error(const error& e, const boost::source_location& loc);
+
+} // namespace hookd
+
+template <>
+struct std::is_error_code_enum<hookd::errc> : std::true_type {};

@@ -1,0 +1,39 @@
+#include "hookd/core/error.hpp"
+
+#include <stdexcept>
+
+namespace hookd {
+namespace {
+class category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "hookd"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+    case errc::invalid_input: return "invalid input";
+    case errc::not_found: return "not found";
+    case errc::no_credentials: return "no AWS credentials found";
+    case errc::credentials_expired: return "AWS credentials expired";
+    case errc::signing_failed: return "request cannot be signed";
+    case errc::io_failed: return "local I/O failed";
+    }
+    return "unknown hookd error";
+  }
+};
+} // namespace
+
+const std::error_category& hookd_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), hookd_category()}; }
+
+std::string error::message() const { return context.empty() ? code.message() : context; }
+
+error make_error(errc e, std::string context) { return error{make_error_code(e), std::move(context)}; }
+
+void throw_exception_from_error(const error& e, const boost::source_location&) {
+  throw std::system_error(e.code, e.message());
+}
+
+} // namespace hookd
