@@ -87,6 +87,19 @@ void close_from(int from, int keep) {
     if (fd != keep) ::close(static_cast<int>(fd));
 }
 
+// glibc refuses to touch the two real-time signals it reserves for itself (32, 33), yet an
+// ignored disposition on them is inherited from whoever started hookd: reset them with the raw
+// system call. The kernel's struct: handler, flags, restorer, 8-byte mask.
+void reset_reserved_signal(int sig) {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+  } ksa{SIG_DFL, 0, nullptr, 0};
+  ::syscall(SYS_rt_sigaction, sig, &ksa, nullptr, sizeof ksa.mask);
+}
+
 [[noreturn]] void child_fail(int status_fd, int st) {
   const exec_failure f{st, errno};
   [[maybe_unused]] auto n = ::write(status_fd, &f, sizeof f);
@@ -102,7 +115,7 @@ void close_from(int from, int keep) {
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
   for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    if (sig != SIGKILL && sig != SIGSTOP && ::signal(sig, SIG_DFL) == SIG_ERR) reset_reserved_signal(sig);
 
   const int devnull = ::open("/dev/null", O_RDONLY);
   if (devnull < 0 || ::dup2(devnull, STDIN_FILENO) < 0) child_fail(status_w, st_stdin);

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace hookd;
 using namespace std::chrono_literals;
@@ -22,6 +24,19 @@ namespace net = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
+
+// The kernel's sigaction, to set dispositions glibc will not touch (its reserved signals 32/33).
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+kernel_sigaction raw_sigaction(int sig, void (*handler)(int)) {
+  kernel_sigaction old{}, next{handler, 0, nullptr, 0};
+  ::syscall(SYS_rt_sigaction, sig, &next, &old, sizeof next.mask);
+  return old;
+}
 
 class supervisor : public testing::Test {
 protected:
@@ -148,6 +163,8 @@ TEST_F(supervisor, a_script_without_shebang_runs_with_bin_sh) {
 TEST_F(supervisor, the_child_gets_only_the_given_environment_no_descriptors_and_default_signals) {
   // hookd ignores SIGPIPE (so a closed log pipe cannot kill it); the script must not inherit that.
   auto old = std::signal(SIGPIPE, SIG_IGN);
+  // Some launchers (CI runners, nohup-style wrappers) leave even glibc's reserved signals ignored.
+  const auto old32 = raw_sigaction(32, SIG_IGN), old33 = raw_sigaction(33, SIG_IGN);
   // A descriptor opened without O_CLOEXEC (as a library might): the child must still not get it.
   const auto marker = (dir / "leak-marker").string();
   std::ofstream(marker) << "x";
@@ -160,6 +177,8 @@ TEST_F(supervisor, the_child_gets_only_the_given_environment_no_descriptors_and_
   std::vector<std::string> out;
   auto r = run(cmd(path), quick(), [&](std::string_view, std::string_view line, bool) { out.emplace_back(line); });
   std::signal(SIGPIPE, old);
+  ::syscall(SYS_rt_sigaction, 32, &old32, nullptr, sizeof old32.mask);
+  ::syscall(SYS_rt_sigaction, 33, &old33, nullptr, sizeof old33.mask);
   ::close(leaked);
   ASSERT_TRUE(r.succeeded()) << r.describe();
   ASSERT_EQ(out.size(), 5u);
