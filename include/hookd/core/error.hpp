@@ -16,6 +16,12 @@ enum class errc {
   credentials_expired, ///< credentials exist but are past their expiration
   signing_failed,      ///< a request that SigV4 refuses to sign (forbidden header, bad input)
   io_failed,           ///< a local file could not be read or written
+  timeout,             ///< a network deadline passed (connect, TLS, write or read)
+  connection_failed,   ///< resolve/connect failed, or the peer closed or reset the connection
+  tls_failed,          ///< TLS handshake or certificate verification failed; no CA bundle
+  protocol_error,      ///< a malformed HTTP exchange, or a proxy that refused CONNECT
+  too_large,           ///< a response body over its limit
+  service_error,       ///< AWS answered with an error (see aws::service_error)
 };
 
 const std::error_category& hookd_category() noexcept;
@@ -25,12 +31,16 @@ std::error_code make_error_code(errc e) noexcept;
 struct error {
   std::error_code code;
   std::string context; ///< "what failed, where, what to do": one line, never a secret
+  std::string aws_code;     ///< set when AWS answered with an error: "ValidationError", "NoSuchKey", ...
+  unsigned http_status = 0; ///< the HTTP status of that answer
 
   /// The line to print: the context, or the code's message when there is none.
   std::string message() const;
 };
 
 error make_error(errc e, std::string context);
+/// The same failure, its line prefixed with where it happened ("SQS ReceiveMessage at ...: ").
+error wrap_error(const error& e, const std::string& where);
 
 template <class T>
 using outcome = boost::system::result<T, error>;

@@ -1,0 +1,32 @@
+#pragma once
+// Where the CA certificates are, for a static binary that runs on any distribution: OpenSSL's
+// compiled-in OPENSSLDIR is Debian's, which is wrong on Amazon Linux, so hookd looks for itself
+// (the order Go's crypto/x509 root_linux.go uses, after the SDKs' AWS_CA_BUNDLE). Pure.
+#include "hookd/core/env.hpp"
+#include "hookd/core/error.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hookd::http {
+
+struct ca_location {
+  std::string file; ///< a PEM bundle, or empty
+  std::string dir;  ///< a hashed certificate directory, or empty
+  std::string source; ///< "AWS_CA_BUNDLE", "SSL_CERT_FILE", "/etc/pki/tls/certs/ca-bundle.crt", ...
+};
+
+/// The well-known bundle paths, in probe order: Debian/Ubuntu, RHEL/Amazon Linux (two), SUSE,
+/// Alpine/OpenBSD-style, and the directories.
+const std::vector<std::string>& well_known_ca_files();
+const std::vector<std::string>& well_known_ca_dirs();
+
+/// `AWS_CA_BUNDLE` (must exist when set), then `SSL_CERT_FILE` / `SSL_CERT_DIR`, then the
+/// well-known paths. `exists(path, want_dir)` is injected so tests need no filesystem.
+outcome<ca_location> find_ca_bundle(const env_lookup& env, const std::function<bool(const std::string&, bool)>& exists);
+
+/// `exists` for the real filesystem.
+bool path_exists(const std::string& path, bool want_dir);
+
+} // namespace hookd::http

@@ -1,0 +1,147 @@
+#include "hookd/aws/autoscaling.hpp"
+
+#include "hookd/sigv4/canonical.hpp"
+
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
+
+#include <sstream>
+
+namespace hookd::aws {
+namespace pt = boost::property_tree;
+namespace net = boost::asio;
+
+std::string query_form(std::string_view action, const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out = "Action=" + sigv4::uri_encode(action) + "&Version=2011-01-01";
+  for (const auto& [k, v] : params) out += "&" + sigv4::uri_encode(k) + "=" + sigv4::uri_encode(v);
+  return out;
+}
+
+namespace {
+outcome<pt::ptree> read_xml(std::string_view xml, const char* what) {
+  pt::ptree tree;
+  try {
+    std::istringstream in{std::string(xml)};
+    pt::read_xml(in, tree, pt::xml_parser::trim_whitespace);
+  } catch (const pt::ptree_error& e) {
+    return make_error(errc::protocol_error, std::string("Auto Scaling ") + what + " returned malformed XML: " + e.what());
+  }
+  return tree;
+}
+} // namespace
+
+outcome<std::vector<lifecycle_hook>> parse_describe_lifecycle_hooks(std::string_view xml) {
+  auto tree = read_xml(xml, "DescribeLifecycleHooks");
+  if (!tree) return tree.error();
+  std::vector<lifecycle_hook> out;
+  auto hooks = tree->get_child_optional("DescribeLifecycleHooksResponse.DescribeLifecycleHooksResult.LifecycleHooks");
+  if (!hooks) return out;
+  for (const auto& [tag, m] : *hooks) {
+    if (tag != "member") continue;
+    lifecycle_hook h;
+    h.name = m.get<std::string>("LifecycleHookName", "");
+    h.group = m.get<std::string>("AutoScalingGroupName", "");
+    h.transition = m.get<std::string>("LifecycleTransition", "");
+    h.notification_target = m.get<std::string>("NotificationTargetARN", "");
+    h.role_arn = m.get<std::string>("RoleARN", "");
+    h.metadata = m.get<std::string>("NotificationMetadata", "");
+    h.heartbeat_timeout = m.get<int>("HeartbeatTimeout", 3600);
+    h.global_timeout = m.get<int>("GlobalTimeout", std::min(100 * h.heartbeat_timeout, 172800));
+    h.default_result = m.get<std::string>("DefaultResult", "ABANDON");
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+outcome<std::vector<asg_instance>> parse_describe_autoscaling_instances(std::string_view xml) {
+  auto tree = read_xml(xml, "DescribeAutoScalingInstances");
+  if (!tree) return tree.error();
+  std::vector<asg_instance> out;
+  auto list = tree->get_child_optional(
+      "DescribeAutoScalingInstancesResponse.DescribeAutoScalingInstancesResult.AutoScalingInstances");
+  if (!list) return out;
+  for (const auto& [tag, m] : *list) {
+    if (tag != "member") continue;
+    out.push_back({m.get<std::string>("InstanceId", ""), m.get<std::string>("AutoScalingGroupName", ""),
+                   m.get<std::string>("LifecycleState", ""), m.get<std::string>("HealthStatus", ""),
+                   m.get<std::string>("AvailabilityZone", "")});
+  }
+  return out;
+}
+
+bool is_no_active_action(const error& e) {
+  return e.aws_code == "ValidationError" && e.context.find("No active Lifecycle Action") != std::string::npos;
+}
+
+autoscaling_client::autoscaling_client(caller& c, resolved_endpoint ep) : caller_(c), ep_(std::move(ep)) {}
+
+net::awaitable<outcome<aws_response>> autoscaling_client::invoke(std::string action,
+                                                                 std::vector<std::pair<std::string, std::string>> params) {
+  aws_request req;
+  req.svc = service::autoscaling;
+  req.operation = action;
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  req.body = query_form(action, params);
+  req.proto = protocol::xml;
+  co_return co_await caller_.call(ep_, std::move(req));
+}
+
+net::awaitable<outcome<void>> autoscaling_client::put_lifecycle_hook(const lifecycle_hook& h) {
+  std::vector<std::pair<std::string, std::string>> p{{"AutoScalingGroupName", h.group},
+                                                     {"LifecycleHookName", h.name},
+                                                     {"LifecycleTransition", h.transition},
+                                                     {"HeartbeatTimeout", std::to_string(h.heartbeat_timeout)},
+                                                     {"DefaultResult", h.default_result}};
+  if (!h.notification_target.empty()) p.emplace_back("NotificationTargetARN", h.notification_target);
+  if (!h.role_arn.empty()) p.emplace_back("RoleARN", h.role_arn);
+  if (!h.metadata.empty()) p.emplace_back("NotificationMetadata", h.metadata);
+  auto r = co_await invoke(std::string("PutLifecycleHook"), std::move(p));
+  if (!r) co_return r.error();
+  co_return outcome<void>{};
+}
+
+net::awaitable<outcome<std::vector<lifecycle_hook>>> autoscaling_client::describe_lifecycle_hooks(
+    const std::string& group, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, std::string>> p{{"AutoScalingGroupName", group}};
+  for (std::size_t i = 0; i < names.size(); ++i)
+    p.emplace_back("LifecycleHookNames.member." + std::to_string(i + 1), names[i]);
+  auto r = co_await invoke(std::string("DescribeLifecycleHooks"), std::move(p));
+  if (!r) co_return r.error();
+  co_return parse_describe_lifecycle_hooks(r->body);
+}
+
+net::awaitable<outcome<std::optional<asg_instance>>> autoscaling_client::describe_instance(const std::string& instance_id) {
+  std::vector<std::pair<std::string, std::string>> p{{"InstanceIds.member.1", instance_id}};
+  auto r = co_await invoke(std::string("DescribeAutoScalingInstances"), std::move(p));
+  if (!r) co_return r.error();
+  auto list = parse_describe_autoscaling_instances(r->body);
+  if (!list) co_return list.error();
+  for (auto& i : *list)
+    if (i.instance_id == instance_id) co_return std::optional<asg_instance>(std::move(i));
+  co_return std::optional<asg_instance>{};
+}
+
+net::awaitable<outcome<void>> autoscaling_client::record_heartbeat(const std::string& group, const std::string& hook,
+                                                                   const std::string& token,
+                                                                   const std::string& instance_id) {
+  std::vector<std::pair<std::string, std::string>> p{{"AutoScalingGroupName", group}, {"LifecycleHookName", hook}};
+  if (!token.empty()) p.emplace_back("LifecycleActionToken", token);
+  else p.emplace_back("InstanceId", instance_id);
+  auto r = co_await invoke(std::string("RecordLifecycleActionHeartbeat"), std::move(p));
+  if (!r) co_return r.error();
+  co_return outcome<void>{};
+}
+
+net::awaitable<outcome<void>> autoscaling_client::complete_action(const std::string& group, const std::string& hook,
+                                                                  const std::string& result, const std::string& token,
+                                                                  const std::string& instance_id) {
+  std::vector<std::pair<std::string, std::string>> p{
+      {"AutoScalingGroupName", group}, {"LifecycleHookName", hook}, {"LifecycleActionResult", result}};
+  if (!token.empty()) p.emplace_back("LifecycleActionToken", token);
+  else p.emplace_back("InstanceId", instance_id);
+  auto r = co_await invoke(std::string("CompleteLifecycleAction"), std::move(p));
+  if (!r) co_return r.error();
+  co_return outcome<void>{};
+}
+
+} // namespace hookd::aws

@@ -1,0 +1,351 @@
+#include "hookd/http/client.hpp"
+
+#include "hookd/core/async.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace hookd::http {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+struct client::connection {
+  std::string origin;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  clock::time_point idle_since{};
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+namespace {
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// A reused keep-alive connection the server has meanwhile closed fails like this before any
+// byte of the response: the request was not processed, so one retry on a fresh connection is safe.
+bool looks_stale(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
+
+std::string describe(const string_request& r, const endpoint& ep) {
+  return std::string(r.method_string()) + " " + ep.url() + std::string(r.target());
+}
+
+error map_error(const error_code& ec, const std::string& what, const std::string& stage) {
+  errc kind = errc::connection_failed;
+  std::string detail = ec.message();
+  if (ec == beast::error::timeout || ec == net::error::timed_out) kind = errc::timeout, detail = "timed out";
+  else if (ec.category() == net::error::get_ssl_category() || ec == ssl::error::stream_truncated) kind = errc::tls_failed;
+  else if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow || ec == bhttp::error::header_limit)
+    kind = errc::too_large;
+  else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() && !looks_stale(ec))
+    kind = errc::protocol_error;
+  return make_error(kind, what + ": " + stage + ": " + detail);
+}
+
+
+// --- the three kinds of exchange --------------------------------------------------------------
+
+struct string_exchange {
+  using result_type = string_response;
+  string_request& req;
+  const request_options& opt;
+  std::string what;
+
+  template <class Stream>
+  net::awaitable<outcome<string_response>> run(Stream& s, client::connection& c, clock::time_point deadline,
+                                               bool& stale, bool& keep) {
+    c.lowest().expires_at(deadline);
+    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
+    if (wec) {
+      stale = looks_stale(wec);
+      co_return map_error(wec, what, "send");
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(opt.body_limit);
+    if (req.method() == bhttp::verb::head) parser.skip(true);
+    c.lowest().expires_at(deadline);
+    auto [rec, rn] = co_await bhttp::async_read(s, c.buffer, parser, nothrow);
+    if (rec) {
+      stale = !parser.got_some() && looks_stale(rec);
+      co_return map_error(rec, what, "receive");
+    }
+    auto res = parser.release();
+    keep = res.keep_alive();
+    co_return res;
+  }
+};
+
+struct download_exchange {
+  using result_type = download_result;
+  string_request& req;
+  const request_options& opt;
+  std::string what;
+  const std::string& path;
+
+  template <class Stream>
+  net::awaitable<outcome<download_result>> run(Stream& s, client::connection& c, clock::time_point deadline,
+                                               bool& stale, bool& keep) {
+    c.lowest().expires_at(deadline);
+    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
+    if (wec) {
+      stale = looks_stale(wec);
+      co_return map_error(wec, what, "send");
+    }
+    bhttp::response_parser<bhttp::empty_body> head;
+    c.lowest().expires_at(deadline);
+    auto [hec, hn] = co_await bhttp::async_read_header(s, c.buffer, head, nothrow);
+    if (hec) {
+      stale = !head.got_some() && looks_stale(hec);
+      co_return map_error(hec, what, "receive");
+    }
+    download_result out;
+    const auto status = head.get().result_int();
+    if (status >= 200 && status < 300) {
+      // The body goes straight to the file: memory stays flat whatever the object's size.
+      bhttp::response_parser<bhttp::file_body> body(std::move(head));
+      body.body_limit(boost::none);
+      error_code fec;
+      body.get().body().open(path.c_str(), beast::file_mode::write, fec);
+      if (fec) co_return make_error(errc::io_failed, what + ": cannot write " + path + ": " + fec.message());
+      c.lowest().expires_at(deadline);
+      auto [bec, bn] = co_await bhttp::async_read(s, c.buffer, body, nothrow);
+      if (bec) co_return map_error(bec, what, "receive body");
+      out.bytes = body.get().body().size();
+      keep = body.get().keep_alive();
+      out.head.base() = std::move(body.get().base());
+    } else {
+      bhttp::response_parser<bhttp::string_body> body(std::move(head));
+      body.body_limit(opt.body_limit);
+      c.lowest().expires_at(deadline);
+      auto [bec, bn] = co_await bhttp::async_read(s, c.buffer, body, nothrow);
+      if (bec) co_return map_error(bec, what, "receive");
+      keep = body.get().keep_alive();
+      out.error_body = std::move(body.get().body());
+      out.head.base() = std::move(body.get().base());
+    }
+    co_return out;
+  }
+};
+
+struct upload_exchange {
+  using result_type = string_response;
+  file_request& req;
+  const request_options& opt;
+  std::string what;
+
+  template <class Stream>
+  net::awaitable<outcome<string_response>> run(Stream& s, client::connection& c, clock::time_point deadline,
+                                               bool& stale, bool& keep) {
+    error_code sec;
+    req.body().file().seek(0, sec); // a retry sends the file from its start again
+    if (sec) co_return make_error(errc::io_failed, what + ": cannot rewind the upload file: " + sec.message());
+    c.lowest().expires_at(deadline);
+    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
+    if (wec) {
+      stale = looks_stale(wec) && wn == 0;
+      co_return map_error(wec, what, "send");
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(opt.body_limit);
+    c.lowest().expires_at(deadline);
+    auto [rec, rn] = co_await bhttp::async_read(s, c.buffer, parser, nothrow);
+    if (rec) co_return map_error(rec, what, "receive");
+    auto res = parser.release();
+    keep = res.keep_alive();
+    co_return res;
+  }
+};
+
+} // namespace
+
+client::client(net::any_io_executor ex, client_config cfg) : ex_(std::move(ex)), cfg_(std::move(cfg)) {
+  if (!cfg_.env) cfg_.env = process_env();
+}
+
+client::~client() = default;
+
+std::size_t client::idle_connections() const {
+  std::size_t n = 0;
+  for (const auto& [_, v] : idle_) n += v.size();
+  return n;
+}
+
+outcome<ssl::context*> client::tls_context() {
+  if (ssl_) return ssl_.get();
+  auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists);
+  if (!loc) return loc.error();
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_verify_mode(ssl::verify_peer);
+  error_code ec;
+  if (!loc->file.empty()) ctx->load_verify_file(loc->file, ec);
+  if (!ec && !loc->dir.empty()) ctx->add_verify_path(loc->dir, ec);
+  if (ec)
+    return make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
+                                            " (" + loc->source + "): " + ec.message() +
+                                            "; point AWS_CA_BUNDLE at a PEM bundle");
+  ca_source_ = loc->source;
+  ssl_ = std::move(ctx);
+  return ssl_.get();
+}
+
+std::unique_ptr<client::connection> client::take_idle(const std::string& origin) {
+  auto it = idle_.find(origin);
+  if (it == idle_.end()) return nullptr;
+  auto& v = it->second;
+  while (!v.empty()) {
+    auto c = std::move(v.back());
+    v.pop_back();
+    if (clock::now() - c->idle_since < cfg_.max_idle_age) {
+      c->reused = true;
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+void client::give_back(std::unique_ptr<connection> c) {
+  auto& v = idle_[c->origin];
+  if (v.size() >= cfg_.max_idle_per_origin) return; // dropped: its socket closes
+  c->idle_since = clock::now();
+  c->buffer.clear();
+  v.push_back(std::move(c));
+}
+
+net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(const endpoint& ep,
+                                                                               const request_options& opt,
+                                                                               clock::time_point deadline) {
+  using namespace net::experimental::awaitable_operators;
+  const proxy_server* proxy = opt.direct ? nullptr : cfg_.proxy.for_endpoint(ep);
+  const endpoint& dial = proxy ? proxy->ep : ep;
+  const std::string what = "connect to " + ep.origin() + (proxy ? " via proxy " + proxy->ep.origin() : std::string());
+
+  tcp::resolver resolver(ex_);
+  // Literal addresses skip the resolver (and NSS, which a static binary cannot load).
+  const auto flags = is_ip_literal(dial.host) ? tcp::resolver::numeric_host : tcp::resolver::flags{};
+  net::steady_timer resolve_deadline(ex_, deadline);
+  auto resolved = co_await (resolver.async_resolve(dial.host, std::to_string(dial.port), flags, nothrow) ||
+                            resolve_deadline.async_wait(nothrow));
+  if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
+  auto [rec, results] = std::get<0>(std::move(resolved));
+  if (rec) co_return make_error(errc::connection_failed, what + ": cannot resolve " + dial.host + ": " + rec.message());
+
+  beast::tcp_stream socket(ex_);
+  socket.expires_at(deadline);
+  auto [cec, connected] = co_await socket.async_connect(results, nothrow);
+  if (cec) co_return map_error(cec, what, "TCP connect to " + dial.origin());
+
+  auto conn = std::make_unique<connection>();
+  conn->origin = ep.origin();
+  if (proxy) {
+    const auto authority = (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" +
+                           std::to_string(ep.port);
+    bhttp::request<bhttp::empty_body> creq{bhttp::verb::connect, authority, 11};
+    creq.set(bhttp::field::host, authority);
+    if (!proxy->authorization.empty()) creq.set(bhttp::field::proxy_authorization, proxy->authorization.reveal());
+    socket.expires_at(deadline);
+    auto [pwec, pwn] = co_await bhttp::async_write(socket, creq, nothrow);
+    if (pwec) co_return map_error(pwec, what, "proxy CONNECT");
+    bhttp::response_parser<bhttp::empty_body> pres;
+    pres.skip(true); // a 200 answer to CONNECT has no body: the tunnel follows
+    socket.expires_at(deadline);
+    auto [prec, prn] = co_await bhttp::async_read(socket, conn->buffer, pres, nothrow);
+    if (prec) co_return map_error(prec, what, "proxy CONNECT answer");
+    if (pres.get().result_int() != 200)
+      co_return make_error(errc::protocol_error, what + ": the proxy refused CONNECT: " +
+                                                     std::to_string(pres.get().result_int()) + " " +
+                                                     std::string(pres.get().reason()) +
+                                                     "; check HTTPS_PROXY, its credentials, or add the host to NO_PROXY");
+  }
+
+  if (ep.tls()) {
+    auto ctx = tls_context();
+    if (!ctx) co_return ctx.error();
+    conn->tls.emplace(std::move(socket), **ctx);
+    // SNI, and certificate name checking against the host we meant (Beast's awaitable-ssl client).
+    if (!is_ip_literal(ep.host)) SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str());
+    conn->tls->set_verify_mode(ssl::verify_peer);
+    conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
+    conn->lowest().expires_at(deadline);
+    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
+    if (hec) {
+      const long verify = SSL_get_verify_result(conn->tls->native_handle());
+      std::string why = hec.message();
+      if (verify != X509_V_OK) why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
+      co_return make_error(errc::tls_failed, what + ": TLS handshake: " + why +
+                                                 (verify != X509_V_OK ? " (CA bundle: " + ca_source_ + ")" : ""));
+    }
+  } else {
+    conn->plain.emplace(std::move(socket));
+  }
+  ++opened_;
+  co_return conn;
+}
+
+template <class Exchange>
+net::awaitable<outcome<typename Exchange::result_type>> client::with_connection(const endpoint& ep,
+                                                                                const request_options& opt,
+                                                                                Exchange& exchange) {
+  const auto deadline = clock::now() + opt.timeout;
+  for (int attempt = 0;; ++attempt) {
+    auto conn = attempt == 0 ? take_idle(ep.origin()) : nullptr;
+    if (!conn) {
+      auto fresh = co_await connect(ep, opt, deadline);
+      if (!fresh) co_return fresh.error();
+      conn = std::move(*fresh);
+    }
+    bool stale = false, keep = false;
+    auto r = conn->tls ? co_await exchange.run(*conn->tls, *conn, deadline, stale, keep)
+                       : co_await exchange.run(*conn->plain, *conn, deadline, stale, keep);
+    if (!r && stale && conn->reused && attempt == 0) continue;
+    if (r && keep) give_back(std::move(conn));
+    co_return r;
+  }
+}
+
+net::awaitable<outcome<string_response>> client::send(const endpoint& ep, string_request req, request_options opt) {
+  if (!req.count(bhttp::field::host)) req.set(bhttp::field::host, ep.host_header());
+  req.prepare_payload();
+  string_exchange x{req, opt, describe(req, ep)};
+  co_return co_await with_connection(ep, opt, x);
+}
+
+net::awaitable<outcome<download_result>> client::download(const endpoint& ep, string_request req, std::string path,
+                                                          request_options opt) {
+  if (!req.count(bhttp::field::host)) req.set(bhttp::field::host, ep.host_header());
+  req.prepare_payload();
+  download_exchange x{req, opt, describe(req, ep), path};
+  co_return co_await with_connection(ep, opt, x);
+}
+
+net::awaitable<outcome<string_response>> client::upload(const endpoint& ep, file_request req, request_options opt) {
+  if (!req.count(bhttp::field::host)) req.set(bhttp::field::host, ep.host_header());
+  req.prepare_payload();
+  upload_exchange x{req, opt, std::string(req.method_string()) + " " + ep.url() + std::string(req.target())};
+  co_return co_await with_connection(ep, opt, x);
+}
+
+} // namespace hookd::http

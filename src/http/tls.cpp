@@ -1,0 +1,54 @@
+#include "hookd/http/tls.hpp"
+
+#include <sys/stat.h>
+
+namespace hookd::http {
+
+const std::vector<std::string>& well_known_ca_files() {
+  static const std::vector<std::string> files{
+      "/etc/ssl/certs/ca-certificates.crt",                // Debian, Ubuntu, Gentoo, Arch
+      "/etc/pki/tls/certs/ca-bundle.crt",                  // Amazon Linux 2, RHEL, Fedora, CentOS
+      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // Amazon Linux 2023, RHEL 8+
+      "/etc/ssl/ca-bundle.pem",                            // SUSE, openSUSE
+      "/etc/ssl/cert.pem",                                 // Alpine, macOS-style layouts
+      "/etc/pki/tls/cacert.pem",                           // OpenELEC
+  };
+  return files;
+}
+
+const std::vector<std::string>& well_known_ca_dirs() {
+  static const std::vector<std::string> dirs{"/etc/ssl/certs", "/etc/pki/tls/certs"};
+  return dirs;
+}
+
+outcome<ca_location> find_ca_bundle(const env_lookup& env,
+                                    const std::function<bool(const std::string&, bool)>& exists) {
+  if (auto f = env("AWS_CA_BUNDLE")) {
+    if (!exists(*f, false))
+      return make_error(errc::tls_failed, "AWS_CA_BUNDLE=" + *f + " does not exist; point it at a PEM file of CA certificates");
+    return ca_location{*f, {}, "AWS_CA_BUNDLE"};
+  }
+  ca_location loc;
+  if (auto f = env("SSL_CERT_FILE"); f && exists(*f, false)) loc.file = *f, loc.source = "SSL_CERT_FILE";
+  if (auto d = env("SSL_CERT_DIR"); d && exists(*d, true)) {
+    loc.dir = *d;
+    if (loc.source.empty()) loc.source = "SSL_CERT_DIR";
+  }
+  if (!loc.source.empty()) return loc;
+  for (const auto& f : well_known_ca_files())
+    if (exists(f, false)) return ca_location{f, {}, f};
+  for (const auto& d : well_known_ca_dirs())
+    if (exists(d, true)) return ca_location{{}, d, d};
+  std::string tried;
+  for (const auto& f : well_known_ca_files()) tried += (tried.empty() ? "" : ", ") + f;
+  return make_error(errc::tls_failed, "no CA certificate bundle found (tried AWS_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR, " +
+                                          tried + "); install the ca-certificates package or set AWS_CA_BUNDLE");
+}
+
+bool path_exists(const std::string& path, bool want_dir) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+}
+
+} // namespace hookd::http
