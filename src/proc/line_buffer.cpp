@@ -39,10 +39,21 @@ void line_splitter::flush() {
   if (!partial_.empty() || overflowed_) emit();
 }
 
-void tail_buffer::push(std::string line) {
-  if (capacity_ == 0) return;
-  if (lines_.size() == capacity_) lines_.pop_front();
-  lines_.push_back(std::move(line));
+void tail_buffer::push(std::string_view prefix, std::string_view line) {
+  if (slots_.empty()) return;
+  auto& slot = slots_[next_];
+  slot.assign(prefix);
+  slot.append(line);
+  next_ = (next_ + 1) % slots_.size();
+  count_ = std::min(count_ + 1, slots_.size());
+}
+
+std::vector<std::string> tail_buffer::lines() const {
+  std::vector<std::string> out;
+  out.reserve(count_);
+  const std::size_t start = (next_ + slots_.size() - count_) % std::max<std::size_t>(slots_.size(), 1);
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(slots_[(start + i) % slots_.size()]);
+  return out;
 }
 
 } // namespace hookd::proc

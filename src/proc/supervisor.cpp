@@ -57,12 +57,11 @@ struct run_state {
 
 net::awaitable<void> read_stream(std::shared_ptr<run_state> s, net::posix::stream_descriptor& d, const char* name,
                                  std::uint64_t& bytes) {
+  const std::string prefix = std::string(name) + ": ";
   line_splitter splitter(s->lim.max_line, [&](std::string_view line, bool truncated) {
     if (truncated) ++s->truncated;
     if (s->on_line) s->on_line(name, line, truncated);
-    std::string entry(name);
-    entry.append(": ").append(line);
-    s->tail.push(std::move(entry));
+    s->tail.push(prefix, line);
   });
   std::array<char, 64 * 1024> buf; // lives in the coroutine frame; memory stays flat however much is written
   for (;;) {
@@ -233,7 +232,7 @@ net::awaitable<run_result> run(command cmd, limits lim, line_sink on_line) {
   result.stderr_bytes = s->stderr_bytes;
   result.lines = s->lines;
   result.truncated_lines = s->truncated;
-  result.tail.assign(s->tail.lines().begin(), s->tail.lines().end());
+  result.tail = s->tail.lines();
   s->pid = -1;
   co_return result;
 }

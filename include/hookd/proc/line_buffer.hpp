@@ -4,7 +4,7 @@
 // for the final report. Pure: no I/O.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -37,16 +37,22 @@ private:
   std::uint64_t dropped_ = 0;
 };
 
-/// The last `capacity` lines, oldest first.
+/// The last `capacity` lines as a ring whose strings are reused: pushing a line allocates nothing
+/// once the ring is warm, so a script printing millions of lines costs no heap churn.
 class tail_buffer {
 public:
-  explicit tail_buffer(std::size_t capacity) : capacity_(capacity) {}
-  void push(std::string line);
-  const std::deque<std::string>& lines() const noexcept { return lines_; }
+  explicit tail_buffer(std::size_t capacity) : slots_(capacity) {}
+  /// Stores `prefix` + `line` (e.g. "stdout: " + the line).
+  void push(std::string_view prefix, std::string_view line);
+  void push(std::string_view line) { push({}, line); }
+  /// Oldest first.
+  std::vector<std::string> lines() const;
+  std::size_t size() const noexcept { return count_; }
 
 private:
-  std::size_t capacity_;
-  std::deque<std::string> lines_;
+  std::vector<std::string> slots_;
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
 };
 
 } // namespace hookd::proc

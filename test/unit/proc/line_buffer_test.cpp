@@ -64,9 +64,11 @@ TEST(line_splitter, giant_line_without_newline_is_flushed_truncated) {
 TEST(tail_buffer, keeps_the_last_n) {
   tail_buffer t(3);
   for (int i = 0; i < 10; ++i) t.push(std::to_string(i));
-  ASSERT_EQ(t.lines().size(), 3u);
-  EXPECT_EQ(t.lines().front(), "7");
-  EXPECT_EQ(t.lines().back(), "9");
+  EXPECT_EQ(t.lines(), (std::vector<std::string>{"7", "8", "9"}));
+  tail_buffer partial(5);
+  partial.push("out: ", "a");
+  partial.push("err: ", "b");
+  EXPECT_EQ(partial.lines(), (std::vector<std::string>{"out: a", "err: b"}));
   tail_buffer none(0);
   none.push("x");
   EXPECT_TRUE(none.lines().empty());
