@@ -57,7 +57,10 @@ error map_error(const error_code& ec, const std::string& what, const std::string
   errc kind = errc::connection_failed;
   std::string detail = ec.message();
   if (ec == beast::error::timeout || ec == net::error::timed_out) kind = errc::timeout, detail = "timed out";
-  else if (ec.category() == net::error::get_ssl_category() || ec == ssl::error::stream_truncated) kind = errc::tls_failed;
+  // A peer that closes without TLS close_notify mid-response is a dropped connection, not a TLS
+  // failure: the request may be retried.
+  else if (ec == ssl::error::stream_truncated) kind = errc::connection_failed, detail = "connection closed mid-response";
+  else if (ec.category() == net::error::get_ssl_category()) kind = errc::tls_failed;
   else if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow || ec == bhttp::error::header_limit)
     kind = errc::too_large;
   else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() && !looks_stale(ec))
@@ -318,8 +321,10 @@ net::awaitable<outcome<typename Exchange::result_type>> client::with_connection(
       conn = std::move(*fresh);
     }
     bool stale = false, keep = false;
-    auto r = conn->tls ? co_await exchange.run(*conn->tls, *conn, deadline, stale, keep)
-                       : co_await exchange.run(*conn->plain, *conn, deadline, stale, keep);
+    // Two statements, not `?:` around co_await: GCC 12 destroys the wrong temporary there.
+    outcome<typename Exchange::result_type> r = make_error(errc::protocol_error, "no exchange");
+    if (conn->tls) r = co_await exchange.run(*conn->tls, *conn, deadline, stale, keep);
+    else r = co_await exchange.run(*conn->plain, *conn, deadline, stale, keep);
     if (!r && stale && conn->reused && attempt == 0) continue;
     if (r && keep) give_back(std::move(conn));
     co_return r;

@@ -1,0 +1,145 @@
+#pragma once
+// hookd-emulator: a local AWS strict where AWS is strict. One Beast server on 127.0.0.1 (HTTP or
+// HTTPS) answers SQS (JSON protocol), Auto Scaling (query protocol), S3 (path style) and IMDSv2,
+// verifies the SigV4 signature of every AWS request with its own keys, records every call, and
+// injects faults. Tests drive it in-process through this class; `make demo` drives the
+// hookd-emulator executable through the same operations as a JSON control API under /_emulator/.
+// Never linked into hookd.
+#include "hookd/core/error.hpp"
+#include "hookd/core/time.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hookd::emulator {
+
+struct options {
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  std::uint16_t port = 0;   ///< 0: pick a free port
+  bool tls = false;
+  std::string cert_file, key_file; ///< PEM, when tls
+};
+
+/// A key the emulator accepts. With `session_token` set the key is temporary and requests must
+/// carry that token; past `expires` they get ExpiredToken.
+struct access_key {
+  std::string id;
+  std::string secret;
+  std::string session_token;
+  std::optional<sys_time> expires;
+};
+
+enum class notification_format { direct, sns, eventbridge };
+
+struct hook_spec {
+  std::string group, name;
+  std::string transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  std::string queue;          ///< queue name the notifications go to
+  int heartbeat_timeout = 3600;
+  std::string default_result = "ABANDON";
+  std::string metadata;
+  notification_format format = notification_format::direct;
+};
+
+/// Makes the next `count` calls of `operation` ("ReceiveMessage", "GetObject", "*") misbehave.
+struct fault {
+  std::string operation = "*";
+  int count = 1;
+  unsigned status = 0;       ///< answer with this error (0: do not answer with an error)
+  std::string code, message; ///< e.g. "ThrottlingException"
+  std::chrono::milliseconds delay{0}; ///< wait before answering
+  bool drop = false;         ///< send half the response, then close the connection
+  /// Answer normally (still claiming keep-alive), then close the connection silently: the next
+  /// request a client sends on it finds it dead, as with an idle timeout on AWS's side.
+  bool close_after = false;
+};
+
+struct recorded_call {
+  std::string service;   ///< "sqs", "autoscaling", "s3", "imds"
+  std::string operation; ///< "ReceiveMessage", "CompleteLifecycleAction", "GET /latest/meta-data/instance-id"
+  boost::json::object params;
+  std::string access_key_id;
+  unsigned status = 0;
+  std::string error_code;
+};
+
+struct lifecycle_action_state {
+  std::string token, group, hook, instance_id, transition;
+  bool active = true;
+  std::string result;  ///< CONTINUE / ABANDON once completed or timed out
+  bool timed_out = false;
+  int heartbeats = 0;
+};
+
+class server {
+public:
+  server(boost::asio::any_io_executor ex, options opt);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds 127.0.0.1 and starts accepting. Fails when the port is taken or the certificate unreadable.
+  outcome<std::uint16_t> start();
+  void stop();
+  std::uint16_t port() const;
+  /// "http://127.0.0.1:PORT" or "https://...".
+  std::string url() const;
+
+  // --- scenario set-up ---------------------------------------------------------------------
+  void add_key(access_key k);
+  /// Creates a queue; returns its URL.
+  std::string create_queue(const std::string& name, int visibility_timeout = 30);
+  std::string queue_url(const std::string& name) const;
+  std::string queue_arn(const std::string& name) const;
+  void set_queue_attribute(const std::string& queue, const std::string& name, const std::string& value);
+  /// Sends a message as another producer would; returns its message id.
+  std::string send_message(const std::string& queue, const std::string& body);
+  void create_group(const std::string& group, const std::vector<std::string>& instances);
+  /// Creates or updates a hook; a new hook posts autoscaling:TEST_NOTIFICATION to its queue.
+  void put_hook(const hook_spec& spec);
+  void put_object(const std::string& bucket, const std::string& key, std::string data);
+  std::optional<std::string> object(const std::string& bucket, const std::string& key) const;
+  /// The instance IMDS speaks for, its role and how long its rotating credentials live.
+  void set_imds_identity(const std::string& instance_id, const std::string& role,
+                         std::chrono::seconds credential_lifetime = std::chrono::hours(6));
+  void set_spot_action(std::optional<std::string> json);
+  void add_fault(fault f);
+  void set_clock_skew(std::chrono::seconds skew);
+
+  // --- transitions --------------------------------------------------------------------------
+  /// Scale-in of `instance`: every terminating hook of its group gets a lifecycle action and a
+  /// notification. Returns the action tokens.
+  std::vector<std::string> terminate_instance(const std::string& group, const std::string& instance);
+  std::vector<std::string> launch_instance(const std::string& group, const std::string& instance);
+
+  // --- inspection ---------------------------------------------------------------------------
+  std::vector<recorded_call> calls() const;
+  std::vector<recorded_call> calls(const std::string& operation) const;
+  std::optional<lifecycle_action_state> action(const std::string& token) const;
+  std::vector<lifecycle_action_state> actions() const;
+  /// Messages in the queue, visible or in flight.
+  std::size_t queue_depth(const std::string& queue) const;
+  std::string instance_state(const std::string& group, const std::string& instance) const;
+  /// A JSON snapshot of everything (the control API's GET /_emulator/state).
+  boost::json::object snapshot() const;
+
+  /// Applies a control-API command (`/_emulator/<command>` with a JSON body) and returns the
+  /// JSON answer; the hookd-emulator executable and `make demo` use this.
+  outcome<boost::json::object> control(const std::string& command, const boost::json::object& body);
+
+  struct impl;
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace hookd::emulator

@@ -1,0 +1,420 @@
+// Every client against the emulator over TLS: what the wire carries, what the emulator recorded,
+// and how faults are survived.
+#include "hookd/aws/autoscaling.hpp"
+#include "hookd/aws/imds.hpp"
+#include "hookd/aws/s3.hpp"
+#include "hookd/aws/sqs.hpp"
+#include "support/emulator_fixture.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace hookd;
+using namespace hookd::aws;
+using namespace std::chrono_literals;
+namespace net = boost::asio;
+
+namespace {
+
+class clients : public test::emulator_fixture {
+protected:
+  sqs_client sqs(const std::string& queue) { return sqs_client(*call, endpoint(service::sqs), emu->queue_url(queue)); }
+  autoscaling_client asg() { return autoscaling_client(*call, endpoint(service::autoscaling)); }
+};
+
+TEST_F(clients, sqs_receive_change_visibility_and_delete) {
+  emu->create_queue("q");
+  for (int i = 0; i < 3; ++i) emu->send_message("q", "body-" + std::to_string(i));
+  auto q = sqs("q");
+  auto got = run(q.receive(10, 0));
+  ASSERT_TRUE(got) << got.error().message();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].body, "body-0");
+  EXPECT_EQ((*got)[0].receive_count, 1);
+  EXPECT_TRUE((*got)[0].sent.has_value());
+
+  std::vector<sqs_batch_entry> vis, del;
+  for (std::size_t i = 0; i < got->size(); ++i) {
+    vis.push_back({"e" + std::to_string(i), (*got)[i].receipt_handle, 0});
+    del.push_back({"e" + std::to_string(i), (*got)[i].receipt_handle, 0});
+  }
+  vis.push_back({"bad", "not-a-handle", 0});
+  auto changed = run(q.change_visibility_batch(vis));
+  ASSERT_TRUE(changed) << changed.error().message();
+  EXPECT_EQ(changed->succeeded.size(), 3u);
+  ASSERT_EQ(changed->failed.size(), 1u);
+  EXPECT_EQ(changed->failed[0].code, "ReceiptHandleIsInvalid");
+
+  // Released with visibility 0, they come back at once with a new handle and a higher count.
+  auto again = run(q.receive(10, 0));
+  ASSERT_TRUE(again && again->size() == 3u);
+  EXPECT_EQ((*again)[0].receive_count, 2);
+  auto stale = run(q.delete_batch(del));
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->failed.size(), 3u) << "old receipt handles no longer delete";
+  EXPECT_TRUE(run(q.delete_message((*again)[0].receipt_handle)));
+  std::vector<sqs_batch_entry> rest{{"a", (*again)[1].receipt_handle, 0}, {"b", (*again)[2].receipt_handle, 0}};
+  auto deleted = run(q.delete_batch(rest));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->succeeded.size(), 2u);
+  EXPECT_EQ(emu->queue_depth("q"), 0u);
+
+  auto attrs = run(q.get_attributes());
+  ASSERT_TRUE(attrs);
+  EXPECT_EQ(attrs->at("QueueArn"), emu->queue_arn("q"));
+  EXPECT_EQ(emu->calls("ReceiveMessage").size(), 2u);
+}
+
+TEST_F(clients, sqs_errors_are_readable_and_batches_are_validated) {
+  emu->create_queue("q");
+  auto missing = sqs_client(*call, endpoint(service::sqs), emu->queue_url("nope"));
+  auto r = run(missing.receive(1, 0));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().aws_code, "QueueDoesNotExist");
+  EXPECT_NE(r.error().message().find("SQS ReceiveMessage"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("request id"), std::string::npos) << r.error().message();
+  auto q = sqs("q");
+  std::vector<sqs_batch_entry> dup{{"x", "h1", 0}, {"x", "h2", 0}};
+  auto d = run(q.delete_batch(dup));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().aws_code, "BatchEntryIdsNotDistinct");
+  auto none = run(q.delete_batch({}));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().aws_code, "EmptyBatchRequest");
+}
+
+TEST_F(clients, long_poll_wakes_when_a_message_arrives) {
+  emu->create_queue("q");
+  net::steady_timer later(ioc, 50ms);
+  later.async_wait([&](auto) { emu->send_message("q", "late"); });
+  const auto start = std::chrono::steady_clock::now();
+  auto got = run(sqs("q").receive(10, 20));
+  ASSERT_TRUE(got) << got.error().message();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].body, "late");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s) << "woke up, did not sit out the 20 s wait";
+}
+
+TEST_F(clients, autoscaling_hook_lifecycle_heartbeat_and_completion) {
+  emu->create_queue("hooks");
+  emu->create_group("asg", {"i-self", "i-other"});
+  lifecycle_hook h;
+  h.group = "asg";
+  h.name = "drain";
+  h.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  h.notification_target = emu->queue_arn("hooks");
+  h.heartbeat_timeout = 60;
+  h.default_result = "ABANDON";
+  ASSERT_TRUE(run(asg().put_lifecycle_hook(h)));
+  EXPECT_EQ(emu->queue_depth("hooks"), 1u) << "a new hook posts autoscaling:TEST_NOTIFICATION";
+  ASSERT_TRUE(run(asg().put_lifecycle_hook(h))) << "idempotent";
+  EXPECT_EQ(emu->queue_depth("hooks"), 1u) << "an update posts no second test notification";
+
+  auto hooks = run(asg().describe_lifecycle_hooks("asg"));
+  ASSERT_TRUE(hooks && hooks->size() == 1u);
+  EXPECT_EQ((*hooks)[0].heartbeat_timeout, 60);
+  EXPECT_EQ((*hooks)[0].global_timeout, 6000);
+  auto inst = run(asg().describe_instance("i-self"));
+  ASSERT_TRUE(inst && *inst);
+  EXPECT_EQ((*inst)->group, "asg");
+  EXPECT_EQ((*inst)->lifecycle_state, "InService");
+
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Terminating:Wait");
+  ASSERT_TRUE(run(asg().record_heartbeat("asg", "drain", token, "")));
+  ASSERT_TRUE(run(asg().record_heartbeat("asg", "drain", "", "i-self"))) << "by instance id works too";
+  EXPECT_EQ(emu->action(token)->heartbeats, 2);
+  ASSERT_TRUE(run(asg().complete_action("asg", "drain", "CONTINUE", token, "")));
+  EXPECT_FALSE(emu->action(token)->active);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Terminated");
+
+  auto twice = run(asg().complete_action("asg", "drain", "CONTINUE", token, ""));
+  ASSERT_FALSE(twice);
+  EXPECT_TRUE(is_no_active_action(twice.error())) << twice.error().message();
+  EXPECT_EQ(emu->calls("CompleteLifecycleAction").size(), 2u) << "ValidationError is final: not retried";
+}
+
+TEST_F(clients, s3_get_to_private_file_head_put_and_clear_errors) {
+  emu->put_object("scripts", "hooks/on terminate.sh", "#!/bin/sh\necho bye\n");
+  s3_client s3(*call, endpoint(service::s3));
+  const auto dest = (dir / "private" / "script").string();
+  auto got = run(s3.get_object_to_file({"scripts", "hooks/on terminate.sh"}, dest));
+  ASSERT_TRUE(got) << got.error().message();
+  std::ifstream in(dest);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "#!/bin/sh\necho bye\n");
+  struct stat st {};
+  ::stat(dest.c_str(), &st);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ::stat((dir / "private").c_str(), &st);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  auto head = run(s3.head_object({"scripts", "hooks/on terminate.sh"}));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->size, text.size());
+
+  const auto src = (dir / "upload.log").string();
+  std::ofstream(src) << std::string(300000, 'L');
+  ASSERT_TRUE(run(s3.put_object_from_file({"scripts", "logs/i-1/messages"}, src)));
+  EXPECT_EQ(emu->object("scripts", "logs/i-1/messages"), std::string(300000, 'L'));
+
+  auto missing = run(s3.get_object_to_file({"scripts", "nope.sh"}, dest + "2"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().aws_code, "NoSuchKey");
+  EXPECT_NE(missing.error().message().find("does not exist"), std::string::npos) << missing.error().message();
+  EXPECT_FALSE(std::filesystem::exists(dest + "2"));
+
+  s3_client owned(*call, endpoint(service::s3), s3_options{"999999999999", false});
+  auto denied = run(owned.get_object_to_file({"scripts", "hooks/on terminate.sh"}, dest + "3"));
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().http_status, 403u);
+  EXPECT_NE(denied.error().message().find("999999999999"), std::string::npos) << denied.error().message();
+}
+
+TEST_F(clients, imds_v2_token_identity_and_role_credentials_feed_the_chain) {
+  emu->set_imds_identity("i-0abc", "hookd-role");
+  vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emu->url();
+  auto cfg = imds_config_from_env(env()).value();
+  imds_client imds(*http_client, cfg);
+  EXPECT_EQ(run(imds.instance_id()).value(), "i-0abc");
+  EXPECT_EQ(run(imds.region()).value(), "us-east-1");
+  EXPECT_FALSE(run(imds.spot_instance_action()).value().has_value());
+  emu->set_spot_action(R"({"action":"terminate","time":"2026-11-27T12:00:00Z"})");
+  EXPECT_TRUE(run(imds.spot_instance_action()).value().has_value());
+  auto c = run(imds.role_credentials());
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_TRUE(c->temporary());
+  EXPECT_TRUE(c->expiration.has_value());
+  EXPECT_EQ(emu->calls("PUT /latest/api/token").size(), 1u) << "one token serves every GET";
+
+  // The role credentials sign real calls.
+  rebuild(std::make_unique<imds_provider>(imds), /*keep_http=*/true);
+  emu->create_queue("q");
+  EXPECT_TRUE(run(sqs("q").get_attributes()));
+  EXPECT_EQ(emu->calls("GetQueueAttributes").back().access_key_id, c->access_key_id);
+}
+
+TEST_F(clients, imds_requires_a_token_and_refetches_it_on_401) {
+  emu->set_imds_identity("i-0abc", "role");
+  http::string_request bare{http::bhttp::verb::get, "/latest/meta-data/instance-id", 11};
+  auto ep = http::parse_endpoint(emu->url()).value();
+  auto r = run(http_client->send(ep, bare, {}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 401u) << "IMDSv1 (no token) is refused";
+
+  vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emu->url();
+  imds_client imds(*http_client, imds_config_from_env(env()).value());
+  ASSERT_TRUE(run(imds.instance_id()));
+  emu->add_fault({"GET /latest/meta-data/instance-id", 1, 401, "", "Unauthorized", 0ms, false, false});
+  EXPECT_EQ(run(imds.instance_id()).value(), "i-0abc");
+  EXPECT_EQ(emu->calls("PUT /latest/api/token").size(), 2u);
+  EXPECT_FALSE(run(imds_client(*http_client, imds_config{true, ep}).instance_id())) << "AWS_EC2_METADATA_DISABLED";
+}
+
+TEST_F(clients, retries_on_throttling_and_5xx_then_stop) {
+  emu->create_queue("q");
+  emu->add_fault({"GetQueueAttributes", 2, 400, "ThrottlingException", "Rate exceeded", 0ms, false, false});
+  const auto before = call->attempts();
+  EXPECT_TRUE(run(sqs("q").get_attributes()));
+  EXPECT_EQ(call->attempts() - before, 3u);
+
+  emu->add_fault({"GetQueueAttributes", 3, 503, "ServiceUnavailable", "down", 0ms, false, false});
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().aws_code, "ServiceUnavailable");
+  EXPECT_EQ(call->attempts() - before, 6u) << "three attempts (AWS_MAX_ATTEMPTS default), then stop";
+  EXPECT_LT(call->token_bucket().tokens(), aws::retry_token_bucket::initial_tokens);
+
+  emu->add_fault({"GetQueueAttributes", 1, 400, "AccessDenied", "no", 0ms, false, false});
+  EXPECT_FALSE(run(sqs("q").get_attributes()));
+  EXPECT_EQ(call->attempts() - before, 7u) << "a client error is not retried";
+}
+
+TEST_F(clients, a_dead_endpoint_spends_the_retry_budget_instead_of_multiplying_traffic) {
+  emu->create_queue("q");
+  emu->add_fault({"GetQueueAttributes", 1000, 500, "InternalError", "boom", 0ms, false, false});
+  auto q = sqs("q");
+  int calls_made = 0;
+  while (call->token_bucket().tokens() >= aws::retry_token_bucket::retry_cost && calls_made < 200) {
+    EXPECT_FALSE(run(q.get_attributes()));
+    ++calls_made;
+  }
+  const auto attempts = call->attempts();
+  auto r = run(q.get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(call->attempts() - attempts, 1u) << "no tokens left: one attempt, no retries";
+  EXPECT_NE(r.error().message().find("retry budget"), std::string::npos) << r.error().message();
+}
+
+TEST_F(clients, clock_skew_is_learnt_and_corrected) {
+  emu->create_queue("q");
+  emu->set_clock_skew(std::chrono::minutes(20));
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_NEAR(double(call->clock_offset().count()), 1200.0, 5.0);
+  EXPECT_EQ(emu->calls("GetQueueAttributes").front().error_code, "RequestTimeTooSkewed");
+  EXPECT_TRUE(run(sqs("q").get_attributes())) << "later calls use the learnt offset at once";
+  EXPECT_EQ(emu->calls("GetQueueAttributes").size(), 3u);
+}
+
+TEST_F(clients, expired_token_forces_a_credentials_refresh) {
+  emu->create_queue("q");
+  emu->add_key({"ASIAOLD", "old-secret", "old-token", std::chrono::system_clock::now() - 1min});
+  emu->add_key({"ASIANEW", "new-secret", "new-token", std::chrono::system_clock::now() + 1h});
+  struct rotating final : credentials_provider {
+    int calls = 0;
+    net::awaitable<outcome<credentials>> get() override {
+      credentials c;
+      c.access_key_id = calls == 0 ? "ASIAOLD" : "ASIANEW";
+      c.secret_access_key = secret_string(calls == 0 ? "old-secret" : "new-secret");
+      c.session_token = secret_string(calls == 0 ? "old-token" : "new-token");
+      c.expiration = std::chrono::system_clock::now() + 6h; // we believe they are fine: AWS disagrees
+      ++calls;
+      co_return c;
+    }
+    std::string name() const override { return "rotating"; }
+  };
+  rebuild(std::make_unique<rotating>());
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_TRUE(r) << r.error().message();
+  const auto rec = emu->calls("GetQueueAttributes");
+  ASSERT_EQ(rec.size(), 2u);
+  EXPECT_EQ(rec[0].error_code, "ExpiredToken");
+  EXPECT_EQ(rec[1].access_key_id, "ASIANEW");
+}
+
+TEST_F(clients, keep_alive_is_reused_and_a_closed_connection_is_survived) {
+  emu->create_queue("q");
+  auto q = sqs("q");
+  ASSERT_TRUE(run(q.get_attributes()));
+  ASSERT_TRUE(run(q.get_attributes()));
+  EXPECT_EQ(http_client->connections_opened(), 1u);
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, false, /*close_after=*/true});
+  ASSERT_TRUE(run(q.get_attributes()));
+  const auto attempts = call->attempts();
+  ASSERT_TRUE(run(q.get_attributes())) << "the pooled connection was dead: retried on a fresh one";
+  EXPECT_EQ(call->attempts() - attempts, 1u) << "the stale retry is the transport's, not an AWS-level retry";
+  EXPECT_EQ(http_client->connections_opened(), 2u);
+}
+
+TEST_F(clients, a_response_cut_mid_body_is_retried) {
+  emu->create_queue("q");
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, /*drop=*/true, false});
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(emu->calls("GetQueueAttributes").size(), 2u);
+}
+
+TEST_F(clients, deadlines_bound_every_exchange) {
+  emu->create_queue("q");
+  emu->add_fault({"GetQueueAttributes", 3, 0, "", "", 1500ms, false, false});
+  aws_request req;
+  req.svc = service::sqs;
+  req.operation = "GetQueueAttributes";
+  req.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "AmazonSQS.GetQueueAttributes"}};
+  req.body = R"({"QueueUrl":")" + emu->queue_url("q") + R"("})";
+  req.timeout = 100ms;
+  auto r = run(call->call(endpoint(service::sqs), req));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::timeout));
+  EXPECT_NE(r.error().message().find("timed out"), std::string::npos) << r.error().message();
+}
+
+TEST_F(clients, a_wrong_secret_key_surfaces_signature_does_not_match) {
+  emu->create_queue("q");
+  vars["AWS_SECRET_ACCESS_KEY"] = "definitely-not-the-secret";
+  rebuild();
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().aws_code, "SignatureDoesNotMatch");
+  const auto m = r.error().message();
+  EXPECT_NE(m.find("SQS GetQueueAttributes at " + emu->url()), std::string::npos) << m;
+  EXPECT_NE(m.find("signature we calculated does not match"), std::string::npos) << m;
+  EXPECT_EQ(m.find("definitely-not-the-secret"), std::string::npos) << "the secret never appears";
+  EXPECT_EQ(emu->calls("GetQueueAttributes").size(), 1u) << "not retried";
+}
+
+TEST_F(clients, an_unknown_key_is_invalid_client_token_id) {
+  emu->create_queue("q");
+  vars["AWS_ACCESS_KEY_ID"] = "AKIDUNKNOWN";
+  rebuild();
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().aws_code, "InvalidClientTokenId");
+}
+
+TEST_F(clients, a_missing_ca_bundle_is_a_clear_error) {
+  emu->create_queue("q");
+  vars["AWS_CA_BUNDLE"] = (dir / "no-such-bundle.pem").string();
+  rebuild();
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::tls_failed));
+  EXPECT_NE(r.error().message().find("no-such-bundle.pem does not exist"), std::string::npos) << r.error().message();
+
+  vars.erase("AWS_CA_BUNDLE");
+  http::client_config cfg;
+  cfg.env = env();
+  cfg.path_exists = [](const std::string&, bool) { return false; };
+  http::client bare(ioc.get_executor(), cfg);
+  auto ep = http::parse_endpoint(emu->url()).value();
+  auto r2 = run(bare.send(ep, http::string_request{http::bhttp::verb::get, "/", 11}, {}));
+  ASSERT_FALSE(r2);
+  EXPECT_NE(r2.error().message().find("/etc/pki/tls/certs/ca-bundle.crt"), std::string::npos) << r2.error().message();
+}
+
+TEST_F(clients, a_certificate_from_another_ca_is_refused) {
+  auto other = emulator::make_test_pki((dir / "other").string()).value();
+  vars["AWS_CA_BUNDLE"] = other.ca_cert;
+  rebuild();
+  emu->create_queue("q");
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::tls_failed));
+  EXPECT_NE(r.error().message().find("certificate"), std::string::npos) << r.error().message();
+  EXPECT_TRUE(emu->calls().empty()) << "nothing reached the server";
+}
+
+} // namespace
+
+#include "support/connect_proxy.hpp"
+
+namespace {
+
+TEST_F(clients, https_proxy_is_used_with_basic_auth_and_bypassed_for_imds_and_no_proxy) {
+  test::connect_proxy proxy(ioc.get_executor());
+  emu->create_queue("q");
+  emu->set_imds_identity("i-0abc", "role");
+  vars["HTTPS_PROXY"] = "http://ops:s%3Acret@127.0.0.1:" + std::to_string(proxy.port());
+  rebuild();
+  ASSERT_TRUE(run(sqs("q").get_attributes()));
+  EXPECT_EQ(proxy.tunnels(), 1);
+  ASSERT_FALSE(proxy.targets().empty());
+  EXPECT_EQ(proxy.targets()[0], "127.0.0.1:" + std::to_string(emu->port()));
+  EXPECT_EQ(proxy.last_authorization(), "Basic b3BzOnM6Y3JldA==") << "user ops, password s:cret";
+
+  // The metadata service is link-local: never through the proxy, whatever the variables say.
+  vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emu->url();
+  imds_client imds(*http_client, imds_config_from_env(env()).value());
+  ASSERT_TRUE(run(imds.instance_id()));
+  EXPECT_EQ(proxy.tunnels(), 1);
+
+  vars["NO_PROXY"] = "example.com, 127.0.0.1";
+  rebuild();
+  ASSERT_TRUE(run(sqs("q").get_attributes()));
+  EXPECT_EQ(proxy.tunnels(), 1) << "NO_PROXY matched the endpoint";
+}
+
+TEST_F(clients, a_proxy_that_refuses_is_reported) {
+  vars["HTTPS_PROXY"] = "http://127.0.0.1:1"; // nothing listens on port 1
+  rebuild();
+  emu->create_queue("q");
+  auto r = run(sqs("q").get_attributes());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("via proxy"), std::string::npos) << r.error().message();
+}
+
+} // namespace
