@@ -162,6 +162,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::map<std::string, action_rec> actions;
   std::vector<std::string> action_order;
   std::map<std::string, std::map<std::string, std::string>> buckets;
+  std::map<std::string, std::string> bucket_regions;
   std::string imds_instance, imds_role;
   std::chrono::seconds imds_lifetime{6 * 3600};
   std::optional<access_key> imds_key;
@@ -849,7 +850,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
             key = slash == std::string::npos ? std::string() : sigv4::uri_decode(path.substr(slash + 1));
           }
           call.params = json::object{{"Bucket", bucket}, {"Key", key}};
-          out = s3(req, bucket, key, call.operation);
+          auto region = bucket_regions.find(bucket);
+          if (region != bucket_regions.end() && region->second != opt.region) {
+            out = s3_error(301, "PermanentRedirect",
+                           "The bucket you are attempting to access must be addressed using the specified endpoint.", head);
+            out.headers.emplace_back("x-amz-bucket-region", region->second);
+          } else {
+            out = s3(req, bucket, key, call.operation);
+          }
         }
       }
     }
@@ -1175,6 +1183,21 @@ void server::set_imds_identity(const std::string& instance_id, const std::string
 void server::set_spot_action(std::optional<std::string> json_text) { impl_->spot_action = std::move(json_text); }
 void server::add_fault(fault f) { impl_->faults.push_back(std::move(f)); }
 void server::set_clock_skew(std::chrono::seconds skew) { impl_->skew = skew; }
+void server::advance(std::chrono::seconds by) {
+  for (auto& [_, a] : impl_->actions) {
+    a.deadline -= by;
+    a.global_deadline -= by;
+  }
+  for (auto& [_, q] : impl_->queues) {
+    for (auto& m : q.msgs) m.visible_at -= by;
+    if (q.notify) q.notify->cancel();
+  }
+  impl_->expire_actions();
+}
+void server::set_bucket_region(const std::string& bucket, const std::string& region) {
+  impl_->buckets[bucket];
+  impl_->bucket_regions[bucket] = region;
+}
 std::vector<std::string> server::terminate_instance(const std::string& group, const std::string& instance) {
   return impl_->transition(group, instance, true);
 }

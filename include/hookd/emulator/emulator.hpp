@@ -107,6 +107,9 @@ public:
   /// Creates or updates a hook; a new hook posts autoscaling:TEST_NOTIFICATION to its queue.
   void put_hook(const hook_spec& spec);
   void put_object(const std::string& bucket, const std::string& key, std::string data);
+  /// Puts a bucket in another region: requests for it at this endpoint get S3's
+  /// 301 PermanentRedirect with `x-amz-bucket-region`.
+  void set_bucket_region(const std::string& bucket, const std::string& region);
   std::optional<std::string> object(const std::string& bucket, const std::string& key) const;
   /// The instance IMDS speaks for, its role and how long its rotating credentials live.
   void set_imds_identity(const std::string& instance_id, const std::string& role,
@@ -114,6 +117,9 @@ public:
   void set_spot_action(std::optional<std::string> json);
   void add_fault(fault f);
   void set_clock_skew(std::chrono::seconds skew);
+  /// Moves the emulator's timers forward (lifecycle-action timeouts, message visibility), so a
+  /// test can see a 30 s heartbeat timeout pass without waiting for it.
+  void advance(std::chrono::seconds by);
 
   // --- transitions --------------------------------------------------------------------------
   /// Scale-in of `instance`: every terminating hook of its group gets a lifecycle action and a

@@ -7,6 +7,7 @@
 #include "support/emulator_fixture.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 
 #include <fstream>
 #include <sys/stat.h>
@@ -415,6 +416,126 @@ TEST_F(clients, a_proxy_that_refuses_is_reported) {
   auto r = run(sqs("q").get_attributes());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("via proxy"), std::string::npos) << r.error().message();
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(clients, s3_bucket_in_another_region_names_that_region) {
+  emu->put_object("far-bucket", "k", "x");
+  emu->set_bucket_region("far-bucket", "ap-southeast-2");
+  s3_client s3(*call, endpoint(service::s3));
+  auto r = run(s3.get_object_to_file({"far-bucket", "k"}, (dir / "f").string()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().http_status, 301u);
+  EXPECT_NE(r.error().message().find("ap-southeast-2"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("another region"), std::string::npos) << r.error().message();
+}
+
+TEST_F(clients, oversized_bodies_are_refused_not_buffered) {
+  emu->create_queue("q");
+  emu->send_message("q", std::string(200000, 'x'));
+  aws_request req;
+  req.svc = service::sqs;
+  req.operation = "ReceiveMessage";
+  req.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "AmazonSQS.ReceiveMessage"}};
+  req.body = sqs_receive_body(emu->queue_url("q"), 1, 0, std::nullopt);
+  http::string_request raw{http::bhttp::verb::get, "/", 11};
+  http::request_options small;
+  small.body_limit = 1024;
+  // Through the HTTP client directly: the caller's default limit (8 MiB) is generous on purpose.
+  auto ep = http::parse_endpoint(emu->url()).value();
+  auto ctl = run(http_client->send(ep, http::string_request{http::bhttp::verb::get, "/_emulator/state", 11}, small));
+  ASSERT_TRUE(ctl);
+  http::string_request big{http::bhttp::verb::post, "/_emulator/get-object", 11};
+  emu->put_object("b", "big", std::string(100000, 'y'));
+  big.body() = R"({"bucket":"b","key":"big"})";
+  auto r = run(http_client->send(ep, big, small));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::too_large));
+}
+
+TEST_F(clients, lifecycle_actions_time_out_without_heartbeats_and_notifications_come_in_three_shapes) {
+  emu->create_queue("direct");
+  emu->create_queue("sns");
+  emu->create_queue("events");
+  emu->create_group("asg", {"i-1"});
+  emulator::hook_spec h;
+  h.group = "asg";
+  h.name = "direct";
+  h.queue = "direct";
+  h.heartbeat_timeout = 30;
+  h.metadata = "meta";
+  emu->put_hook(h);
+  h.name = "sns";
+  h.queue = "sns";
+  h.format = emulator::notification_format::sns;
+  emu->put_hook(h);
+  h.name = "events";
+  h.queue = "events";
+  h.format = emulator::notification_format::eventbridge;
+  emu->put_hook(h);
+  const auto tokens = emu->terminate_instance("asg", "i-1");
+  ASSERT_EQ(tokens.size(), 3u);
+  auto body_of = [&](const std::string& q) {
+    auto msgs = run(sqs(q).receive(10, 0)).value();
+    return boost::json::parse(msgs.back().body).as_object();
+  };
+  auto direct = body_of("direct");
+  EXPECT_EQ(direct.at("LifecycleTransition").as_string(), "autoscaling:EC2_INSTANCE_TERMINATING");
+  EXPECT_EQ(direct.at("EC2InstanceId").as_string(), "i-1");
+  EXPECT_EQ(direct.at("NotificationMetadata").as_string(), "meta");
+  auto sns = body_of("sns");
+  EXPECT_EQ(sns.at("Type").as_string(), "Notification");
+  auto inner = boost::json::parse(sns.at("Message").as_string()).as_object();
+  EXPECT_EQ(inner.at("LifecycleActionToken").as_string(), tokens[1]);
+  auto ev = body_of("events");
+  EXPECT_EQ(ev.at("detail-type").as_string(), "EC2 Instance-terminate Lifecycle Action");
+  EXPECT_EQ(ev.at("detail").as_object().at("LifecycleActionToken").as_string(), tokens[2]);
+
+  EXPECT_TRUE(emu->action(tokens[0])->active);
+  EXPECT_EQ(emu->instance_state("asg", "i-1"), "Terminating:Wait");
+
+  // A heartbeat pushes the timeout out; without one the action times out with DefaultResult.
+  emu->advance(std::chrono::seconds(20));
+  ASSERT_TRUE(run(asg().record_heartbeat("asg", "direct", tokens[0], "")));
+  emu->advance(std::chrono::seconds(20));
+  EXPECT_TRUE(emu->action(tokens[0])->active) << "heartbeat extended it by 30 s";
+  EXPECT_FALSE(emu->action(tokens[1])->active);
+  EXPECT_TRUE(emu->action(tokens[1])->timed_out);
+  EXPECT_EQ(emu->action(tokens[1])->result, "ABANDON");
+  auto late = run(asg().complete_action("asg", "sns", "CONTINUE", tokens[1], ""));
+  ASSERT_FALSE(late);
+  EXPECT_TRUE(is_no_active_action(late.error()));
+  // The global timeout (100 x heartbeat) caps heartbeats.
+  for (int i = 0; i < 110; ++i) {
+    emu->advance(std::chrono::seconds(29));
+    if (!run(asg().record_heartbeat("asg", "direct", tokens[0], ""))) break;
+  }
+  EXPECT_FALSE(emu->action(tokens[0])->active) << "past the global timeout no heartbeat helps";
+  EXPECT_EQ(emu->instance_state("asg", "i-1"), "Terminated");
+}
+
+TEST_F(clients, the_http_control_api_drives_the_same_emulator) {
+  auto ep = http::parse_endpoint(emu->url()).value();
+  auto post = [&](const std::string& cmd, const std::string& body) {
+    http::string_request req{http::bhttp::verb::post, "/_emulator/" + cmd, 11};
+    req.body() = body;
+    return run(http_client->send(ep, req, {})).value();
+  };
+  EXPECT_EQ(post("queue", R"({"name":"ctl"})").result_int(), 200u);
+  EXPECT_EQ(post("send", R"({"queue":"ctl","body":"hello"})").result_int(), 200u);
+  EXPECT_EQ(emu->queue_depth("ctl"), 1u);
+  EXPECT_EQ(post("group", R"({"name":"g","instances":["i-9"]})").result_int(), 200u);
+  EXPECT_EQ(post("hook", R"({"group":"g","name":"h","queue":"ctl","heartbeat_timeout":60})").result_int(), 200u);
+  auto t = post("terminate", R"({"group":"g","instance":"i-9"})");
+  EXPECT_NE(t.body().find("tokens"), std::string::npos);
+  auto bad = post("nonsense", "{}");
+  EXPECT_EQ(bad.result_int(), 400u);
+  EXPECT_NE(bad.body().find("unknown control command"), std::string::npos);
+  auto state = post("state", "");
+  EXPECT_NE(state.body().find("Terminating:Wait"), std::string::npos) << state.body();
 }
 
 } // namespace
