@@ -1,0 +1,42 @@
+#pragma once
+// What an SQS message body says: a lifecycle action (sent directly by Auto Scaling, wrapped in an
+// SNS envelope, or as an EventBridge event), Auto Scaling's test notification, or something we
+// cannot read. Pure; never throws on bad input.
+#include "hookd/core/time.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace hookd::lifecycle {
+
+inline constexpr std::string_view terminating = "autoscaling:EC2_INSTANCE_TERMINATING";
+inline constexpr std::string_view launching = "autoscaling:EC2_INSTANCE_LAUNCHING";
+
+struct lifecycle_action {
+  std::string token;
+  std::string group;
+  std::string hook;
+  std::string instance_id;
+  std::string transition; ///< autoscaling:EC2_INSTANCE_TERMINATING | autoscaling:EC2_INSTANCE_LAUNCHING
+  std::string metadata;   ///< NotificationMetadata, may be empty
+  std::optional<sys_time> time; ///< when Auto Scaling sent it
+  std::string shape;      ///< "direct", "sns" or "eventbridge": for logs
+};
+
+struct test_notification {
+  std::string group;
+};
+
+struct unparseable {
+  std::string reason; ///< one line, without the body (it may be large or hostile)
+};
+
+using notification = std::variant<lifecycle_action, test_notification, unparseable>;
+
+notification parse_notification(std::string_view body);
+
+/// "terminate" / "launch": the first argument the script gets.
+std::string_view transition_word(std::string_view transition);
+
+} // namespace hookd::lifecycle
