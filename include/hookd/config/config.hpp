@@ -1,0 +1,78 @@
+#pragma once
+// hookd's settings from three sources, highest first: command-line flags, environment variables,
+// and a config file of KEY=VALUE lines using the variables' names (so a bootstrap script can write
+// `export` lines into it). Pure: the caller hands in argv, the environment and the file's text.
+#include "hookd/core/env.hpp"
+#include "hookd/core/error.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace hookd::config {
+
+enum class log_format { text, json };
+enum class log_level { debug, info, warn, error };
+
+struct settings {
+  std::string queue_url;
+  std::string region;
+  std::string instance_id;
+  std::string group;
+  std::set<std::string> hooks;
+  std::string on_terminate, on_launch; ///< s3://bucket/key or a local path
+  std::chrono::milliseconds script_timeout{std::chrono::hours(1)};
+  std::optional<std::chrono::milliseconds> heartbeat_interval; ///< default: a third of the hook's HeartbeatTimeout
+  std::string on_success = "CONTINUE";
+  std::string on_failure = "ABANDON";
+  std::string expected_bucket_owner;
+  std::string script_sha256;
+  std::string run_as;
+  std::string state_dir = "/var/lib/hookd";
+  std::string log_file;
+  log_format format = log_format::text;
+  log_level level = log_level::info;
+  bool once = false;
+  std::chrono::milliseconds shutdown_grace{std::chrono::minutes(5)};
+  int wait_seconds = 20;                              ///< SQS long poll
+  std::chrono::milliseconds error_backoff{std::chrono::seconds(5)};
+  std::chrono::milliseconds kill_grace{std::chrono::seconds(10)}; ///< SIGTERM -> SIGKILL for the script
+  // --create-hook
+  bool create_hook = false;
+  std::string notification_target_arn, role_arn;
+  int heartbeat_timeout = 300;
+  std::string default_result = "ABANDON";
+  std::string hook_transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+
+  std::string config_file; ///< the file that was read, if any
+  /// Variables from the config file that are not hookd settings (AWS_* and the like): they act as
+  /// environment variables for the AWS layer, with the real environment taking precedence.
+  std::map<std::string, std::string, std::less<>> file_env;
+};
+
+struct parse_result {
+  settings s;
+  bool help = false;
+  bool version = false;
+  std::string command = "run"; ///< first positional word: run, simulate, check, cp
+  std::vector<std::string> positional;
+};
+
+/// `file_text(path)` returns the file's text, or nullopt when it does not exist.
+outcome<parse_result> load(const std::vector<std::string>& args, const env_lookup& env,
+                           const std::function<std::optional<std::string>(const std::string&)>& file_text);
+
+/// The environment the AWS layer sees: the process environment, then the config file's variables.
+env_lookup effective_env(const settings& s, const env_lookup& env);
+
+/// The settings table for `--help`: "  --queue-url URL   HOOKD_QUEUE_URL   the SQS queue ..." lines.
+std::string help_table();
+
+/// Parses KEY=VALUE lines (optional `export `, single or double quotes, `#` comments).
+outcome<std::vector<std::pair<std::string, std::pair<std::string, int>>>> parse_env_file(std::string_view text,
+                                                                                       const std::string& path);
+
+} // namespace hookd::config

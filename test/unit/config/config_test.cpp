@@ -1,0 +1,85 @@
+#include "hookd/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace hookd;
+using namespace hookd::config;
+
+namespace {
+auto no_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+auto file_with(std::string text) {
+  return [text](const std::string& p) -> std::optional<std::string> {
+    if (p == "/etc/hookd/hookd.conf" || p == "/custom.conf") return text;
+    return std::nullopt;
+  };
+}
+} // namespace
+
+TEST(config, precedence_flags_then_environment_then_file) {
+  auto r = load({"--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q", "--script-timeout=90s"},
+                map_env({{"HOOKD_SCRIPT_TIMEOUT", "5m"}, {"HOOKD_ON_TERMINATE", "s3://b/k.sh"}}),
+                file_with("export HOOKD_QUEUE_URL=https://file/1/q\nHOOKD_ON_TERMINATE='/opt/x.sh'\nHOOKD_HOOK=\"a,b\" # ours\nAWS_REGION=eu-west-1\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->s.queue_url, "https://sqs.eu-west-1.amazonaws.com/1/q");
+  EXPECT_EQ(r->s.script_timeout, std::chrono::seconds(90));
+  EXPECT_EQ(r->s.on_terminate, "s3://b/k.sh");
+  EXPECT_EQ(r->s.hooks, (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(r->s.region, "eu-west-1");
+  EXPECT_EQ(r->s.config_file, "/etc/hookd/hookd.conf");
+  EXPECT_EQ(r->command, "run");
+}
+
+TEST(config, errors_name_setting_source_and_accepted_values) {
+  auto flag = load({"--on-success", "MAYBE"}, map_env({}), no_file);
+  ASSERT_FALSE(flag);
+  EXPECT_EQ(flag.error().message(), "invalid on-success 'MAYBE' from command line --on-success: expected CONTINUE or ABANDON");
+  auto var = load({}, map_env({{"HOOKD_SCRIPT_TIMEOUT", "soon"}}), no_file);
+  ASSERT_FALSE(var);
+  EXPECT_NE(var.error().message().find("environment variable HOOKD_SCRIPT_TIMEOUT"), std::string::npos);
+  auto file = load({}, map_env({}), file_with("\nHOOKD_LOG_FORMAT=xml\n"));
+  ASSERT_FALSE(file);
+  EXPECT_NE(file.error().message().find("/etc/hookd/hookd.conf:2"), std::string::npos) << file.error().message();
+  EXPECT_NE(file.error().message().find("text or json"), std::string::npos);
+  auto typo = load({}, map_env({}), file_with("HOOKD_QUEUE_ULR=x\n"));
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message().find("unknown setting HOOKD_QUEUE_ULR"), std::string::npos);
+  EXPECT_FALSE(load({"--bogus"}, map_env({}), no_file));
+  EXPECT_FALSE(load({"--queue-url"}, map_env({}), no_file));
+  auto missing = load({"--config", "/nope.conf"}, map_env({}), no_file);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("/nope.conf not found"), std::string::npos);
+  EXPECT_FALSE(load({"--create-hook"}, map_env({}), no_file)) << "needs --notification-target-arn";
+  EXPECT_FALSE(load({"--on-terminate", "relative.sh"}, map_env({}), no_file));
+}
+
+TEST(config, env_file_syntax) {
+  auto lines = parse_env_file("# c\nexport A=1\nB=\"two words\" # c\nC='x#y'\nD=plain # trailing\n  E=\"q\\\"uote\"\n", "f");
+  ASSERT_TRUE(lines);
+  ASSERT_EQ(lines->size(), 5u);
+  EXPECT_EQ((*lines)[1].second.first, "two words");
+  EXPECT_EQ((*lines)[2].second.first, "x#y");
+  EXPECT_EQ((*lines)[3].second.first, "plain");
+  EXPECT_EQ((*lines)[4].second.first, "q\"uote");
+  EXPECT_FALSE(parse_env_file("A='open\n", "f"));
+  EXPECT_FALSE(parse_env_file("no equals\n", "f"));
+  EXPECT_FALSE(parse_env_file("A-B=1\n", "f"));
+}
+
+TEST(config, file_variables_reach_the_aws_layer_below_the_real_environment) {
+  auto r = load({}, map_env({{"AWS_CA_BUNDLE", "/env.pem"}}), file_with("AWS_CA_BUNDLE=/file.pem\nAWS_ENDPOINT_URL=http://x\n"));
+  ASSERT_TRUE(r);
+  auto env = effective_env(r->s, map_env({{"AWS_CA_BUNDLE", "/env.pem"}}));
+  EXPECT_EQ(env("AWS_CA_BUNDLE"), "/env.pem");
+  EXPECT_EQ(env("AWS_ENDPOINT_URL"), "http://x");
+}
+
+TEST(config, commands_help_and_every_setting_in_the_help_table) {
+  auto r = load({"simulate", "--once"}, map_env({}), no_file);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->command, "simulate");
+  EXPECT_TRUE(r->s.once);
+  EXPECT_TRUE(load({"--help"}, map_env({}), no_file)->help);
+  const auto help = help_table();
+  for (const char* v : {"HOOKD_QUEUE_URL", "AWS_REGION", "HOOKD_ON_TERMINATE", "HOOKD_SCRIPT_SHA256", "HOOKD_CREATE_HOOK"})
+    EXPECT_NE(help.find(v), std::string::npos) << v;
+}
