@@ -369,7 +369,7 @@ std::string help_table() {
   std::string out;
   for (const auto& s : table()) {
     std::string left = "  " + s.flag + (s.arg.empty() ? "" : " " + s.arg);
-    if (left.size() < 34) left.resize(34, ' ');
+    if (left.size() < 36) left.resize(36, ' ');
     std::string var = s.var;
     if (var.size() < 30) var.resize(30, ' ');
     out += left + " " + var + " " + s.help + "\n";

@@ -1,0 +1,108 @@
+#pragma once
+// The orchestrator: long-polls the queue, decides what each message is (disposition), releases
+// other instances' messages, and carries out this instance's lifecycle actions one at a time:
+// journal, fetch the script, run it under the supervisor while heartbeating, complete the action,
+// delete the message. Single-threaded on the caller's io_context.
+#include "hookd/agent/journal.hpp"
+#include "hookd/aws/autoscaling.hpp"
+#include "hookd/aws/s3.hpp"
+#include "hookd/aws/sqs.hpp"
+#include "hookd/config/config.hpp"
+#include "hookd/core/log.hpp"
+#include "hookd/lifecycle/disposition.hpp"
+#include "hookd/proc/supervisor.hpp"
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace hookd::agent {
+
+struct identity {
+  std::string region;
+  std::string instance_id;
+  std::string group;
+  std::map<std::string, aws::lifecycle_hook> hooks; ///< by name: heartbeat and global timeouts
+};
+
+/// Group (DescribeAutoScalingInstances, unless configured) and hooks (DescribeLifecycleHooks).
+/// Retries with backoff until it succeeds or `give_up` says stop: an instance may start before its
+/// IAM role has propagated, and that must not become a crash loop.
+boost::asio::awaitable<outcome<identity>> resolve_identity(const config::settings& s, std::string region,
+                                                           std::string instance_id, aws::autoscaling_client& asg,
+                                                           logger& log, const std::function<bool()>& give_up);
+
+/// What the script gets: arguments `TRANSITION INSTANCE_ID`, the HOOKD_* variables, AWS_REGION, and
+/// the standard AWS/proxy variables passed through so that `hookd cp` and the AWS CLI work in it.
+proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
+                             const config::settings& s, const env_lookup& env);
+
+struct action_summary {
+  std::string token, transition, instance_id, hook, result;
+  std::string outcome;            ///< "exit 0", "killed by SIGKILL ...", "not started: ..."
+  int heartbeats = 0;
+  bool completed = false;         ///< CompleteLifecycleAction succeeded
+  bool already_over = false;      ///< Auto Scaling said the action was no longer active
+  bool deleted = false;
+  std::chrono::milliseconds script_duration{0}, total{0};
+};
+
+class agent {
+public:
+  agent(boost::asio::any_io_executor ex, config::settings s, identity id, aws::sqs_client& sqs,
+        aws::autoscaling_client& asg, aws::s3_client& s3, journal& j, logger& log, env_lookup env);
+
+  /// Runs until stopped (or, with --once, until one action of this instance is done). Returns the
+  /// process exit code. Never throws for AWS or script failures.
+  boost::asio::awaitable<int> run();
+
+  /// First call: stop receiving; a running action may go on for `shutdown_grace`, then its script
+  /// is stopped and the action completed with the failure result. Second call: stop the script now.
+  void stop();
+
+  const std::vector<action_summary>& finished() const noexcept { return finished_; }
+
+private:
+  boost::asio::awaitable<void> resume_journal();
+  boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
+  boost::asio::awaitable<void> run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle);
+  boost::asio::awaitable<std::optional<std::string>> fetch_script(const lifecycle::lifecycle_action& a, std::string& why);
+  boost::asio::awaitable<proc::run_result> supervise(proc::command cmd, const lifecycle::lifecycle_action& a);
+  boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
+                                          std::chrono::milliseconds interval, std::chrono::steady_clock::time_point global_deadline,
+                                          int& heartbeats);
+  boost::asio::awaitable<void> complete(const lifecycle::lifecycle_action& a, const std::string& result, action_summary& sum);
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  std::set<std::string> known_tokens() const;
+  std::chrono::seconds global_timeout(const std::string& hook) const;
+  int heartbeat_timeout(const std::string& hook) const;
+
+  boost::asio::any_io_executor ex_;
+  config::settings s_;
+  identity id_;
+  aws::sqs_client& sqs_;
+  aws::autoscaling_client& asg_;
+  aws::s3_client& s3_;
+  journal& journal_;
+  logger& log_;
+  env_lookup env_;
+  lifecycle::self_identity self_;
+  lifecycle::release_planner planner_;
+  std::set<std::string> running_, done_, attempted_;
+  std::set<std::string> logged_once_;                          ///< message ids already reported
+  std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< token -> handles to delete with it
+  std::vector<action_summary> finished_;
+  bool stopping_ = false;
+  int stop_requests_ = 0;
+  bool action_running_ = false;
+  boost::asio::cancellation_signal poll_stop_;
+  boost::asio::cancellation_signal script_stop_;
+  std::optional<boost::asio::steady_timer> grace_timer_;
+  boost::asio::steady_timer idle_;
+};
+
+} // namespace hookd::agent

@@ -1,0 +1,50 @@
+#pragma once
+// The in-flight action on disk, so that a crash or reboot mid-action resumes it instead of losing
+// it. Each entry is written atomically (temporary file, fsync, rename, fsync of the directory)
+// on a helper thread: fsync must not stall the event loop. Finished tokens leave a marker so a
+// re-delivered copy of their message is recognised and deleted, not run again.
+#include "hookd/core/error.hpp"
+#include "hookd/lifecycle/notification.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <string>
+#include <vector>
+
+namespace hookd::agent {
+
+struct journal_entry {
+  lifecycle::lifecycle_action action;
+  std::string message_id;
+  std::string receipt_handle;
+  sys_time started{};
+};
+
+class journal {
+public:
+  explicit journal(std::string state_dir);
+  ~journal();
+
+  /// Creates the directories (0700). Synchronous: called once at start-up, before the loop runs.
+  outcome<void> prepare();
+  boost::asio::awaitable<outcome<void>> write(const journal_entry& e);
+  /// Removes the entry and leaves a "done" marker for the token.
+  boost::asio::awaitable<outcome<void>> finish(const std::string& token);
+  /// Entries left by an earlier run (synchronous, start-up only); unreadable ones are reported in `problems`.
+  std::vector<journal_entry> pending(std::vector<std::string>& problems) const;
+  /// Tokens finished within the last 48 h (older markers are pruned: no action lives longer).
+  std::vector<std::string> done_tokens() const;
+
+  const std::string& dir() const noexcept { return dir_; }
+
+  static std::string serialize(const journal_entry& e);
+  static outcome<journal_entry> parse(std::string_view text);
+
+private:
+  std::string dir_;
+  boost::asio::thread_pool pool_{1};
+};
+
+} // namespace hookd::agent

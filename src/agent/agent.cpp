@@ -1,0 +1,470 @@
+#include "hookd/agent/agent.hpp"
+
+#include "hookd/core/async.hpp"
+#include "hookd/crypto/digest.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/stat.h>
+
+namespace hookd::agent {
+namespace net = boost::asio;
+using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+// How long a received message stays invisible before hookd decides about it; also the step-over
+// unit for foreign messages (release_planner).
+constexpr int receive_hold_seconds = 30;
+// A foreign message seen again and again is stepped over at most this long.
+constexpr int max_step_over_seconds = 15 * 60;
+// Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.
+constexpr std::chrono::seconds default_global_timeout{172800};
+// CompleteLifecycleAction is retried (beyond the caller's own retries) for this long: it is the
+// one call whose loss would leave the instance waiting for the hook's timeout.
+constexpr int complete_rounds = 10;
+
+std::string ms_text(std::chrono::milliseconds d) { return format_duration(d); }
+
+std::string safe_token(const std::string& token) {
+  std::string out;
+  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return out.substr(0, 128);
+}
+} // namespace
+
+net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, std::string region, std::string instance_id,
+                                                   aws::autoscaling_client& asg, logger& log,
+                                                   const std::function<bool()>& give_up) {
+  identity id{std::move(region), std::move(instance_id), s.group, {}};
+  auto ex = co_await net::this_coro::executor;
+  auto backoff = s.error_backoff;
+  for (int attempt = 1;; ++attempt) {
+    std::string problem;
+    if (id.group.empty()) {
+      auto inst = co_await asg.describe_instance(id.instance_id);
+      if (!inst) problem = inst.error().message();
+      else if (!*inst)
+        problem = "instance " + id.instance_id + " is not in any Auto Scaling group (DescribeAutoScalingInstances); set --group if it is";
+      else id.group = (*inst)->group;
+    }
+    if (problem.empty()) {
+      auto hooks = co_await asg.describe_lifecycle_hooks(id.group);
+      if (!hooks) {
+        problem = hooks.error().message();
+      } else {
+        id.hooks.clear();
+        for (auto& h : *hooks) id.hooks[h.name] = h;
+        for (const auto& wanted : s.hooks)
+          if (!id.hooks.count(wanted))
+            problem = "lifecycle hook '" + wanted + "' does not exist in group " + id.group +
+                      " (DescribeLifecycleHooks); create it or fix --hook";
+        if (problem.empty()) co_return id;
+      }
+    }
+    log.warn("startup-retry", {{"attempt", std::to_string(attempt)}, {"problem", problem}, {"retry_in", ms_text(backoff)}});
+    if (give_up()) co_return make_error(errc::not_found, problem);
+    net::steady_timer t(ex, backoff);
+    co_await t.async_wait(nothrow);
+    if (give_up()) co_return make_error(errc::not_found, problem);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::minutes(5));
+  }
+}
+
+proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
+                             const config::settings& s, const env_lookup& env) {
+  proc::command c;
+  c.path = path;
+  c.args = {std::string(lifecycle::transition_word(a.transition)), a.instance_id};
+  c.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "HOOKD_TRANSITION=" + std::string(lifecycle::transition_word(a.transition)),
+           "HOOKD_INSTANCE_ID=" + a.instance_id,
+           "HOOKD_GROUP=" + a.group,
+           "HOOKD_HOOK=" + a.hook,
+           "HOOKD_ACTION_TOKEN=" + a.token,
+           "HOOKD_NOTIFICATION_METADATA=" + a.metadata,
+           "HOOKD_REGION=" + region,
+           "AWS_REGION=" + region,
+           "AWS_DEFAULT_REGION=" + region};
+  // The operator's script runs the AWS CLI or `hookd cp`: give it the same view of AWS as hookd.
+  for (const char* v : {"HOME", "LANG", "TZ", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                        "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CA_BUNDLE",
+                        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_AUTO_SCALING",
+                        "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED", "AWS_MAX_ATTEMPTS",
+                        "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"})
+    if (auto value = env(v)) c.env.push_back(std::string(v) + "=" + *value);
+  c.run_as = s.run_as;
+  c.working_dir = "/";
+  return c;
+}
+
+agent::agent(net::any_io_executor ex, config::settings s, identity id, aws::sqs_client& sqs, aws::autoscaling_client& asg,
+             aws::s3_client& s3, journal& j, logger& log, env_lookup env)
+    : ex_(ex), s_(std::move(s)), id_(std::move(id)), sqs_(sqs), asg_(asg), s3_(s3), journal_(j), log_(log),
+      env_(std::move(env)), planner_(receive_hold_seconds, max_step_over_seconds), idle_(ex) {
+  self_.instance_id = id_.instance_id;
+  self_.group = id_.group;
+  self_.hooks = s_.hooks;
+  self_.terminate_script = !s_.on_terminate.empty();
+  self_.launch_script = !s_.on_launch.empty();
+  for (const auto& t : journal_.done_tokens()) done_.insert(t);
+}
+
+std::set<std::string> agent::known_tokens() const {
+  std::set<std::string> out = running_;
+  out.insert(done_.begin(), done_.end());
+  out.insert(attempted_.begin(), attempted_.end());
+  return out;
+}
+
+std::chrono::seconds agent::global_timeout(const std::string& hook) const {
+  auto it = id_.hooks.find(hook);
+  if (it == id_.hooks.end() || it->second.global_timeout <= 0) return default_global_timeout;
+  return std::chrono::seconds(it->second.global_timeout);
+}
+
+int agent::heartbeat_timeout(const std::string& hook) const {
+  auto it = id_.hooks.find(hook);
+  return it == id_.hooks.end() ? 3600 : it->second.heartbeat_timeout;
+}
+
+net::awaitable<void> agent::sleep(std::chrono::milliseconds d) {
+  idle_.expires_after(d);
+  co_await idle_.async_wait(nothrow);
+}
+
+void agent::stop() {
+  ++stop_requests_;
+  if (stop_requests_ == 1) {
+    stopping_ = true;
+    log_.info("stopping", {{"action_running", action_running_ ? "yes" : "no"},
+                           {"grace", ms_text(s_.shutdown_grace)}});
+    poll_stop_.emit(net::cancellation_type::terminal);
+    idle_.cancel();
+    if (action_running_) {
+      grace_timer_.emplace(ex_, s_.shutdown_grace);
+      grace_timer_->async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        log_.warn("shutdown-grace-over", {{"what", "stopping the script; the action completes with the failure result"}});
+        script_stop_.emit(net::cancellation_type::total);
+      });
+    }
+  } else {
+    log_.warn("stopping-now", {{"what", "second stop request: the script is stopped at once"}});
+    script_stop_.emit(net::cancellation_type::total);
+  }
+}
+
+net::awaitable<int> agent::run() {
+  co_await resume_journal();
+  log_.info("polling", {{"queue", sqs_.queue_url()}, {"instance", id_.instance_id}, {"group", id_.group},
+                        {"hooks", std::to_string(id_.hooks.size())}});
+  while (!stopping_) {
+    auto r = co_await net::co_spawn(ex_, sqs_.receive(10, s_.wait_seconds, receive_hold_seconds),
+                                    net::bind_cancellation_slot(poll_stop_.slot(), net::use_awaitable));
+    if (stopping_) break;
+    if (!r) {
+      log_.warn("receive-failed", {{"error", r.error().message()}, {"retry_in", ms_text(s_.error_backoff)}});
+      co_await sleep(s_.error_backoff);
+      continue;
+    }
+    co_await handle_batch(std::move(*r));
+    if (s_.once && !finished_.empty()) break;
+  }
+  log_.info("stopped", {{"actions", std::to_string(finished_.size())}});
+  co_return 0;
+}
+
+net::awaitable<void> agent::resume_journal() {
+  std::vector<std::string> problems;
+  auto pending = journal_.pending(problems);
+  for (const auto& p : problems) log_.error("journal-unreadable", {{"entry", p}, {"what", "left in place; remove it once checked"}});
+  for (auto& e : pending) {
+    if (e.action.instance_id != id_.instance_id) continue;
+    // Ask Auto Scaling first: a heartbeat on an action that is over answers "No active Lifecycle Action".
+    auto hb = co_await asg_.record_heartbeat(e.action.group, e.action.hook, e.action.token, "");
+    if (!hb && aws::is_no_active_action(hb.error())) {
+      log_.info("journal-action-over", {{"token", e.action.token}, {"hook", e.action.hook},
+                                        {"what", "the action ended while hookd was down; cleaning up"}});
+      co_await sqs_.delete_message(e.receipt_handle); // likely stale after a restart; a re-delivery is recognised as done
+      co_await journal_.finish(e.action.token);
+      done_.insert(safe_token(e.action.token));
+      continue;
+    }
+    log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
+                                 {"what", "hookd stopped mid-action: running the script again (scripts should be idempotent)"}});
+    co_await run_action(e.action, e.message_id, e.receipt_handle);
+    if (s_.once) break;
+  }
+}
+
+net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
+  std::vector<aws::sqs_batch_entry> deletes, releases;
+  std::vector<std::string> foreign_ids, foreign_handles;
+  std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs;
+  const auto now = std::chrono::system_clock::now();
+  int n = 0;
+  for (auto& m : batch) {
+    const auto entry_id = "m" + std::to_string(n++);
+    const auto parsed = lifecycle::parse_notification(m.body);
+    const auto d = lifecycle::decide(parsed, self_, known_tokens(), [this](const std::string& h) { return global_timeout(h); },
+                                     now, m.sent);
+    const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
+    switch (d.what) {
+    case lifecycle::verdict::run:
+      runs.emplace_back(*a, m.message_id, m.receipt_handle);
+      running_.insert(a->token); // a second copy in this same batch is a duplicate
+      break;
+    case lifecycle::verdict::duplicate:
+      if (done_.count(safe_token(a->token))) {
+        log_.info("duplicate-deleted", {{"message", m.message_id}, {"token", a->token}, {"why", "its action is already finished"}});
+        deletes.push_back({entry_id, m.receipt_handle, 0});
+      } else {
+        // Running now: it stays invisible, and goes with the action's own message when that is done.
+        log_.info("duplicate-held", {{"message", m.message_id}, {"token", a->token}});
+        duplicate_handles_[a->token].push_back(m.receipt_handle);
+      }
+      break;
+    case lifecycle::verdict::foreign:
+      log_.debug("foreign-released", {{"message", m.message_id}, {"why", d.why}});
+      foreign_ids.push_back(m.message_id);
+      foreign_handles.push_back(m.receipt_handle);
+      break;
+    case lifecycle::verdict::no_script:
+      if (logged_once_.insert(m.message_id).second)
+        log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
+      foreign_ids.push_back(m.message_id);
+      foreign_handles.push_back(m.receipt_handle);
+      break;
+    case lifecycle::verdict::expired:
+    case lifecycle::verdict::test:
+      log_.info(d.what == lifecycle::verdict::test ? "test-notification-deleted" : "expired-deleted",
+                {{"message", m.message_id}, {"why", d.why}});
+      deletes.push_back({entry_id, m.receipt_handle, 0});
+      break;
+    case lifecycle::verdict::unparseable:
+      if (logged_once_.insert(m.message_id).second)
+        log_.error("unparseable-message", {{"message", m.message_id}, {"why", d.why},
+                                           {"what", "not deleted; put back for " + std::to_string(lifecycle::unparseable_visibility_seconds) +
+                                                        "s (a redrive policy moves it to a dead-letter queue)"}});
+      releases.push_back({entry_id, m.receipt_handle, lifecycle::unparseable_visibility_seconds});
+      break;
+    }
+  }
+  const auto plan = planner_.plan(foreign_ids, !runs.empty() || batch.empty());
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    if (plan[i]) releases.push_back({"f" + std::to_string(i), foreign_handles[i], *plan[i]});
+
+  for (std::size_t off = 0; off < releases.size(); off += aws::sqs_max_batch) {
+    std::vector<aws::sqs_batch_entry> chunk(releases.begin() + static_cast<long>(off),
+                                            releases.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, releases.size())));
+    auto r = co_await sqs_.change_visibility_batch(chunk);
+    if (!r) log_.warn("release-failed", {{"error", r.error().message()}, {"what", "the messages return after their visibility timeout"}});
+  }
+  for (std::size_t off = 0; off < deletes.size(); off += aws::sqs_max_batch) {
+    std::vector<aws::sqs_batch_entry> chunk(deletes.begin() + static_cast<long>(off),
+                                            deletes.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, deletes.size())));
+    auto r = co_await sqs_.delete_batch(chunk);
+    if (!r) log_.warn("delete-failed", {{"error", r.error().message()}});
+  }
+  for (auto& [a, id, handle] : runs) {
+    if (stopping_) {
+      // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
+      running_.erase(a.token);
+      continue;
+    }
+    co_await run_action(a, id, handle);
+    if (s_.once) break;
+  }
+}
+
+net::awaitable<std::optional<std::string>> agent::fetch_script(const lifecycle::lifecycle_action& a, std::string& why) {
+  const auto& source = a.transition == lifecycle::terminating ? s_.on_terminate : s_.on_launch;
+  std::string path = source;
+  if (source.rfind("s3://", 0) == 0) {
+    auto uri = aws::parse_s3_uri(source);
+    if (!uri) {
+      why = uri.error().message();
+      co_return std::nullopt;
+    }
+    const auto dir = s_.state_dir + "/scripts";
+    ::mkdir(dir.c_str(), 0700);
+    path = dir + "/" + safe_token(a.token);
+    auto got = co_await s3_.get_object_to_file(*uri, path);
+    if (!got) {
+      why = "cannot download the script: " + got.error().message();
+      co_return std::nullopt;
+    }
+    ::chmod(path.c_str(), 0700);
+    log_.info("script-downloaded", {{"source", source}, {"bytes", std::to_string(got->size)}});
+  }
+  if (!s_.script_sha256.empty()) {
+    std::string err;
+    const auto digest = crypto::sha256_file_hex(path, err);
+    if (digest.empty()) {
+      why = "cannot read the script to check its SHA-256: " + err;
+      co_return std::nullopt;
+    }
+    if (digest != s_.script_sha256) {
+      why = "the script's SHA-256 is " + digest + ", not the expected " + s_.script_sha256 + " (--script-sha256)";
+      co_return std::nullopt;
+    }
+  }
+  co_return path;
+}
+
+net::awaitable<proc::run_result> agent::supervise(proc::command cmd, const lifecycle::lifecycle_action& a) {
+  proc::limits lim;
+  lim.time_limit = s_.script_timeout;
+  lim.grace = s_.kill_grace;
+  auto on_line = [this, token = a.token](std::string_view stream, std::string_view line, bool truncated) {
+    log_.info("script-output", {{"stream", std::string(stream)}, {"line", std::string(line)},
+                                {"truncated", truncated ? "yes" : "no"}, {"token", token}});
+  };
+  co_return co_await net::co_spawn(ex_, proc::run(std::move(cmd), lim, on_line),
+                                   net::bind_cancellation_slot(script_stop_.slot(), net::use_awaitable));
+}
+
+net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
+                                       std::chrono::milliseconds interval, steady::time_point global_deadline,
+                                       int& heartbeats) {
+  // Runs beside the script until `||` cancels it; it must not throw for anything else.
+  const int visibility = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(interval).count()) * 2 + 30;
+  bool gone = false, warned = false;
+  auto extend = [&]() -> net::awaitable<void> {
+    auto v = co_await sqs_.change_visibility(handle, std::min(visibility, aws::sqs_max_visibility_seconds));
+    if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
+  };
+  co_await extend();
+  net::steady_timer t(ex_);
+  auto next = steady::now() + interval;
+  for (;;) {
+    t.expires_at(next);
+    co_await t.async_wait(net::use_awaitable); // throws when cancelled: the end of keep_alive
+    next += interval;
+    if (gone) continue;
+    if (steady::now() + interval >= global_deadline) {
+      if (!warned) {
+        warned = true;
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(global_deadline - steady::now());
+        log_.warn("global-timeout-near", {{"token", a.token}, {"time_left", format_duration(left)},
+                                          {"what", "heartbeats cannot extend the action past the hook's global timeout"}});
+      }
+      continue;
+    }
+    // A failed heartbeat is retried within the interval, not skipped.
+    for (int attempt = 0;; ++attempt) {
+      auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, "");
+      if (r) {
+        ++heartbeats;
+        log_.debug("heartbeat", {{"token", a.token}, {"count", std::to_string(heartbeats)}});
+        break;
+      }
+      if (aws::is_no_active_action(r.error())) {
+        gone = true;
+        log_.warn("action-gone", {{"token", a.token}, {"what", "Auto Scaling no longer has this action; heartbeats stop, the script goes on"}});
+        break;
+      }
+      log_.warn("heartbeat-failed", {{"token", a.token}, {"error", r.error().message()}});
+      if (steady::now() + interval / 4 >= next) break;
+      t.expires_after(interval / 4);
+      co_await t.async_wait(net::use_awaitable);
+    }
+    if (!gone) co_await extend();
+  }
+}
+
+net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const std::string& result, action_summary& sum) {
+  auto backoff = std::max<std::chrono::milliseconds>(s_.error_backoff / 5, 100ms);
+  for (int round = 1; round <= complete_rounds; ++round) {
+    auto r = co_await asg_.complete_action(a.group, a.hook, result, a.token, "");
+    if (r) {
+      sum.completed = true;
+      co_return;
+    }
+    if (aws::is_no_active_action(r.error())) {
+      sum.already_over = true;
+      log_.warn("action-already-over", {{"token", a.token}, {"what", "Auto Scaling had already ended it (timeout or another completion)"}});
+      co_return;
+    }
+    log_.error("complete-failed", {{"token", a.token}, {"round", std::to_string(round)}, {"error", r.error().message()}});
+    if (round == complete_rounds) break;
+    net::steady_timer t(ex_, backoff);
+    co_await t.async_wait(nothrow);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+  }
+}
+
+net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle) {
+  using namespace net::experimental::awaitable_operators;
+  const auto start = steady::now();
+  running_.insert(a.token);
+  action_running_ = true;
+  action_summary sum;
+  sum.token = a.token;
+  sum.transition = std::string(lifecycle::transition_word(a.transition));
+  sum.instance_id = a.instance_id;
+  sum.hook = a.hook;
+  log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
+                             {"token", a.token}, {"shape", a.shape}});
+  auto w = co_await journal_.write({a, message_id, handle, std::chrono::system_clock::now()});
+  if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
+
+  const auto hb_timeout = heartbeat_timeout(a.hook);
+  auto interval = s_.heartbeat_interval.value_or(std::chrono::milliseconds(std::max(hb_timeout, 3) * 1000 / 3));
+  const auto global = steady::now() + global_timeout(a.hook) -
+                      (a.time ? std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *a.time)
+                              : std::chrono::seconds(0));
+
+  std::string why;
+  auto path = co_await fetch_script(a, why);
+  proc::run_result rr;
+  if (!path) {
+    log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
+    rr.spawn_error = why;
+  } else {
+    auto result = co_await (supervise(script_command(*path, a, id_.region, s_, env_), a) ||
+                            keep_alive(a, handle, interval, global, sum.heartbeats));
+    if (result.index() == 0) rr = std::get<0>(std::move(result));
+    if (path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+  }
+  sum.outcome = rr.describe();
+  sum.script_duration = rr.duration;
+  sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
+  if (!rr.succeeded())
+    for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
+
+  co_await complete(a, sum.result, sum);
+  if (sum.completed || sum.already_over) {
+    auto d = co_await sqs_.delete_message(handle);
+    sum.deleted = bool(d);
+    if (!d) log_.warn("delete-failed", {{"message", message_id}, {"error", d.error().message()},
+                                        {"what", "it will come back and be recognised as finished"}});
+    for (const auto& extra : duplicate_handles_[a.token]) co_await sqs_.delete_message(extra);
+    duplicate_handles_.erase(a.token);
+    auto f = co_await journal_.finish(a.token);
+    if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+    done_.insert(safe_token(a.token));
+  } else {
+    // Not completed: the message is kept (Auto Scaling will time the action out with its default
+    // result); hookd does not run the script again for this token while it lives.
+    attempted_.insert(a.token);
+    log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
+  }
+  running_.erase(a.token);
+  action_running_ = false;
+  grace_timer_.reset();
+  sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+  log_.info("action-done", {{"transition", sum.transition}, {"instance", sum.instance_id}, {"hook", sum.hook},
+                            {"result", sum.result}, {"script", sum.outcome}, {"script_duration", ms_text(sum.script_duration)},
+                            {"heartbeats", std::to_string(sum.heartbeats)}, {"total", ms_text(sum.total)},
+                            {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
+                            {"message_deleted", sum.deleted ? "yes" : "no"}});
+  finished_.push_back(std::move(sum));
+}
+
+} // namespace hookd::agent

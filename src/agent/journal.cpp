@@ -1,0 +1,172 @@
+#include "hookd/agent/journal.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace hookd::agent {
+namespace net = boost::asio;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+// Tokens are UUIDs from AWS, but a file name must never be steered by message content.
+std::string safe_name(const std::string& token) {
+  std::string out;
+  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return out.substr(0, 128);
+}
+
+outcome<void> write_atomic(const std::string& dir, const std::string& name, const std::string& data) {
+  const std::string tmp = dir + "/." + name + ".tmp";
+  const std::string final_path = dir + "/" + name;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(errc::io_failed, "journal: cannot create " + tmp + ": " + std::strerror(errno));
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const auto n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      return make_error(errc::io_failed, "journal: cannot write " + tmp + ": " + std::strerror(e));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    return make_error(errc::io_failed, "journal: cannot sync " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+    return make_error(errc::io_failed, "journal: cannot rename to " + final_path + ": " + std::strerror(errno));
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd); // makes the rename itself durable
+    ::close(dfd);
+  }
+  return {};
+}
+} // namespace
+
+journal::journal(std::string state_dir) : dir_(std::move(state_dir)) {}
+journal::~journal() { pool_.join(); }
+
+outcome<void> journal::prepare() {
+  for (const auto& d : {dir_, dir_ + "/journal", dir_ + "/done"}) {
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST)
+      return make_error(errc::io_failed, "cannot create state directory " + d + ": " + std::strerror(errno) +
+                                             "; set --state-dir to a writable directory");
+  }
+  return {};
+}
+
+std::string journal::serialize(const journal_entry& e) {
+  json::object o{{"token", e.action.token},
+                 {"group", e.action.group},
+                 {"hook", e.action.hook},
+                 {"instance_id", e.action.instance_id},
+                 {"transition", e.action.transition},
+                 {"metadata", e.action.metadata},
+                 {"message_id", e.message_id},
+                 {"receipt_handle", e.receipt_handle},
+                 {"started", iso8601(e.started)}};
+  if (e.action.time) o["time"] = iso8601(*e.action.time);
+  return json::serialize(o);
+}
+
+outcome<journal_entry> journal::parse(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return make_error(errc::invalid_input, "journal entry is not a JSON object");
+  const auto& o = v.as_object();
+  auto str = [&](std::string_view k) -> std::string {
+    if (auto* p = o.if_contains(k); p && p->is_string()) return std::string(p->as_string());
+    return {};
+  };
+  journal_entry e;
+  e.action.token = str("token");
+  e.action.group = str("group");
+  e.action.hook = str("hook");
+  e.action.instance_id = str("instance_id");
+  e.action.transition = str("transition");
+  e.action.metadata = str("metadata");
+  e.action.shape = "journal";
+  if (auto t = parse_iso8601(str("time")); t) e.action.time = *t;
+  e.message_id = str("message_id");
+  e.receipt_handle = str("receipt_handle");
+  if (auto t = parse_iso8601(str("started")); t) e.started = *t;
+  if (e.action.token.empty() || e.action.group.empty() || e.action.hook.empty())
+    return make_error(errc::invalid_input, "journal entry lacks token, group or hook");
+  return e;
+}
+
+net::awaitable<outcome<void>> journal::write(const journal_entry& e) {
+  const auto data = serialize(e);
+  const auto dir = dir_ + "/journal";
+  const auto name = safe_name(e.action.token) + ".json";
+  co_return co_await net::co_spawn(
+      pool_, [&]() -> net::awaitable<outcome<void>> { co_return write_atomic(dir, name, data); }, net::use_awaitable);
+}
+
+net::awaitable<outcome<void>> journal::finish(const std::string& token) {
+  const auto name = safe_name(token);
+  const auto jdir = dir_ + "/journal", ddir = dir_ + "/done";
+  co_return co_await net::co_spawn(
+      pool_,
+      [&]() -> net::awaitable<outcome<void>> {
+        auto r = write_atomic(ddir, name, iso8601(std::chrono::system_clock::now()));
+        if (!r) co_return r;
+        if (::unlink((jdir + "/" + name + ".json").c_str()) != 0 && errno != ENOENT)
+          co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
+        const int dfd = ::open(jdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+          ::fsync(dfd);
+          ::close(dfd);
+        }
+        co_return outcome<void>{};
+      },
+      net::use_awaitable);
+}
+
+std::vector<journal_entry> journal::pending(std::vector<std::string>& problems) const {
+  std::vector<journal_entry> out;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir_ + "/journal", ec)) {
+    const auto name = f.path().filename().string();
+    if (name.empty() || name[0] == '.' || f.path().extension() != ".json") continue;
+    std::ifstream in(f.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto e = parse(ss.str());
+    if (!e) {
+      problems.push_back(f.path().string() + ": " + e.error().message());
+      continue;
+    }
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+std::vector<std::string> journal::done_tokens() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(48);
+  for (const auto& f : fs::directory_iterator(dir_ + "/done", ec)) {
+    if (f.last_write_time(ec) < cutoff) {
+      fs::remove(f.path(), ec);
+      continue;
+    }
+    out.push_back(f.path().filename().string());
+  }
+  return out;
+}
+
+} // namespace hookd::agent
