@@ -164,9 +164,15 @@ net::awaitable<int> agent::run() {
   log_.info("polling", {{"queue", sqs_.queue_url()}, {"instance", id_.instance_id}, {"group", id_.group},
                         {"hooks", std::to_string(id_.hooks.size())}});
   while (!stopping_) {
-    auto r = co_await net::co_spawn(ex_, sqs_.receive(10, s_.wait_seconds, receive_hold_seconds),
-                                    net::bind_cancellation_slot(poll_stop_.slot(), net::use_awaitable));
+    // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
+    auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, s_.wait_seconds, receive_hold_seconds),
+                                                 net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
     if (stopping_) break;
+    if (cancelled) {
+      log_.warn("receive-aborted", {{"retry_in", ms_text(s_.error_backoff)}});
+      co_await sleep(s_.error_backoff);
+      continue;
+    }
     if (!r) {
       log_.warn("receive-failed", {{"error", r.error().message()}, {"retry_in", ms_text(s_.error_backoff)}});
       co_await sleep(s_.error_backoff);
@@ -411,7 +417,9 @@ net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::strin
   sum.hook = a.hook;
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}});
-  auto w = co_await journal_.write({a, message_id, handle, std::chrono::system_clock::now()});
+  // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
+  const journal_entry entry{a, message_id, handle, std::chrono::system_clock::now()};
+  auto w = co_await journal_.write(entry);
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
 
   const auto hb_timeout = heartbeat_timeout(a.hook);
