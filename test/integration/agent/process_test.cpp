@@ -1,0 +1,178 @@
+// The real hookd binary as operators run it: environment-only configuration, the lock, SIGKILL
+// mid-action and a restart, SIGTERM during an action. The emulator runs in this process; hookd
+// runs as a child under hookd's own supervisor, both on this test's io_context.
+#include "hookd/proc/supervisor.hpp"
+#include "support/emulator_fixture.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+namespace net = boost::asio;
+
+namespace {
+
+class hookd_process : public test::emulator_fixture {
+protected:
+  std::string state, script_path;
+  std::vector<std::string> output;
+
+  void SetUp() override {
+    emulator_fixture::SetUp();
+    emu->create_queue("hooks");
+    emu->create_group("asg", {"i-self", "i-other"});
+    emulator::hook_spec h;
+    h.group = "asg";
+    h.name = "drain";
+    h.queue = "hooks";
+    h.heartbeat_timeout = 30;
+    emu->put_hook(h);
+    state = (dir / "state").string();
+  }
+
+  void write_script(const std::string& body) {
+    script_path = (dir / "on-terminate.sh").string();
+    std::ofstream(script_path) << body;
+    ::chmod(script_path.c_str(), 0755);
+  }
+
+  proc::command hookd_cmd(std::vector<std::string> args = {"--once"}) {
+    proc::command c;
+    c.path = HOOKD_BINARY;
+    c.args = std::move(args);
+    c.env = {"PATH=/usr/bin:/bin",
+             "AWS_ENDPOINT_URL=" + emu->url(),
+             "AWS_CA_BUNDLE=" + pki.ca_cert,
+             std::string("AWS_ACCESS_KEY_ID=") + test::test_key_id,
+             std::string("AWS_SECRET_ACCESS_KEY=") + test::test_secret,
+             "AWS_REGION=us-east-1",
+             "AWS_EC2_METADATA_DISABLED=true",
+             "HOOKD_CONFIG=/dev/null",
+             "HOOKD_QUEUE_URL=" + emu->queue_url("hooks"),
+             "HOOKD_INSTANCE_ID=i-self",
+             "HOOKD_STATE_DIR=" + state,
+             "HOOKD_ON_TERMINATE=" + script_path,
+             "HOOKD_HEARTBEAT_INTERVAL=100ms",
+             "HOOKD_WAIT_TIME=1",
+             "HOOKD_ERROR_BACKOFF=100ms",
+             "HOOKD_SHUTDOWN_GRACE=300ms",
+             "HOOKD_KILL_GRACE=200ms"};
+    return c;
+  }
+
+  net::awaitable<proc::run_result> start(proc::command c) {
+    proc::limits lim;
+    lim.time_limit = 60s;
+    co_return co_await proc::run(std::move(c), lim, [this](std::string_view, std::string_view line, bool) {
+      output.emplace_back(line);
+    });
+  }
+
+  std::vector<emulator::recorded_call> calls_for(const std::string& op) { return emu->calls(op); }
+
+  bool said(std::string_view what) const {
+    return std::any_of(output.begin(), output.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  }
+
+  pid_t hookd_pid() const {
+    std::ifstream in(state + "/hookd.lock");
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+  /// Calls `act` once `ready()` holds, polling every 20 ms (bounded by the test's deadline).
+  void when(std::function<bool()> ready, std::function<void()> act) {
+    auto t = std::make_shared<net::steady_timer>(ioc);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [t, poll, ready, act] {
+      t->expires_after(20ms);
+      t->async_wait([t, poll, ready, act](boost::system::error_code ec) {
+        if (ec) return;
+        if (ready()) act();
+        else (*poll)();
+      });
+    };
+    (*poll)();
+  }
+};
+
+TEST_F(hookd_process, handles_an_action_configured_by_environment_alone) {
+  write_script("#!/bin/sh\necho \"handled $1 $2\"\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto r = run(start(hookd_cmd()), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(said("handled terminate i-self")) << "script output is in hookd's log";
+  EXPECT_TRUE(said("action-done"));
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u);
+}
+
+TEST_F(hookd_process, a_second_hookd_is_refused_by_the_lock) {
+  write_script("#!/bin/sh\nsleep 1\n");
+  emu->terminate_instance("asg", "i-self");
+  std::optional<proc::run_result> second;
+  std::vector<std::string> second_output;
+  when([&] { return hookd_pid() > 0; }, [&] {
+    net::co_spawn(ioc, proc::run(hookd_cmd(), {}, [&](std::string_view, std::string_view l, bool) { second_output.emplace_back(l); }),
+                  [&](std::exception_ptr, proc::run_result rr) { second = rr; });
+  });
+  auto first = run(start(hookd_cmd()), 60s);
+  EXPECT_EQ(first.exit_code, 0);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->exit_code, 0) << "a watchdog cron line must not see an error";
+  ASSERT_FALSE(second_output.empty());
+  EXPECT_NE(second_output[0].find("already running (pid"), std::string::npos) << second_output[0];
+  EXPECT_EQ(emu->calls("CompleteLifecycleAction").size(), 1u);
+}
+
+TEST_F(hookd_process, sigkill_mid_action_then_restart_completes_exactly_once) {
+  const auto marker = (dir / "runs").string();
+  write_script("#!/bin/sh\necho run >> " + marker + "\nsleep 1\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // Kill -9 as soon as the action is journaled and its script started.
+  when([&] { return std::filesystem::exists(marker) && !std::filesystem::is_empty(state + "/journal"); },
+       [&] { ::kill(hookd_pid(), SIGKILL); });
+  auto killed = run(start(hookd_cmd()), 60s);
+  EXPECT_EQ(killed.signal, SIGKILL) << killed.describe();
+  EXPECT_TRUE(emu->action(token)->active) << "nothing completed by the killed hookd";
+  EXPECT_TRUE(calls_for("CompleteLifecycleAction").empty());
+
+  output.clear();
+  auto restarted = run(start(hookd_cmd()), 60s);
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
+  EXPECT_TRUE(said("journal-resume"));
+  EXPECT_EQ(calls_for("CompleteLifecycleAction").size(), 1u) << "completed exactly once";
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u) << "and the message deleted";
+  EXPECT_TRUE(std::filesystem::is_empty(state + "/journal"));
+}
+
+TEST_F(hookd_process, sigterm_during_an_action_completes_it_with_the_failure_result_and_exits_0) {
+  write_script("#!/bin/sh\nsleep 30\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  when([&] { return !std::filesystem::is_empty(state + "/journal"); }, [&] { ::kill(hookd_pid(), SIGTERM); });
+  auto r = run(start(hookd_cmd({})), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(said("stopping"));
+  EXPECT_TRUE(said("shutdown-grace-over"));
+  EXPECT_EQ(emu->action(token)->result, "ABANDON");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u);
+}
+
+TEST_F(hookd_process, an_invalid_setting_is_one_line_naming_it) {
+  write_script("#!/bin/sh\n");
+  auto c = hookd_cmd();
+  c.env.push_back("HOOKD_ON_FAILURE=MAYBE");
+  auto r = run(start(c), 30s);
+  EXPECT_EQ(r.exit_code, 2);
+  ASSERT_EQ(output.size(), 1u);
+  EXPECT_EQ(output[0], "hookd: invalid on-failure 'MAYBE' from environment variable HOOKD_ON_FAILURE: expected CONTINUE or ABANDON");
+}
+
+} // namespace
