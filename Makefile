@@ -47,9 +47,9 @@ bench: deps
 	cmake --build $(BUILD)/bench -j $(JOBS)
 	@for b in $(BUILD)/bench/bench/hookd_bench*; do $$b --benchmark_counters_tabular=true; done
 
-demo:
-	@echo "make demo: not built yet — the demo needs the agent and the AWS emulator (issues #3 and #5)." >&2
-	@exit 1
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
+	bash test/demo/run-demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

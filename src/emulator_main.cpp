@@ -3,7 +3,12 @@
 // or SIGTERM. Scenarios are set up through the JSON control API under /_emulator/.
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
+#include "hookd/http/client.hpp"
 #include "hookd/version.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/json.hpp>
+#include <map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -17,6 +22,7 @@ namespace {
 void usage(std::FILE* out) {
   std::fprintf(out,
                "Usage: hookd-emulator [--port N] [--region R] [--tls DIR] [--key ID:SECRET]\n"
+               "       hookd-emulator ctl URL COMMAND [JSON]   (one control-API call; COMMAND summary prints the state)\n"
                "A local AWS (SQS, Auto Scaling, S3, IMDSv2) for hookd's tests and demo. Listens on 127.0.0.1.\n"
                "  --port N        port to listen on (default 0: any free port)\n"
                "  --region R      the region it pretends to be (default us-east-1)\n"
@@ -26,7 +32,85 @@ void usage(std::FILE* out) {
 }
 } // namespace
 
+/// `hookd-emulator ctl URL COMMAND [JSON]`: one control-API call (TLS verified with AWS_CA_BUNDLE).
+/// COMMAND `summary` prints the scenario's state for people instead of JSON.
+int control(int argc, char** argv) {
+  namespace json = boost::json;
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: hookd-emulator ctl URL COMMAND [JSON]\n");
+    return 2;
+  }
+  const std::string url = argv[2], command = argv[3], body = argc > 4 ? argv[4] : "{}";
+  auto ep = hookd::http::parse_endpoint(url);
+  if (!ep) {
+    std::fprintf(stderr, "hookd-emulator ctl: %s\n", ep.error().message().c_str());
+    return 2;
+  }
+  boost::asio::io_context ioc{1};
+  hookd::http::client_config cfg;
+  cfg.env = hookd::process_env();
+  hookd::http::client http(ioc.get_executor(), cfg);
+  int rc = 1;
+  auto call = [&](std::string cmd, std::string payload) -> boost::asio::awaitable<std::optional<json::object>> {
+    hookd::http::string_request req{hookd::http::bhttp::verb::post, "/_emulator/" + cmd, 11};
+    req.body() = payload;
+    req.set(hookd::http::bhttp::field::content_type, "application/json");
+    auto r = co_await http.send(*ep, std::move(req), {});
+    if (!r) {
+      std::fprintf(stderr, "hookd-emulator ctl: %s\n", r.error().message().c_str());
+      co_return std::nullopt;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(r->body(), ec);
+    if (ec || !v.is_object() || r->result_int() != 200) {
+      std::fprintf(stderr, "hookd-emulator ctl %s: HTTP %u %s\n", cmd.c_str(), r->result_int(), r->body().c_str());
+      co_return std::nullopt;
+    }
+    co_return std::move(v.as_object());
+  };
+  boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+    if (command != "summary") {
+      auto r = co_await call(command, body);
+      if (!r) co_return;
+      std::printf("%s\n", json::serialize(*r).c_str());
+      rc = 0;
+      co_return;
+    }
+    auto state = co_await call("state", "{}");
+    auto calls = co_await call("calls", "{}");
+    if (!state || !calls) co_return;
+    std::printf("Lifecycle actions:\n");
+    for (const auto& a : state->at("actions").as_array()) {
+      const auto& o = a.as_object();
+      std::printf("  %-10s hook %-8s %s  heartbeats %lld  %s\n", json::value_to<std::string>(o.at("instance")).c_str(),
+                  json::value_to<std::string>(o.at("hook")).c_str(),
+                  o.at("active").as_bool() ? "still waiting" : ("result " + json::value_to<std::string>(o.at("result"))).c_str(),
+                  static_cast<long long>(o.at("heartbeats").to_number<long long>()),
+                  o.at("timed_out").as_bool() ? "(timed out)" : "");
+    }
+    std::printf("Instances:\n");
+    for (const auto& [g, insts] : state->at("groups").as_object())
+      for (const auto& [id, st] : insts.as_object())
+        std::printf("  %s/%s: %s\n", std::string(g).c_str(), std::string(id).c_str(), json::value_to<std::string>(st).c_str());
+    std::printf("Queues (messages left for their owners):\n");
+    for (const auto& [q, info] : state->at("queues").as_object())
+      std::printf("  %s: %lld\n", std::string(q).c_str(), static_cast<long long>(info.as_object().at("depth").to_number<long long>()));
+    std::printf("S3 objects:\n");
+    for (const auto& [b, keys] : state->at("buckets").as_object())
+      for (const auto& k : keys.as_array()) std::printf("  s3://%s/%s\n", std::string(b).c_str(), json::value_to<std::string>(k).c_str());
+    std::map<std::string, int> ops;
+    for (const auto& c : calls->at("calls").as_array()) ++ops[json::value_to<std::string>(c.as_object().at("operation"))];
+    std::printf("AWS calls hookd made:\n");
+    for (const auto& [op, n] : ops)
+      if (op.rfind("GET /", 0) != 0 && op.rfind("PUT /", 0) != 0) std::printf("  %-32s %d\n", op.c_str(), n);
+    rc = 0;
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  ioc.run();
+  return rc;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "ctl") return control(argc, argv);
   hookd::emulator::options opt;
   std::string tls_dir;
   std::vector<hookd::emulator::access_key> keys;

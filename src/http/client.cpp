@@ -136,7 +136,8 @@ struct download_exchange {
       c.lowest().expires_at(deadline);
       auto [bec, bn] = co_await bhttp::async_read(s, c.buffer, body, nothrow);
       if (bec) co_return map_error(bec, what, "receive body");
-      out.bytes = body.get().body().size();
+      error_code sec;
+      out.bytes = body.get().body().file().size(sec); // what reached the file (value::size() is 0 in write mode)
       keep = body.get().keep_alive();
       out.head.base() = std::move(body.get().base());
     } else {

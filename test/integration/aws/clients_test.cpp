@@ -147,6 +147,7 @@ TEST_F(clients, s3_get_to_private_file_head_put_and_clear_errors) {
   std::ifstream in(dest);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(text, "#!/bin/sh\necho bye\n");
+  EXPECT_EQ(got->size, text.size());
   struct stat st {};
   ::stat(dest.c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# make demo: hookd handling a real lifecycle flow against the local AWS emulator, over TLS, with
+# no AWS account and nothing outside this machine.
+#   1. hookd-emulator starts with a throw-away CA, a queue, a group of three instances, a
+#      terminating lifecycle hook and a bucket holding the operator's on-terminate script.
+#   2. Two other instances are scaled in first, so the queue holds their notifications too.
+#   3. The demo instance (i-0demo) is scaled in.
+#   4. hookd runs (--once): it steps over the other instances' messages, downloads the script from
+#      S3, runs it while heartbeating, the script ships a log file to S3 with `hookd cp`, and
+#      hookd completes the action and deletes only its own message.
+set -euo pipefail
+build=${1:?usage: run-demo.sh BUILD_DIR}
+hookd=$(cd "$build" && pwd)/hookd
+emulator=$(cd "$build" && pwd)/hookd-emulator
+work=$(mktemp -d /tmp/hookd-demo.XXXXXX)
+emu_pid=
+cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "starting the local AWS emulator (SQS, Auto Scaling, S3, IMDSv2) over TLS"
+"$emulator" --tls "$work/pki" --key AKIDHOOKDDEMO:hookd-demo-secret > "$work/emulator.out" 2>&1 &
+emu_pid=$!
+for _ in $(seq 100); do [ -s "$work/emulator.out" ] && break; sleep 0.05; done
+read -r url ca < "$work/emulator.out"
+echo "emulator: $url   (CA bundle: $ca)"
+export AWS_CA_BUNDLE=$ca
+ctl() { "$emulator" ctl "$url" "$@" > /dev/null; }
+
+say "setting up: queue, group, lifecycle hook, the on-terminate script in S3"
+ctl queue '{"name":"asg-lifecycle"}'
+ctl group '{"name":"web-asg","instances":["i-0demo","i-0aaa","i-0bbb"]}'
+ctl hook '{"group":"web-asg","name":"copy-logs","queue":"asg-lifecycle","heartbeat_timeout":30,"default_result":"ABANDON"}'
+ctl object '{"bucket":"demo-logs"}'
+cat > "$work/on-terminate.sh" <<SCRIPT
+#!/bin/sh
+# The operator's script: copy this box's log off before it disappears.
+set -e
+echo "on-terminate: \$1 for \$2 (group \$HOOKD_GROUP, hook \$HOOKD_HOOK)"
+printf 'Nov 27 10:00:01 web-1 app[42]: served 1234 requests\nNov 27 10:05:07 web-1 app[42]: shutting down\n' > /tmp/hookd-demo-messages.\$\$
+echo "on-terminate: draining connections (takes a few seconds: hookd sends heartbeats meanwhile)"
+sleep 3
+"$hookd" cp /tmp/hookd-demo-messages.\$\$ "s3://demo-logs/\$2/messages"
+rm -f /tmp/hookd-demo-messages.\$\$
+echo "on-terminate: done"
+SCRIPT
+body=$(sed 's/\\/\\\\/g; s/"/\\"/g' "$work/on-terminate.sh" | awk '{printf "%s\\n", $0}')
+ctl object "{\"bucket\":\"demo-scripts\",\"key\":\"on-terminate.sh\",\"body\":\"$body\"}"
+
+say "scaling in two other instances first, then this one (i-0demo)"
+ctl terminate '{"group":"web-asg","instance":"i-0aaa"}'
+ctl terminate '{"group":"web-asg","instance":"i-0bbb"}'
+ctl terminate '{"group":"web-asg","instance":"i-0demo"}'
+
+say "running hookd --once as instance i-0demo"
+env AWS_ENDPOINT_URL="$url" AWS_ACCESS_KEY_ID=AKIDHOOKDDEMO AWS_SECRET_ACCESS_KEY=hookd-demo-secret \
+    AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true HOOKD_CONFIG=/dev/null \
+    "$hookd" --once --queue-url "$url/123456789012/asg-lifecycle" --instance-id i-0demo \
+    --on-terminate s3://demo-scripts/on-terminate.sh --heartbeat-interval 1s --wait-time 2 \
+    --state-dir "$work/state" --log-level info 2>&1 | tee "$work/hookd.log"
+
+say "what happened (as the emulator recorded it)"
+"$emulator" ctl "$url" summary
+echo
+if grep -q 'action-done .*result=CONTINUE' "$work/hookd.log" && grep -q 'completed=yes message_deleted=yes' "$work/hookd.log"; then
+  echo "demo: OK: i-0demo's action was completed with CONTINUE, its log is in s3://demo-logs/i-0demo/messages,"
+  echo "      and the other instances' notifications are still in the queue for their owners."
+else
+  echo "demo: FAILED: hookd did not complete the action; see the log above" >&2
+  exit 1
+fi
