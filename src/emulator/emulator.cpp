@@ -791,6 +791,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     recorded_call call;
     call.service = svc;
     call.operation = op;
+    call.received = steady::now();
 
     // Faults first: they stand for what the network or AWS does before any logic runs.
     reply out;
@@ -865,6 +866,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     out.close_after = close_after;
     call.status = out.status;
     call.error_code = out.error_code;
+    call.answered = std::chrono::system_clock::now();
     calls.push_back(std::move(call));
     co_return out;
   }

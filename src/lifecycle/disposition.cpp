@@ -53,8 +53,10 @@ int release_planner::seen(const std::string& id) const {
 }
 
 std::vector<std::optional<int>> release_planner::plan(const std::vector<std::string>& ids, bool made_progress) {
-  const bool all_repeat = !ids.empty() && std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return seen_.count(id) > 0; });
-  if (all_repeat && !made_progress) stepping_ = true;
+  // Any message handed back to us again means the queue is serving what we released: from now on
+  // (until progress) new foreign messages are stepped over instead of released.
+  const bool any_repeat = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return seen_.count(id) > 0; });
+  if (any_repeat && !made_progress) stepping_ = true;
   std::vector<std::optional<int>> out;
   out.reserve(ids.size());
   for (const auto& id : ids) {

@@ -70,6 +70,8 @@ struct recorded_call {
   std::string access_key_id;
   unsigned status = 0;
   std::string error_code;
+  std::chrono::steady_clock::time_point received{}; ///< when the request arrived
+  sys_time answered{};                              ///< wall-clock time its answer was ready
 };
 
 struct lifecycle_action_state {

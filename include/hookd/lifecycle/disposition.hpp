@@ -48,7 +48,7 @@ decision decide(const notification& n, const self_identity& self, const std::set
 
 /// How foreign messages are handed back. First sighting: visible again at once, so the owner gets
 /// it without delay. A message this instance keeps getting back is stepped over with a growing
-/// delay; and once a receive returns only messages seen before (a queue that hands them out in the
+/// delay; and once a receive returns messages seen before (a queue that hands them out in the
 /// same order every time), new foreign messages are left invisible for the receive's own
 /// visibility timeout (`hold`) instead of being released, so each receive reaches further into the
 /// queue and hookd cannot be livelocked behind other instances' messages.

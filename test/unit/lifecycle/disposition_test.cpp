@@ -82,6 +82,17 @@ TEST(release_planner, first_sighting_released_at_once_repeats_stepped_over_growi
   EXPECT_EQ(p.seen("a"), 15);
 }
 
+TEST(release_planner, one_repeat_among_new_messages_starts_stepping_over) {
+  // The first receive also held a message that was deleted (a test notification), so the second
+  // receive returns the nine repeats plus one new one.
+  release_planner p(30, 900);
+  std::vector<std::string> first{"a", "b", "c"};
+  p.plan(first, false);
+  auto second = p.plan({"a", "b", "c", "d"}, false);
+  EXPECT_TRUE(p.stepping_over());
+  EXPECT_EQ(second, (std::vector<std::optional<int>>{std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
+}
+
 TEST(release_planner, memory_is_bounded) {
   release_planner p(30, 900, 100);
   for (int i = 0; i < 1000; ++i) p.plan({"m" + std::to_string(i)}, true);

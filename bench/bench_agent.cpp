@@ -1,0 +1,224 @@
+// hookd's agent against the emulator, measured from outside: the real binary, a real TLS
+// emulator, real scripts. Prints each figure beside its target (issue #5); asserts nothing.
+#include "hookd/emulator/emulator.hpp"
+#include "hookd/emulator/test_pki.hpp"
+#include "hookd/proc/supervisor.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using namespace hookd;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+struct bench_env {
+  net::io_context ioc{1};
+  fs::path dir;
+  emulator::pki_files pki;
+  std::unique_ptr<emulator::server> emu;
+
+  bench_env() {
+    dir = fs::temp_directory_path() / ("hookd-bench-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    pki = emulator::make_test_pki((dir / "pki").string()).value();
+    emulator::options o;
+    o.tls = true;
+    o.cert_file = pki.server_cert;
+    o.key_file = pki.server_key;
+    emu = std::make_unique<emulator::server>(ioc.get_executor(), o);
+    emu->start().value();
+    emu->add_key({"AKIDBENCH", "bench-secret", {}, std::nullopt});
+  }
+  ~bench_env() {
+    emu->stop();
+    fs::remove_all(dir);
+  }
+
+  void scenario(const std::string& name, int foreign) {
+    emu->create_queue(name);
+    std::vector<std::string> instances{"i-self"};
+    for (int i = 0; i < foreign; ++i) instances.push_back("i-other" + std::to_string(i));
+    emu->create_group(name, instances);
+    emulator::hook_spec h;
+    h.group = name;
+    h.name = "drain";
+    h.queue = name;
+    h.heartbeat_timeout = 30;
+    emu->put_hook(h);
+  }
+
+  proc::command hookd(const std::string& queue, const std::string& script, int wait, bool once) {
+    proc::command c;
+    c.path = HOOKD_BINARY;
+    if (once) c.args = {"--once"};
+    c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu->url(), "AWS_CA_BUNDLE=" + pki.ca_cert,
+             "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret", "AWS_REGION=us-east-1",
+             "AWS_EC2_METADATA_DISABLED=true", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu->queue_url(queue),
+             "HOOKD_INSTANCE_ID=i-self", "HOOKD_GROUP=" + queue, "HOOKD_STATE_DIR=" + (dir / ("state-" + queue)).string(),
+             "HOOKD_ON_TERMINATE=" + script, "HOOKD_WAIT_TIME=" + std::to_string(wait), std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_BENCH_LOG") ? std::getenv("HOOKD_BENCH_LOG") : "warn")};
+    return c;
+  }
+
+  template <class T>
+  T run(net::awaitable<T> aw) {
+    std::optional<T> out;
+    net::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(v);
+      ioc.stop();
+    });
+    ioc.restart();
+    ioc.run_for(120s);
+    return std::move(*out);
+  }
+};
+
+long long read_ns(const fs::path& p) {
+  std::ifstream in(p);
+  long long v = 0;
+  in >> v;
+  return v;
+}
+
+long long ns_since_epoch(sys_time t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+void row(const char* what, const std::string& value, const char* target) {
+  std::printf("  %-48s %16s   target %s\n", what, value.c_str(), target);
+}
+
+std::string ms(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f ms", v);
+  return b;
+}
+
+std::pair<long, long> proc_rss_and_cpu_ticks(pid_t pid) {
+  long rss = -1, ticks = -1;
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(st, line);)
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const auto close = text.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream rest(text.substr(close + 2));
+    std::string f;
+    std::vector<std::string> fields;
+    while (rest >> f) fields.push_back(f);
+    if (fields.size() > 13) ticks = std::stol(fields[11]) + std::stol(fields[12]);
+  }
+  return {rss, ticks};
+}
+
+} // namespace
+
+int main() {
+  bench_env b;
+  std::printf("hookd agent against the local emulator (TLS, loopback); figures, not assertions\n");
+
+  // 1. One action: exec -> first ReceiveMessage; notification -> script exec; script exit -> Complete on the wire.
+  {
+    b.scenario("one", 0);
+    const auto start_file = b.dir / "start.ns", end_file = b.dir / "end.ns";
+    const auto script = (b.dir / "mark.sh").string();
+    std::ofstream(script) << "#!/bin/sh\ndate +%s%N > " << start_file.string() << "\ndate +%s%N > " << end_file.string() << "\n";
+    ::chmod(script.c_str(), 0755);
+    b.emu->terminate_instance("one", "i-self");
+    const auto t0 = steady::now();
+    auto r = b.run(proc::run(b.hookd("one", script, 1, true), {}));
+    if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
+    auto receives = b.emu->calls("ReceiveMessage");
+    auto completes = b.emu->calls("CompleteLifecycleAction");
+    if (!receives.empty() && !completes.empty()) {
+      const double exec_to_receive = std::chrono::duration<double, std::milli>(receives.front().received - t0).count();
+      const double notif_to_exec = (read_ns(start_file) - ns_since_epoch(receives.front().answered)) / 1e6;
+      const double exit_to_complete = (ns_since_epoch(completes.front().answered) - read_ns(end_file)) / 1e6;
+      row("exec -> first ReceiveMessage (identity given)", ms(exec_to_receive), "<= 10 ms");
+      row("notification received -> script exec", ms(notif_to_exec), "<= 3 ms + download");
+      row("script exit -> CompleteLifecycleAction answered", ms(exit_to_complete), "<= 2 ms");
+      std::printf("    (script times come from `date +%%s%%N` inside the script, so each includes one exec of date)\n");
+    }
+  }
+
+  // 2. Our message behind 500 foreign ones in a same-order queue: requests until ours is reached.
+  {
+    b.scenario("crowd", 500);
+    for (int i = 0; i < 500; ++i) b.emu->terminate_instance("crowd", "i-other" + std::to_string(i));
+    const auto script = (b.dir / "true.sh").string();
+    std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+    ::chmod(script.c_str(), 0755);
+    b.emu->terminate_instance("crowd", "i-self");
+    const auto before = b.emu->calls().size();
+    b.run(proc::run(b.hookd("crowd", script, 1, true), {}, [](std::string_view, std::string_view l, bool) {
+      if (std::getenv("HOOKD_BENCH_LOG")) std::fprintf(stderr, "%.*s\n", int(l.size()), l.data());
+    }));
+    int requests = 0;
+    const auto all = b.emu->calls();
+    for (std::size_t i = before; i < all.size(); ++i) {
+      const auto& op = all[i].operation;
+      if (op == "RecordLifecycleActionHeartbeat" || op == "CompleteLifecycleAction" || op == "ChangeMessageVisibility") break;
+      if (all[i].service == "sqs") ++requests;
+    }
+    row("SQS requests to reach our message behind 500", std::to_string(requests), "<= 80");
+    if (std::getenv("HOOKD_BENCH_VERBOSE")) {
+      std::map<std::string, int> ops;
+      for (std::size_t i = before; i < all.size(); ++i) ++ops[all[i].operation];
+      for (auto& [op, n] : ops) std::printf("    %s: %d\n", op.c_str(), n);
+    }
+  }
+
+  // 3. Idle: RSS and CPU of a waiting hookd, and how often it polls.
+  {
+    b.scenario("idle", 0);
+    const auto script = (b.dir / "true.sh").string();
+    const int wait = 2;
+    bool done = false;
+    long rss = -1, cpu_ticks = -1;
+    std::size_t polls = 0;
+    net::steady_timer probe(b.ioc);
+    auto state = b.dir / "state-idle" / "hookd.lock";
+    auto measure = [&]() -> net::awaitable<int> {
+      net::co_spawn(b.ioc, proc::run(b.hookd("idle", script, wait, false), {}), [&](std::exception_ptr, proc::run_result) { done = true; });
+      probe.expires_after(1500ms); // start-up and the first poll
+      co_await probe.async_wait(net::use_awaitable);
+      pid_t pid = 0;
+      std::ifstream(state) >> pid;
+      const auto [rss0, ticks0] = proc_rss_and_cpu_ticks(pid);
+      const auto polls0 = b.emu->calls("ReceiveMessage").size();
+      probe.expires_after(std::chrono::seconds(3 * wait));
+      co_await probe.async_wait(net::use_awaitable);
+      const auto [rss1, ticks1] = proc_rss_and_cpu_ticks(pid);
+      polls = b.emu->calls("ReceiveMessage").size() - polls0;
+      rss = rss1;
+      cpu_ticks = ticks1 - ticks0;
+      ::kill(pid, SIGTERM);
+      while (!done) {
+        probe.expires_after(20ms);
+        co_await probe.async_wait(net::use_awaitable);
+      }
+      co_return 0;
+    };
+    b.run(measure());
+    row("idle RSS", std::to_string(rss) + " KiB", "<= 6 MB (6144 KiB)");
+    row("long polls in 3 x wait time", std::to_string(polls), "3 (one per wait)");
+    row("CPU ticks used while idle (1 tick = 10 ms)", std::to_string(cpu_ticks), "0");
+  }
+  return 0;
+}
