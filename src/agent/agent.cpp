@@ -30,11 +30,6 @@ constexpr int complete_rounds = 10;
 
 std::string ms_text(std::chrono::milliseconds d) { return format_duration(d); }
 
-std::string safe_token(const std::string& token) {
-  std::string out;
-  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-  return out.substr(0, 128);
-}
 } // namespace
 
 net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, std::string region, std::string instance_id,
@@ -198,7 +193,7 @@ net::awaitable<void> agent::resume_journal() {
                                         {"what", "the action ended while hookd was down; cleaning up"}});
       co_await sqs_.delete_message(e.receipt_handle); // likely stale after a restart; a re-delivery is recognised as done
       co_await journal_.finish(e.action.token);
-      done_.insert(safe_token(e.action.token));
+      done_.insert(journal::file_name(e.action.token));
       continue;
     }
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
@@ -226,7 +221,7 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
       running_.insert(a->token); // a second copy in this same batch is a duplicate
       break;
     case lifecycle::verdict::duplicate:
-      if (done_.count(safe_token(a->token))) {
+      if (done_.count(journal::file_name(a->token))) {
         log_.info("duplicate-deleted", {{"message", m.message_id}, {"token", a->token}, {"why", "its action is already finished"}});
         deletes.push_back({entry_id, m.receipt_handle, 0});
       } else {
@@ -299,7 +294,7 @@ net::awaitable<std::optional<std::string>> agent::fetch_script(const lifecycle::
     }
     const auto dir = s_.state_dir + "/scripts";
     ::mkdir(dir.c_str(), 0700);
-    path = dir + "/" + safe_token(a.token);
+    path = dir + "/" + journal::file_name(a.token);
     auto got = co_await s3_.get_object_to_file(*uri, path);
     if (!got) {
       why = "cannot download the script: " + got.error().message();
@@ -456,7 +451,7 @@ net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::strin
     duplicate_handles_.erase(a.token);
     auto f = co_await journal_.finish(a.token);
     if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
-    done_.insert(safe_token(a.token));
+    done_.insert(journal::file_name(a.token));
   } else {
     // Not completed: the message is kept (Auto Scaling will time the action out with its default
     // result); hookd does not run the script again for this token while it lives.

@@ -1,5 +1,7 @@
 #include "hookd/agent/journal.hpp"
 
+#include "hookd/core/json.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -20,13 +22,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-// Tokens are UUIDs from AWS, but a file name must never be steered by message content.
-std::string safe_name(const std::string& token) {
-  std::string out;
-  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-  return out.substr(0, 128);
-}
-
 outcome<void> write_atomic(const std::string& dir, const std::string& name, const std::string& data) {
   const std::string tmp = dir + "/." + name + ".tmp";
   const std::string final_path = dir + "/" + name;
@@ -55,6 +50,13 @@ outcome<void> write_atomic(const std::string& dir, const std::string& name, cons
   return {};
 }
 } // namespace
+
+// Tokens are UUIDs from AWS, but a file name must never be steered by message content.
+std::string journal::file_name(const std::string& token) {
+  std::string out;
+  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return out.substr(0, 128);
+}
 
 journal::journal(std::string state_dir) : dir_(std::move(state_dir)) {}
 journal::~journal() { pool_.join(); }
@@ -87,10 +89,7 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   auto v = json::parse(text, ec);
   if (ec || !v.is_object()) return make_error(errc::invalid_input, "journal entry is not a JSON object");
   const auto& o = v.as_object();
-  auto str = [&](std::string_view k) -> std::string {
-    if (auto* p = o.if_contains(k); p && p->is_string()) return std::string(p->as_string());
-    return {};
-  };
+  auto str = [&](std::string_view k) { return string_field(o, k); };
   journal_entry e;
   e.action.token = str("token");
   e.action.group = str("group");
@@ -111,13 +110,13 @@ outcome<journal_entry> journal::parse(std::string_view text) {
 net::awaitable<outcome<void>> journal::write(const journal_entry& e) {
   const auto data = serialize(e);
   const auto dir = dir_ + "/journal";
-  const auto name = safe_name(e.action.token) + ".json";
+  const auto name = file_name(e.action.token) + ".json";
   co_return co_await net::co_spawn(
       pool_, [&]() -> net::awaitable<outcome<void>> { co_return write_atomic(dir, name, data); }, net::use_awaitable);
 }
 
 net::awaitable<outcome<void>> journal::finish(const std::string& token) {
-  const auto name = safe_name(token);
+  const auto name = file_name(token);
   const auto jdir = dir_ + "/journal", ddir = dir_ + "/done";
   co_return co_await net::co_spawn(
       pool_,

@@ -1,5 +1,7 @@
 #include "hookd/aws/error.hpp"
 
+#include "hookd/core/json.hpp"
+
 #include <boost/json.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
@@ -42,10 +44,7 @@ void parse_json_error(std::string_view body, service_error& e) {
   auto v = json::parse(body, ec);
   if (ec || !v.is_object()) return;
   const auto& o = v.as_object();
-  auto str = [&](std::string_view key) -> std::string {
-    if (auto* p = o.if_contains(key); p && p->is_string()) return std::string(p->as_string());
-    return {};
-  };
+  auto str = [&](std::string_view key) { return string_field(o, key); };
   // "__type": "com.amazonaws.sqs#QueueDoesNotExist" (or a bare code in older services).
   auto type = str("__type");
   if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);

@@ -1,5 +1,7 @@
 #include "hookd/aws/imds.hpp"
 
+#include "hookd/core/json.hpp"
+
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -35,10 +37,7 @@ outcome<credentials> parse_imds_credentials(std::string_view text, const std::st
   const std::string where = "instance role '" + role + "' credentials from IMDS";
   if (ec || !v.is_object()) return make_error(errc::protocol_error, where + ": not a JSON object");
   const auto& o = v.as_object();
-  auto str = [&](std::string_view k) -> std::string {
-    if (auto* p = o.if_contains(k); p && p->is_string()) return std::string(p->as_string());
-    return {};
-  };
+  auto str = [&](std::string_view k) { return string_field(o, k); };
   if (auto code = str("Code"); !code.empty() && code != "Success")
     return make_error(errc::no_credentials, where + ": IMDS reports Code=" + code + "; check the instance profile's role");
   credentials c;

@@ -1,5 +1,7 @@
 #include "hookd/aws/sqs.hpp"
 
+#include "hookd/core/json.hpp"
+
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -18,11 +20,6 @@ outcome<json::object> parse_object(std::string_view body, const char* what) {
   if (ec || !v.is_object())
     return make_error(errc::protocol_error, std::string("SQS ") + what + " returned a body that is not a JSON object");
   return std::move(v.as_object());
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  if (auto* p = o.if_contains(key); p && p->is_string()) return std::string(p->as_string());
-  return {};
 }
 
 std::string batch_body(const std::string& queue_url, const std::vector<sqs_batch_entry>& entries, bool visibility) {
@@ -59,9 +56,9 @@ outcome<std::vector<sqs_message>> parse_sqs_receive(std::string_view body) {
     if (!v.is_object()) continue;
     const auto& m = v.as_object();
     sqs_message msg;
-    msg.message_id = str(m, "MessageId");
-    msg.receipt_handle = str(m, "ReceiptHandle");
-    msg.body = str(m, "Body");
+    msg.message_id = string_field(m, "MessageId");
+    msg.receipt_handle = string_field(m, "ReceiptHandle");
+    msg.body = string_field(m, "Body");
     if (msg.receipt_handle.empty()) continue; // nothing we could ever delete or release
     if (auto* attrs = m.if_contains("Attributes"); attrs && attrs->is_object()) {
       for (const auto& [k, val] : attrs->as_object())
@@ -85,14 +82,14 @@ outcome<sqs_batch_result> parse_sqs_batch(std::string_view body) {
   sqs_batch_result r;
   if (auto* s = o->if_contains("Successful"); s && s->is_array())
     for (const auto& v : s->as_array())
-      if (v.is_object()) r.succeeded.push_back(str(v.as_object(), "Id"));
+      if (v.is_object()) r.succeeded.push_back(string_field(v.as_object(), "Id"));
   if (auto* f = o->if_contains("Failed"); f && f->is_array())
     for (const auto& v : f->as_array()) {
       if (!v.is_object()) continue;
       const auto& e = v.as_object();
       bool sender = false;
       if (auto* sf = e.if_contains("SenderFault"); sf && sf->is_bool()) sender = sf->as_bool();
-      r.failed.push_back({str(e, "Id"), str(e, "Code"), str(e, "Message"), sender});
+      r.failed.push_back({string_field(e, "Id"), string_field(e, "Code"), string_field(e, "Message"), sender});
     }
   return r;
 }

@@ -1,6 +1,7 @@
 #include "hookd/emulator/emulator.hpp"
 
 #include "hookd/core/async.hpp"
+#include "hookd/core/json.hpp"
 #include "hookd/crypto/digest.hpp"
 #include "hookd/sigv4/canonical.hpp"
 #include "hookd/sigv4/signer.hpp"
@@ -100,11 +101,6 @@ struct reply {
   bool drop = false;
   bool close_after = false;
 };
-
-std::string json_str(const json::object& o, std::string_view k) {
-  if (auto* p = o.if_contains(k); p && p->is_string()) return std::string(p->as_string());
-  return {};
-}
 
 std::optional<long long> json_int(const json::object& o, std::string_view k) {
   if (auto* p = o.if_contains(k)) {
@@ -238,7 +234,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
                       {"account", opt.account_id},
                       {"time", iso8601(now())},
                       {"region", opt.region},
-                      {"resources", json::array{json::string(group_arn(json_str(detail, "AutoScalingGroupName")))}},
+                      {"resources", json::array{json::string(group_arn(string_field(detail, "AutoScalingGroupName")))}},
                       {"detail", detail}};
       return json::serialize(ev);
     }
@@ -415,14 +411,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   // ---- SQS ----
   net::awaitable<reply> sqs(const std::string& op, const json::object& body) {
-    const auto url = json_str(body, "QueueUrl");
+    const auto url = string_field(body, "QueueUrl");
     auto* q = find_queue_by_url(url);
     if (!q)
       co_return sqs_error(400, "QueueDoesNotExist", "The specified queue does not exist.",
                           "AWS.SimpleQueueService.NonExistentQueue");
     if (op == "ReceiveMessage") co_return co_await receive(*q, body);
     if (op == "DeleteMessage") {
-      auto it = find_handle(*q, json_str(body, "ReceiptHandle"));
+      auto it = find_handle(*q, string_field(body, "ReceiptHandle"));
       if (it == q->msgs.end())
         co_return sqs_error(400, "ReceiptHandleIsInvalid", "The input receipt handle is invalid.");
       q->msgs.erase(it);
@@ -432,7 +428,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       const auto vis = json_int(body, "VisibilityTimeout");
       if (!vis || *vis < 0 || *vis > 43200)
         co_return sqs_error(400, "InvalidParameterValue", "VisibilityTimeout must be 0 to 43200 seconds");
-      auto it = find_handle(*q, json_str(body, "ReceiptHandle"));
+      auto it = find_handle(*q, string_field(body, "ReceiptHandle"));
       if (it == q->msgs.end()) co_return sqs_error(400, "ReceiptHandleIsInvalid", "The input receipt handle is invalid.");
       if (it->visible_at <= steady::now())
         co_return sqs_error(400, "MessageNotInflight", "The message referred to is not in flight.",
@@ -456,8 +452,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       co_return reply{200, json::serialize(json::object{{"Attributes", attrs}})};
     }
     if (op == "SendMessage") {
-      const auto id = enqueue(q->name, json_str(body, "MessageBody"));
-      co_return reply{200, json::serialize(json::object{{"MessageId", id}, {"MD5OfMessageBody", md5_hex(json_str(body, "MessageBody"))}})};
+      const auto id = enqueue(q->name, string_field(body, "MessageBody"));
+      co_return reply{200, json::serialize(json::object{{"MessageId", id}, {"MD5OfMessageBody", md5_hex(string_field(body, "MessageBody"))}})};
     }
     co_return sqs_error(400, "InvalidAction", "The action " + op + " is not valid for this endpoint.");
   }
@@ -520,7 +516,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
                        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
     std::set<std::string> ids;
     for (const auto& e : arr) {
-      const auto id = e.is_object() ? json_str(e.as_object(), "Id") : std::string();
+      const auto id = e.is_object() ? string_field(e.as_object(), "Id") : std::string();
       if (!ids.insert(id).second)
         return sqs_error(400, "BatchEntryIdsNotDistinct", "Id " + id + " repeated.",
                          "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");
@@ -528,8 +524,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     json::array ok, failed;
     for (const auto& e : arr) {
       const auto& o = e.as_object();
-      const auto id = json_str(o, "Id");
-      auto it = find_handle(q, json_str(o, "ReceiptHandle"));
+      const auto id = string_field(o, "Id");
+      auto it = find_handle(q, string_field(o, "ReceiptHandle"));
       if (it == q.msgs.end()) {
         failed.push_back(json::object{{"Id", id}, {"SenderFault", true}, {"Code", "ReceiptHandleIsInvalid"},
                                       {"Message", "The input receipt handle is invalid."}});
@@ -961,7 +957,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 // ---- control commands (the HTTP control API and the in-process API share them) -------------------
 outcome<json::object> server::impl::control(const std::string& cmd, const json::object& a) {
   auto need = [&](std::string_view k) -> outcome<std::string> {
-    auto v = json_str(a, k);
+    auto v = string_field(a, k);
     if (v.empty()) return make_error(errc::invalid_input, "control '" + cmd + "': '" + std::string(k) + "' is required");
     return v;
   };
@@ -969,7 +965,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     auto id = need("id");
     auto secret = need("secret");
     if (!id || !secret) return make_error(errc::invalid_input, "control 'key': id and secret are required");
-    access_key k{*id, *secret, json_str(a, "token"), std::nullopt};
+    access_key k{*id, *secret, string_field(a, "token"), std::nullopt};
     if (auto s = json_int(a, "expires_in")) k.expires = now() + std::chrono::seconds(*s);
     keys[k.id] = k;
     return json::object{{"ok", true}};
@@ -987,7 +983,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     auto queue = need("queue");
     if (!queue) return queue.error();
     if (!queues.count(*queue)) return make_error(errc::not_found, "control 'send': no queue '" + *queue + "'");
-    return json::object{{"message_id", enqueue(*queue, json_str(a, "body"))}};
+    return json::object{{"message_id", enqueue(*queue, string_field(a, "body"))}};
   }
   if (cmd == "group") {
     auto name = need("name");
@@ -1006,12 +1002,12 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     if (!groups.count(*group)) return make_error(errc::not_found, "control 'hook': no group '" + *group + "'");
     s.group = *group;
     s.name = *name;
-    if (auto t = json_str(a, "transition"); !t.empty()) s.transition = t;
-    s.queue = json_str(a, "queue");
+    if (auto t = string_field(a, "transition"); !t.empty()) s.transition = t;
+    s.queue = string_field(a, "queue");
     s.heartbeat_timeout = static_cast<int>(json_int(a, "heartbeat_timeout").value_or(3600));
-    if (auto d = json_str(a, "default_result"); !d.empty()) s.default_result = d;
-    s.metadata = json_str(a, "metadata");
-    const auto fmt = json_str(a, "format");
+    if (auto d = string_field(a, "default_result"); !d.empty()) s.default_result = d;
+    s.metadata = string_field(a, "metadata");
+    const auto fmt = string_field(a, "format");
     s.format = fmt == "sns" ? notification_format::sns : fmt == "eventbridge" ? notification_format::eventbridge : notification_format::direct;
     put_hook_spec(s);
     return json::object{{"ok", true}};
@@ -1020,7 +1016,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     auto bucket = need("bucket");
     if (!bucket) return bucket.error();
     auto& b = buckets[*bucket];
-    if (auto key = json_str(a, "key"); !key.empty()) b[key] = json_str(a, "body");
+    if (auto key = string_field(a, "key"); !key.empty()) b[key] = string_field(a, "body");
     return json::object{{"ok", true}};
   }
   if (cmd == "get-object") {
@@ -1032,24 +1028,24 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     return json::object{{"body", b->second.at(*key)}};
   }
   if (cmd == "imds") {
-    imds_instance = json_str(a, "instance_id");
-    imds_role = json_str(a, "role");
+    imds_instance = string_field(a, "instance_id");
+    imds_role = string_field(a, "role");
     imds_lifetime = std::chrono::seconds(json_int(a, "credential_lifetime").value_or(6 * 3600));
     imds_key.reset();
     return json::object{{"ok", true}};
   }
   if (cmd == "spot") {
-    if (auto s = json_str(a, "action"); !s.empty()) spot_action = s;
+    if (auto s = string_field(a, "action"); !s.empty()) spot_action = s;
     else spot_action.reset();
     return json::object{{"ok", true}};
   }
   if (cmd == "fault") {
     fault f;
-    if (auto op = json_str(a, "operation"); !op.empty()) f.operation = op;
+    if (auto op = string_field(a, "operation"); !op.empty()) f.operation = op;
     f.count = static_cast<int>(json_int(a, "count").value_or(1));
     f.status = static_cast<unsigned>(json_int(a, "status").value_or(0));
-    f.code = json_str(a, "code");
-    f.message = json_str(a, "message");
+    f.code = string_field(a, "code");
+    f.message = string_field(a, "message");
     f.delay = std::chrono::milliseconds(json_int(a, "delay_ms").value_or(0));
     if (auto* d = a.if_contains("drop"); d && d->is_bool()) f.drop = d->as_bool();
     if (auto* d = a.if_contains("close_after"); d && d->is_bool()) f.close_after = d->as_bool();

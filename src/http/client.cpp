@@ -71,6 +71,36 @@ error map_error(const error_code& ec, const std::string& what, const std::string
 
 // --- the three kinds of exchange --------------------------------------------------------------
 
+// Sends the request; on failure says whether the connection looked stale (see looks_stale).
+template <class Stream, class Request>
+net::awaitable<std::optional<error>> write_request(Stream& s, client::connection& c, Request& req,
+                                                   clock::time_point deadline, const std::string& what, bool& stale) {
+  c.lowest().expires_at(deadline);
+  auto [ec, n] = co_await bhttp::async_write(s, req, nothrow);
+  if (!ec) co_return std::nullopt;
+  stale = looks_stale(ec) && n == 0;
+  co_return map_error(ec, what, "send");
+}
+
+// Reads a whole response into memory, bounded by `opt.body_limit`.
+template <class Stream>
+net::awaitable<outcome<string_response>> read_string_response(Stream& s, client::connection& c, bool head_request,
+                                                              const request_options& opt, clock::time_point deadline,
+                                                              const std::string& what, bool& stale, bool& keep) {
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(opt.body_limit);
+  if (head_request) parser.skip(true);
+  c.lowest().expires_at(deadline);
+  auto [ec, n] = co_await bhttp::async_read(s, c.buffer, parser, nothrow);
+  if (ec) {
+    stale = !parser.got_some() && looks_stale(ec);
+    co_return map_error(ec, what, "receive");
+  }
+  auto res = parser.release();
+  keep = res.keep_alive();
+  co_return res;
+}
+
 struct string_exchange {
   using result_type = string_response;
   string_request& req;
@@ -80,24 +110,8 @@ struct string_exchange {
   template <class Stream>
   net::awaitable<outcome<string_response>> run(Stream& s, client::connection& c, clock::time_point deadline,
                                                bool& stale, bool& keep) {
-    c.lowest().expires_at(deadline);
-    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
-    if (wec) {
-      stale = looks_stale(wec);
-      co_return map_error(wec, what, "send");
-    }
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(opt.body_limit);
-    if (req.method() == bhttp::verb::head) parser.skip(true);
-    c.lowest().expires_at(deadline);
-    auto [rec, rn] = co_await bhttp::async_read(s, c.buffer, parser, nothrow);
-    if (rec) {
-      stale = !parser.got_some() && looks_stale(rec);
-      co_return map_error(rec, what, "receive");
-    }
-    auto res = parser.release();
-    keep = res.keep_alive();
-    co_return res;
+    if (auto e = co_await write_request(s, c, req, deadline, what, stale)) co_return *e;
+    co_return co_await read_string_response(s, c, req.method() == bhttp::verb::head, opt, deadline, what, stale, keep);
   }
 };
 
@@ -111,12 +125,7 @@ struct download_exchange {
   template <class Stream>
   net::awaitable<outcome<download_result>> run(Stream& s, client::connection& c, clock::time_point deadline,
                                                bool& stale, bool& keep) {
-    c.lowest().expires_at(deadline);
-    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
-    if (wec) {
-      stale = looks_stale(wec);
-      co_return map_error(wec, what, "send");
-    }
+    if (auto e = co_await write_request(s, c, req, deadline, what, stale)) co_return *e;
     bhttp::response_parser<bhttp::empty_body> head;
     c.lowest().expires_at(deadline);
     auto [hec, hn] = co_await bhttp::async_read_header(s, c.buffer, head, nothrow);
@@ -166,20 +175,9 @@ struct upload_exchange {
     error_code sec;
     req.body().file().seek(0, sec); // a retry sends the file from its start again
     if (sec) co_return make_error(errc::io_failed, what + ": cannot rewind the upload file: " + sec.message());
-    c.lowest().expires_at(deadline);
-    auto [wec, wn] = co_await bhttp::async_write(s, req, nothrow);
-    if (wec) {
-      stale = looks_stale(wec) && wn == 0;
-      co_return map_error(wec, what, "send");
-    }
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(opt.body_limit);
-    c.lowest().expires_at(deadline);
-    auto [rec, rn] = co_await bhttp::async_read(s, c.buffer, parser, nothrow);
-    if (rec) co_return map_error(rec, what, "receive");
-    auto res = parser.release();
-    keep = res.keep_alive();
-    co_return res;
+    if (auto e = co_await write_request(s, c, req, deadline, what, stale)) co_return *e;
+    bool ignored = false; // once the file went out, a dead connection is not "stale": no silent resend
+    co_return co_await read_string_response(s, c, false, opt, deadline, what, ignored, keep);
   }
 };
 

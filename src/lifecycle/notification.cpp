@@ -1,31 +1,28 @@
 #include "hookd/lifecycle/notification.hpp"
 
+#include "hookd/core/json.hpp"
+
 #include <boost/json.hpp>
 
 namespace hookd::lifecycle {
 namespace json = boost::json;
 
 namespace {
-std::string str(const json::object& o, std::string_view k) {
-  if (auto* p = o.if_contains(k); p && p->is_string()) return std::string(p->as_string());
-  return {};
-}
-
 notification from_fields(const json::object& o, std::string shape, std::optional<sys_time> time) {
   // TEST_NOTIFICATION has no instance or token; tools that crashed on it are the reason this check comes first.
-  if (str(o, "Event") == "autoscaling:TEST_NOTIFICATION" || str(o, "LifecycleTransition") == "autoscaling:TEST_NOTIFICATION")
-    return test_notification{str(o, "AutoScalingGroupName")};
+  if (string_field(o, "Event") == "autoscaling:TEST_NOTIFICATION" || string_field(o, "LifecycleTransition") == "autoscaling:TEST_NOTIFICATION")
+    return test_notification{string_field(o, "AutoScalingGroupName")};
   lifecycle_action a;
-  a.token = str(o, "LifecycleActionToken");
-  a.group = str(o, "AutoScalingGroupName");
-  a.hook = str(o, "LifecycleHookName");
-  a.instance_id = str(o, "EC2InstanceId");
-  a.transition = str(o, "LifecycleTransition");
-  a.metadata = str(o, "NotificationMetadata");
+  a.token = string_field(o, "LifecycleActionToken");
+  a.group = string_field(o, "AutoScalingGroupName");
+  a.hook = string_field(o, "LifecycleHookName");
+  a.instance_id = string_field(o, "EC2InstanceId");
+  a.transition = string_field(o, "LifecycleTransition");
+  a.metadata = string_field(o, "NotificationMetadata");
   a.shape = std::move(shape);
   a.time = time;
   if (!a.time)
-    if (auto t = parse_iso8601(str(o, "Time")); t) a.time = *t;
+    if (auto t = parse_iso8601(string_field(o, "Time")); t) a.time = *t;
   std::string missing;
   for (auto [name, value] : {std::pair{"LifecycleActionToken", &a.token}, {"AutoScalingGroupName", &a.group},
                              {"LifecycleHookName", &a.hook}, {"EC2InstanceId", &a.instance_id},
@@ -39,9 +36,9 @@ notification from_fields(const json::object& o, std::string shape, std::optional
 
 notification parse_object(const json::object& o, int depth) {
   // SNS envelope: the notification is the string in "Message".
-  if (str(o, "Type") == "Notification" && o.contains("Message")) {
+  if (string_field(o, "Type") == "Notification" && o.contains("Message")) {
     if (depth > 0) return unparseable{"SNS envelope nested in an SNS envelope"};
-    const auto message = str(o, "Message");
+    const auto message = string_field(o, "Message");
     boost::system::error_code ec;
     auto inner = json::parse(message, ec);
     if (ec || !inner.is_object()) return unparseable{"SNS envelope whose Message is not a JSON object"};
@@ -50,12 +47,12 @@ notification parse_object(const json::object& o, int depth) {
     return n;
   }
   // EventBridge: the fields are in "detail".
-  if (str(o, "source") == "aws.autoscaling" && o.contains("detail")) {
+  if (string_field(o, "source") == "aws.autoscaling" && o.contains("detail")) {
     const auto* d = o.if_contains("detail");
     if (!d->is_object()) return unparseable{"EventBridge event whose detail is not an object"};
     std::optional<sys_time> time;
-    if (auto t = parse_iso8601(str(o, "time")); t) time = *t;
-    const auto type = str(o, "detail-type");
+    if (auto t = parse_iso8601(string_field(o, "time")); t) time = *t;
+    const auto type = string_field(o, "detail-type");
     if (type != "EC2 Instance-terminate Lifecycle Action" && type != "EC2 Instance-launch Lifecycle Action")
       return unparseable{"EventBridge event of type '" + type.substr(0, 80) + "', not a lifecycle action"};
     return from_fields(d->as_object(), "eventbridge", time);

@@ -84,6 +84,20 @@ protected:
     call = std::make_unique<aws::caller>(*http_client, *creds, "us-east-1", retry);
   }
 
+  /// The scenario most agent tests start from: queue "hooks", group "asg" with `instances`, and a
+  /// terminating hook "drain" (heartbeat timeout 30 s) that notifies the queue.
+  void hook_scenario(const std::vector<std::string>& instances = {"i-self", "i-other"}) {
+    emu->create_queue("hooks");
+    emu->create_group("asg", instances);
+    emulator::hook_spec h;
+    h.group = "asg";
+    h.name = "drain";
+    h.queue = "hooks";
+    h.heartbeat_timeout = 30;
+    h.default_result = "ABANDON";
+    emu->put_hook(h);
+  }
+
   aws::resolved_endpoint endpoint(aws::service s) { return aws::resolve_endpoint(s, "us-east-1", env()).value(); }
 
   template <class T>

@@ -39,6 +39,8 @@ public:
 
   const std::string& dir() const noexcept { return dir_; }
 
+  /// The token as it names files here (and in done_tokens()): never steered by message content.
+  static std::string file_name(const std::string& token);
   static std::string serialize(const journal_entry& e);
   static outcome<journal_entry> parse(std::string_view text);
 

@@ -27,15 +27,7 @@ protected:
 
   void SetUp() override {
     emulator_fixture::SetUp();
-    emu->create_queue("hooks");
-    emu->create_group("asg", {"i-self", "i-other"});
-    emulator::hook_spec h;
-    h.group = "asg";
-    h.name = "drain";
-    h.queue = "hooks";
-    h.heartbeat_timeout = 30;
-    h.default_result = "ABANDON";
-    emu->put_hook(h);
+    hook_scenario();
     log = std::make_unique<logger>(log_level::debug, false);
     log->set_tap([this](std::string_view l) { lines.emplace_back(l); });
     s.queue_url = emu->queue_url("hooks");
@@ -69,6 +61,16 @@ protected:
     if (during) during(a);
     EXPECT_EQ(run(a.run(), deadline), 0);
     return a.finished();
+  }
+
+  static lifecycle::lifecycle_action own_action(const std::string& token) {
+    lifecycle::lifecycle_action a;
+    a.token = token;
+    a.group = "asg";
+    a.hook = "drain";
+    a.instance_id = "i-self";
+    a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+    return a;
   }
 
   bool logged(std::string_view what) const {
@@ -310,12 +312,7 @@ TEST_F(agent_e2e, a_journaled_action_is_resumed_after_a_crash_and_completed_once
   for (auto& m : msgs)
     if (m.body.find(token) != std::string::npos) handle = m.receipt_handle, message_id = m.message_id;
   ASSERT_FALSE(handle.empty());
-  lifecycle::lifecycle_action a;
-  a.token = token;
-  a.group = "asg";
-  a.hook = "drain";
-  a.instance_id = "i-self";
-  a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  const auto a = own_action(token);
   ASSERT_TRUE(run(journal->write({a, message_id, handle, std::chrono::system_clock::now()})));
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
@@ -328,12 +325,7 @@ TEST_F(agent_e2e, a_journaled_action_is_resumed_after_a_crash_and_completed_once
 TEST_F(agent_e2e, a_journaled_action_that_ended_meanwhile_is_only_cleaned_up) {
   s.on_terminate = script("#!/bin/sh\necho should-not-run\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
-  lifecycle::lifecycle_action a;
-  a.token = token;
-  a.group = "asg";
-  a.hook = "drain";
-  a.instance_id = "i-self";
-  a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  const auto a = own_action(token);
   ASSERT_TRUE(run(journal->write({a, "m", "stale-handle", std::chrono::system_clock::now()})));
   emu->advance(60s); // timed out while hookd was down
   s.once = false;

@@ -24,14 +24,7 @@ protected:
 
   void SetUp() override {
     emulator_fixture::SetUp();
-    emu->create_queue("hooks");
-    emu->create_group("asg", {"i-self", "i-other"});
-    emulator::hook_spec h;
-    h.group = "asg";
-    h.name = "drain";
-    h.queue = "hooks";
-    h.heartbeat_timeout = 30;
-    emu->put_hook(h);
+    hook_scenario();
     state = (dir / "state").string();
   }
 

@@ -1,0 +1,12 @@
+#pragma once
+// Reading untrusted JSON without throwing: a missing or non-string field reads as "".
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace hookd {
+
+std::string string_field(const boost::json::object& o, std::string_view key);
+
+} // namespace hookd

@@ -1,0 +1,12 @@
+#include "hookd/core/json.hpp"
+
+#include <boost/json/value.hpp>
+
+namespace hookd {
+
+std::string string_field(const boost::json::object& o, std::string_view key) {
+  if (auto* p = o.if_contains(key); p && p->is_string()) return std::string(p->as_string());
+  return {};
+}
+
+} // namespace hookd
