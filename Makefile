@@ -42,10 +42,13 @@ static: deps
 	strip $(BUILD)/static/hookd
 	@file $(BUILD)/static/hookd
 
-bench: deps
+bench: static
 	cmake -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DHOOKD_BUILD_BENCH=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD)/bench -j $(JOBS)
-	@for b in $(BUILD)/bench/bench/hookd_bench*; do $$b --benchmark_counters_tabular=true; done
+	$(BUILD)/bench/bench/hookd_bench_signer --benchmark_counters_tabular=true
+	$(BUILD)/bench/bench/hookd_bench_supervisor --benchmark_counters_tabular=true
+	@echo "static binary: $$(stat -c %s $(BUILD)/static/hookd) bytes stripped"
+	HOOKD_BENCH_BINARY=$(BUILD)/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
 
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator

@@ -63,7 +63,8 @@ struct bench_env {
 
   proc::command hookd(const std::string& queue, const std::string& script, int wait, bool once) {
     proc::command c;
-    c.path = HOOKD_BINARY;
+    // HOOKD_BENCH_BINARY measures another build (make bench sets it to the static one).
+    c.path = std::getenv("HOOKD_BENCH_BINARY") ? std::getenv("HOOKD_BENCH_BINARY") : HOOKD_BINARY;
     if (once) c.args = {"--once"};
     c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu->url(), "AWS_CA_BUNDLE=" + pki.ca_cert,
              "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret", "AWS_REGION=us-east-1",
@@ -131,7 +132,8 @@ std::pair<long, long> proc_rss_and_cpu_ticks(pid_t pid) {
 
 int main() {
   bench_env b;
-  std::printf("hookd agent against the local emulator (TLS, loopback); figures, not assertions\n");
+  std::printf("hookd agent (%s) against the local emulator (TLS, loopback); figures, not assertions\n",
+              std::getenv("HOOKD_BENCH_BINARY") ? std::getenv("HOOKD_BENCH_BINARY") : HOOKD_BINARY);
 
   // 1. One action: exec -> first ReceiveMessage; notification -> script exec; script exit -> Complete on the wire.
   {

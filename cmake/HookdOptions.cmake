@@ -19,6 +19,9 @@ if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
 endif()
 
 add_library(hookd_options INTERFACE)
+if(HOOKD_STATIC)
+  target_compile_options(hookd_options INTERFACE -ffunction-sections -fdata-sections)
+endif()
 target_compile_features(hookd_options INTERFACE cxx_std_20)
 target_compile_definitions(hookd_options INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION
