@@ -72,6 +72,12 @@ protected:
     return std::any_of(output.begin(), output.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
   }
 
+  /// True once hookd has journaled an action (the directory may not exist yet: hookd starting).
+  bool journaled() const {
+    std::error_code ec;
+    return std::filesystem::exists(state + "/journal", ec) && !std::filesystem::is_empty(state + "/journal", ec);
+  }
+
   pid_t hookd_pid() const {
     std::ifstream in(state + "/hookd.lock");
     pid_t pid = 0;
@@ -79,20 +85,23 @@ protected:
     return pid;
   }
 
-  /// Calls `act` once `ready()` holds, polling every 20 ms (bounded by the test's deadline).
+  /// Calls `act` once `ready()` holds, polling every 20 ms (bounded by the test's deadline). The
+  /// timers belong to the fixture, so a poll still pending at the end is cancelled, not leaked.
   void when(std::function<bool()> ready, std::function<void()> act) {
-    auto t = std::make_shared<net::steady_timer>(ioc);
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [t, poll, ready, act] {
-      t->expires_after(20ms);
-      t->async_wait([t, poll, ready, act](boost::system::error_code ec) {
-        if (ec) return;
-        if (ready()) act();
-        else (*poll)();
-      });
-    };
-    (*poll)();
+    pollers_.push_back(std::make_unique<net::steady_timer>(ioc));
+    poll(pollers_.back().get(), std::move(ready), std::move(act));
   }
+
+private:
+  static void poll(net::steady_timer* t, std::function<bool()> ready, std::function<void()> act) {
+    t->expires_after(20ms);
+    t->async_wait([t, ready = std::move(ready), act = std::move(act)](boost::system::error_code ec) mutable {
+      if (ec) return;
+      if (ready()) act();
+      else poll(t, std::move(ready), std::move(act));
+    });
+  }
+  std::vector<std::unique_ptr<net::steady_timer>> pollers_;
 };
 
 TEST_F(hookd_process, handles_an_action_configured_by_environment_alone) {
@@ -129,7 +138,7 @@ TEST_F(hookd_process, sigkill_mid_action_then_restart_completes_exactly_once) {
   write_script("#!/bin/sh\necho run >> " + marker + "\nsleep 1\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   // Kill -9 as soon as the action is journaled and its script started.
-  when([&] { return std::filesystem::exists(marker) && !std::filesystem::is_empty(state + "/journal"); },
+  when([&] { return std::filesystem::exists(marker) && journaled(); },
        [&] { ::kill(hookd_pid(), SIGKILL); });
   auto killed = run(start(hookd_cmd()), 60s);
   EXPECT_EQ(killed.signal, SIGKILL) << killed.describe();
@@ -149,7 +158,7 @@ TEST_F(hookd_process, sigkill_mid_action_then_restart_completes_exactly_once) {
 TEST_F(hookd_process, sigterm_during_an_action_completes_it_with_the_failure_result_and_exits_0) {
   write_script("#!/bin/sh\nsleep 30\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
-  when([&] { return !std::filesystem::is_empty(state + "/journal"); }, [&] { ::kill(hookd_pid(), SIGTERM); });
+  when([&] { return journaled() && hookd_pid() > 0; }, [&] { ::kill(hookd_pid(), SIGTERM); });
   auto r = run(start(hookd_cmd({})), 60s);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(said("stopping"));
