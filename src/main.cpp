@@ -9,6 +9,7 @@
 #include "hookd/core/async.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/http/client.hpp"
+#include "hookd/lifecycle/notification.hpp"
 #include "hookd/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -40,6 +41,7 @@ void print_help(std::FILE* out) {
   std::fprintf(out,
                "Usage: hookd [run] [OPTION]...\n"
                "       hookd cp FILE|- s3://BUCKET/KEY [OPTION]...\n"
+               "       hookd simulate [--transition terminate|launch] [--script PATH|s3://...] [--timeout D]\n"
                "Runs the EC2 Auto Scaling lifecycle hooks of the instance it runs on: receives the\n"
                "lifecycle notification for this instance from SQS, runs the operator's script with\n"
                "arguments TRANSITION INSTANCE_ID, heartbeats while it runs, completes the lifecycle\n"
@@ -48,6 +50,8 @@ void print_help(std::FILE* out) {
                "Commands:\n"
                "  run (default)   poll the queue and handle this instance's lifecycle actions\n"
                "  cp              upload a file (or - for stdin) to S3 with hookd's credentials\n"
+               "  simulate        run the script as a real action would (--transition, --script, --timeout),\n"
+               "                  with a synthetic event: no Auto Scaling call, no queue; prints the result\n"
                "\n"
                "Options (flag, then the environment variable; a config file may set the same variables):\n"
                "  --config FILE                        HOOKD_CONFIG                   KEY=VALUE file (default /etc/hookd/hookd.conf)\n"
@@ -199,6 +203,71 @@ int run_cp(const config::parse_result& cfg, const env_lookup& env) {
   }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
   ioc.run();
   if (!tmp.empty()) ::unlink(tmp.c_str());
+  return rc;
+}
+
+/// `hookd simulate`: the script exactly as a real action would run it (arguments, environment,
+/// output capture, time limit, result logic) with a synthetic event; no Auto Scaling call, no queue.
+int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
+  auto s = cfg.s;
+  logger log(log_level::info, s.format == config::log_format::json);
+  const bool launch = s.simulate_transition == "launch";
+  const std::string source = !s.simulate_script.empty() ? s.simulate_script : launch ? s.on_launch : s.on_terminate;
+  if (source.empty()) {
+    std::fprintf(stderr, "hookd simulate: no script: give --script, or --on-%s\n", launch ? "launch" : "terminate");
+    return exit_usage;
+  }
+  if (s.state_dir == "/var/lib/hookd" && ::access("/var/lib/hookd", W_OK) != 0) s.state_dir = "/tmp/hookd-simulate";
+  ::mkdir(s.state_dir.c_str(), 0700);
+  net::io_context ioc{1};
+  int rc = exit_failure;
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+    auto st = make_stack(ioc, env, s.region.empty() ? "us-east-1" : s.region);
+    if (!st) {
+      std::fprintf(stderr, "hookd simulate: %s\n", st.error().message().c_str());
+      co_return;
+    }
+    std::string region = s.region, instance = s.instance_id;
+    if (region.empty())
+      if (auto r = co_await st->imds->region(); r) region = *r;
+    if (instance.empty())
+      if (auto r = co_await st->imds->instance_id(); r) instance = *r;
+    if (region.empty()) region = "us-east-1";
+    if (instance.empty()) instance = "i-00000000000000000";
+    st = make_stack(ioc, env, region);
+    lifecycle::lifecycle_action a;
+    a.token = "simulated-" + std::to_string(::getpid());
+    a.group = s.group.empty() ? "simulated-group" : s.group;
+    a.hook = s.hooks.empty() ? "simulated-hook" : *s.hooks.begin();
+    a.instance_id = instance;
+    a.transition = std::string(launch ? lifecycle::launching : lifecycle::terminating);
+    a.time = std::chrono::system_clock::now();
+    std::optional<aws::s3_client> s3;
+    if (source.rfind("s3://", 0) == 0) {
+      auto ep = aws::resolve_endpoint(aws::service::s3, region, env);
+      if (!ep) {
+        std::fprintf(stderr, "hookd simulate: %s\n", ep.error().message().c_str());
+        co_return;
+      }
+      s3.emplace(*st->caller, *ep, aws::s3_options{s.expected_bucket_owner, false});
+    }
+    log.info("simulate-start", {{"transition", std::string(lifecycle::transition_word(a.transition))},
+                                {"instance", a.instance_id}, {"script", source}, {"time_limit", format_duration(s.script_timeout)}});
+    std::string why;
+    auto path = co_await agent::fetch_script(s, a, source, s3 ? &*s3 : nullptr, log, why);
+    proc::run_result rr;
+    if (!path) rr.spawn_error = why;
+    else {
+      rr = co_await agent::supervise_script(agent::script_command(*path, a, region, s, env), s, a.token, log);
+      if (path->rfind(s.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+    }
+    const auto result = rr.succeeded() ? s.on_success : s.on_failure;
+    std::printf("simulate: script %s after %s; hookd would complete the action with %s\n", rr.describe().c_str(),
+                format_duration(rr.duration).c_str(), result.c_str());
+    for (const auto& line : rr.succeeded() ? std::vector<std::string>{} : rr.tail) std::printf("  %s\n", line.c_str());
+    rc = rr.succeeded() ? exit_ok : exit_failure;
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  ioc.run();
   return rc;
 }
 
@@ -378,6 +447,7 @@ int main(int argc, char** argv) {
   }
   const auto effective = config::effective_env(cfg->s, env);
   if (cfg->command == "cp") return run_cp(*cfg, effective);
+  if (cfg->command == "simulate") return run_simulate(*cfg, effective);
   if (cfg->command != "run") {
     std::fprintf(stderr, "hookd: '%s' is not available in this build; run 'hookd --help'\n", cfg->command.c_str());
     return exit_usage;

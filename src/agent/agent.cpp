@@ -283,8 +283,12 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
   }
 }
 
-net::awaitable<std::optional<std::string>> agent::fetch_script(const lifecycle::lifecycle_action& a, std::string& why) {
-  const auto& source = a.transition == lifecycle::terminating ? s_.on_terminate : s_.on_launch;
+net::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
+                                                        const std::string& source_override, aws::s3_client* s3, logger& log,
+                                                        std::string& why) {
+  const auto& source = !source_override.empty() ? source_override
+                       : a.transition == lifecycle::terminating ? s.on_terminate
+                                                                : s.on_launch;
   std::string path = source;
   if (source.rfind("s3://", 0) == 0) {
     auto uri = aws::parse_s3_uri(source);
@@ -292,42 +296,47 @@ net::awaitable<std::optional<std::string>> agent::fetch_script(const lifecycle::
       why = uri.error().message();
       co_return std::nullopt;
     }
-    const auto dir = s_.state_dir + "/scripts";
+    if (!s3) {
+      why = "no S3 client to fetch " + source;
+      co_return std::nullopt;
+    }
+    const auto dir = s.state_dir + "/scripts";
     ::mkdir(dir.c_str(), 0700);
     path = dir + "/" + journal::file_name(a.token);
-    auto got = co_await s3_.get_object_to_file(*uri, path);
+    auto got = co_await s3->get_object_to_file(*uri, path);
     if (!got) {
       why = "cannot download the script: " + got.error().message();
       co_return std::nullopt;
     }
     ::chmod(path.c_str(), 0700);
-    log_.info("script-downloaded", {{"source", source}, {"bytes", std::to_string(got->size)}});
+    log.info("script-downloaded", {{"source", source}, {"bytes", std::to_string(got->size)}});
   }
-  if (!s_.script_sha256.empty()) {
+  if (!s.script_sha256.empty()) {
     std::string err;
     const auto digest = crypto::sha256_file_hex(path, err);
     if (digest.empty()) {
       why = "cannot read the script to check its SHA-256: " + err;
       co_return std::nullopt;
     }
-    if (digest != s_.script_sha256) {
-      why = "the script's SHA-256 is " + digest + ", not the expected " + s_.script_sha256 + " (--script-sha256)";
+    if (digest != s.script_sha256) {
+      why = "the script's SHA-256 is " + digest + ", not the expected " + s.script_sha256 + " (--script-sha256)";
       co_return std::nullopt;
     }
   }
   co_return path;
 }
 
-net::awaitable<proc::run_result> agent::supervise(proc::command cmd, const lifecycle::lifecycle_action& a) {
+net::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s, const std::string& token,
+                                                  logger& log, net::cancellation_slot stop) {
   proc::limits lim;
-  lim.time_limit = s_.script_timeout;
-  lim.grace = s_.kill_grace;
-  auto on_line = [this, token = a.token](std::string_view stream, std::string_view line, bool truncated) {
-    log_.info("script-output", {{"stream", std::string(stream)}, {"line", std::string(line)},
-                                {"truncated", truncated ? "yes" : "no"}, {"token", token}});
+  lim.time_limit = s.script_timeout;
+  lim.grace = s.kill_grace;
+  auto on_line = [&log, token](std::string_view stream, std::string_view line, bool truncated) {
+    log.info("script-output", {{"stream", std::string(stream)}, {"line", std::string(line)},
+                               {"truncated", truncated ? "yes" : "no"}, {"token", token}});
   };
-  co_return co_await net::co_spawn(ex_, proc::run(std::move(cmd), lim, on_line),
-                                   net::bind_cancellation_slot(script_stop_.slot(), net::use_awaitable));
+  co_return co_await net::co_spawn(co_await net::this_coro::executor, proc::run(std::move(cmd), lim, on_line),
+                                   net::bind_cancellation_slot(stop, net::use_awaitable));
 }
 
 net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
@@ -424,13 +433,13 @@ net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::strin
                               : std::chrono::seconds(0));
 
   std::string why;
-  auto path = co_await fetch_script(a, why);
+  auto path = co_await fetch_script(s_, a, {}, &s3_, log_, why);
   proc::run_result rr;
   if (!path) {
     log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
     rr.spawn_error = why;
   } else {
-    auto result = co_await (supervise(script_command(*path, a, id_.region, s_, env_), a) ||
+    auto result = co_await (supervise_script(script_command(*path, a, id_.region, s_, env_), s_, a.token, log_, script_stop_.slot()) ||
                             keep_alive(a, handle, interval, global, sum.heartbeats));
     if (result.index() == 0) rr = std::get<0>(std::move(result));
     if (path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());

@@ -161,6 +161,16 @@ const std::vector<setting>& table() {
        [](settings& s, const std::string& v) { return set_int(s.wait_seconds, v, 1, 20, "a number of seconds from 1 to 20"); }},
       {"--error-backoff", "HOOKD_ERROR_BACKOFF", "DURATION", "pause after a failed poll or start-up step (5s)",
        [](settings& s, const std::string& v) { return set_duration(s.error_backoff, v); }},
+      {"--transition", "HOOKD_SIMULATE_TRANSITION", "WHICH", "simulate: terminate or launch (terminate)",
+       [](settings& s, const std::string& v) -> std::optional<std::string> {
+         if (v != "terminate" && v != "launch") return "terminate or launch";
+         s.simulate_transition = v;
+         return std::nullopt;
+       }},
+      {"--script", "HOOKD_SIMULATE_SCRIPT", "SCRIPT", "simulate: the script to run (default: --on-terminate/--on-launch)",
+       [](settings& s, const std::string& v) { return set_script(s.simulate_script, v); }},
+      {"--timeout", "HOOKD_SIMULATE_TIMEOUT", "DURATION", "simulate: same as --script-timeout",
+       [](settings& s, const std::string& v) { return set_duration(s.script_timeout, v); }},
       {"--create-hook", "HOOKD_CREATE_HOOK", "", "create or update the lifecycle hook at start-up",
        [](settings& s, const std::string& v) { return set_bool(s.create_hook, v); }},
       {"--notification-target-arn", "HOOKD_NOTIFICATION_TARGET_ARN", "ARN", "with --create-hook: the queue's ARN",

@@ -41,6 +41,19 @@ boost::asio::awaitable<outcome<identity>> resolve_identity(const config::setting
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
                              const config::settings& s, const env_lookup& env);
 
+/// The script for the action's transition (`--on-terminate` / `--on-launch`, or `source` when
+/// given): an S3 object downloaded into STATE/scripts, or a local path; checked against
+/// `--script-sha256`. nullopt with `why` set when it cannot be had.
+boost::asio::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
+                                                                const std::string& source, aws::s3_client* s3, logger& log,
+                                                                std::string& why);
+
+/// Supervises the script with the configured limits, logging every output line with the token.
+/// `stop` (optional) cancels it the way hookd's shutdown does.
+boost::asio::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s,
+                                                          const std::string& token, logger& log,
+                                                          boost::asio::cancellation_slot stop = {});
+
 struct action_summary {
   std::string token, transition, instance_id, hook, result;
   std::string outcome;            ///< "exit 0", "killed by SIGKILL ...", "not started: ..."
@@ -70,8 +83,6 @@ private:
   boost::asio::awaitable<void> resume_journal();
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
   boost::asio::awaitable<void> run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle);
-  boost::asio::awaitable<std::optional<std::string>> fetch_script(const lifecycle::lifecycle_action& a, std::string& why);
-  boost::asio::awaitable<proc::run_result> supervise(proc::command cmd, const lifecycle::lifecycle_action& a);
   boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
                                           std::chrono::milliseconds interval, std::chrono::steady_clock::time_point global_deadline,
                                           int& heartbeats);

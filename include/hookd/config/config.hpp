@@ -47,6 +47,10 @@ struct settings {
   std::string default_result = "ABANDON";
   std::string hook_transition = "autoscaling:EC2_INSTANCE_TERMINATING";
 
+  // hookd simulate
+  std::string simulate_transition = "terminate"; ///< terminate | launch
+  std::string simulate_script;                   ///< overrides --on-terminate / --on-launch
+
   std::string config_file; ///< the file that was read, if any
   /// Variables from the config file that are not hookd settings (AWS_* and the like): they act as
   /// environment variables for the AWS layer, with the real environment taking precedence.

@@ -178,3 +178,41 @@ TEST_F(hookd_process, an_invalid_setting_is_one_line_naming_it) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(hookd_process, simulate_runs_the_script_like_an_action_without_touching_the_group_or_queue) {
+  write_script("#!/bin/sh\necho \"sim $1 $2 $HOOKD_TRANSITION $AWS_REGION\"\n");
+  auto ok = run(start(hookd_cmd({"simulate"})), 30s);
+  EXPECT_EQ(ok.exit_code, 0) << ok.describe();
+  EXPECT_TRUE(said("sim terminate i-self terminate us-east-1"));
+  EXPECT_TRUE(said("hookd would complete the action with CONTINUE"));
+
+  output.clear();
+  emu->put_object("scripts", "slow.sh", "#!/bin/sh\nsleep 5\n");
+  auto slow = run(start(hookd_cmd({"simulate", "--script", "s3://scripts/slow.sh", "--timeout", "200ms"})), 30s);
+  EXPECT_EQ(slow.exit_code, 1);
+  EXPECT_TRUE(said("time limit hit"));
+  EXPECT_TRUE(said("hookd would complete the action with ABANDON"));
+  EXPECT_EQ(emu->calls("GetObject").size(), 1u) << "the S3 script was fetched with hookd's credentials";
+  for (const char* op : {"ReceiveMessage", "RecordLifecycleActionHeartbeat", "CompleteLifecycleAction", "DeleteMessage",
+                         "ChangeMessageVisibility"})
+    EXPECT_TRUE(emu->calls(op).empty()) << op << " must not be called by simulate";
+}
+
+TEST_F(hookd_process, cp_uploads_a_file_and_reports_usage_and_aws_errors) {
+  write_script("#!/bin/sh\n");
+  const auto file = (dir / "messages").string();
+  std::ofstream(file) << "log line\n";
+  emu->put_object("logs", "", "");
+  auto r = run(start(hookd_cmd({"cp", file, "s3://logs/i-self/messages"})), 30s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(emu->object("logs", "i-self/messages"), "log line\n");
+  auto bad = run(start(hookd_cmd({"cp", file})), 30s);
+  EXPECT_EQ(bad.exit_code, 2);
+  auto missing = run(start(hookd_cmd({"cp", file, "s3://no-such-bucket/x"})), 30s);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(said("NoSuchBucket"));
+}
+
+} // namespace
