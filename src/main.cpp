@@ -52,6 +52,7 @@ void print_help(std::FILE* out) {
                "  cp              upload a file (or - for stdin) to S3 with hookd's credentials\n"
                "  simulate        run the script as a real action would (--transition, --script, --timeout),\n"
                "                  with a synthetic event: no Auto Scaling call, no queue; prints the result\n"
+               "  check           verify the set-up from this instance, one line per check (exit 0 when all pass)\n"
                "\n"
                "Options (flag, then the environment variable; a config file may set the same variables):\n"
                "  --config FILE                        HOOKD_CONFIG                   KEY=VALUE file (default /etc/hookd/hookd.conf)\n"
@@ -271,6 +272,129 @@ int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
   return rc;
 }
 
+/// `hookd check`: the whole set-up verified from the instance, one line per check with the fix.
+int run_check(const config::parse_result& cfg, const env_lookup& env) {
+  const auto& s = cfg.s;
+  int failed = 0;
+  auto line = [&](bool ok, const std::string& what, const std::string& detail) {
+    if (!ok) ++failed;
+    std::printf("%-5s %-22s %s\n", ok ? "ok" : "FAIL", what.c_str(), detail.c_str());
+  };
+  line(true, "config", s.config_file.empty() ? "no config file; flags and environment only" : "read " + s.config_file);
+  line(!s.queue_url.empty(), "queue-url", s.queue_url.empty() ? "not set: set HOOKD_QUEUE_URL or --queue-url" : s.queue_url);
+  const bool has_script = !s.on_terminate.empty() || !s.on_launch.empty();
+  line(has_script, "script", has_script ? (s.on_terminate.empty() ? s.on_launch : s.on_terminate)
+                                        : "not set: set --on-terminate (s3://bucket/key or a path)");
+  auto ca = http::find_ca_bundle(env, http::path_exists);
+  line(bool(ca), "ca-bundle", ca ? (ca->file.empty() ? ca->dir : ca->file) + " (" + ca->source + ")" : ca.error().message());
+
+  net::io_context ioc{1};
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+    auto st = make_stack(ioc, env, s.region.empty() ? "us-east-1" : s.region);
+    if (!st) {
+      line(false, "settings", st.error().message());
+      co_return;
+    }
+    std::string region = s.region, instance = s.instance_id;
+    if (st->imds->config().disabled) {
+      line(!region.empty() && !instance.empty(), "imds", "disabled (AWS_EC2_METADATA_DISABLED)" +
+                                                         std::string(region.empty() || instance.empty() ? ": then --region and --instance-id are required" : ""));
+    } else {
+      auto id = co_await st->imds->instance_id();
+      auto reg = co_await st->imds->region();
+      line(bool(id), "imds", id ? "IMDSv2 answers: instance " + *id : id.error().message());
+      if (instance.empty() && id) instance = *id;
+      if (region.empty() && reg) region = *reg;
+    }
+    line(!region.empty(), "region", region.empty() ? "unknown: set AWS_REGION or --region" : region);
+    if (region.empty()) co_return;
+    st = make_stack(ioc, env, region);
+    auto creds = co_await st->creds->get();
+    line(bool(creds), "credentials", creds ? creds->access_key_id + " from " + creds->source : creds.error().message());
+    if (!creds) co_return;
+
+    auto sqs_ep = aws::resolve_endpoint(aws::service::sqs, region, env);
+    auto asg_ep = aws::resolve_endpoint(aws::service::autoscaling, region, env);
+    auto s3_ep = aws::resolve_endpoint(aws::service::s3, region, env);
+    if (!sqs_ep || !asg_ep || !s3_ep) {
+      line(false, "endpoints", (!sqs_ep ? sqs_ep.error() : !asg_ep ? asg_ep.error() : s3_ep.error()).message());
+      co_return;
+    }
+    if (!s.queue_url.empty()) {
+      aws::sqs_client sqs(*st->caller, *sqs_ep, s.queue_url);
+      auto attrs = co_await sqs.get_attributes();
+      line(bool(attrs), "queue", attrs ? "reachable (GetQueueAttributes)" : attrs.error().message());
+      if (attrs) {
+        // On a shared queue every instance receives the others' messages: a low maxReceiveCount
+        // would move a peer's notification to the dead-letter queue before its owner saw it.
+        auto it = attrs->find("RedrivePolicy");
+        int max_receive = 0;
+        if (it != attrs->end()) {
+          auto pos = it->second.find("maxReceiveCount");
+          if (pos != std::string::npos) max_receive = std::atoi(it->second.c_str() + it->second.find_first_of("0123456789", pos));
+        }
+        const bool sane = it == attrs->end() || max_receive >= 100;
+        line(sane, "redrive-policy",
+             it == attrs->end() ? "none (unreadable messages stay in the queue; consider a dead-letter queue)"
+             : sane ? "maxReceiveCount " + std::to_string(max_receive)
+                    : "maxReceiveCount " + std::to_string(max_receive) +
+                          " is too low for a queue shared by instances: raise it to 100 or more");
+      }
+    }
+    aws::autoscaling_client asg(*st->caller, *asg_ep);
+    std::string group = s.group;
+    if (group.empty() && !instance.empty()) {
+      auto inst = co_await asg.describe_instance(instance);
+      if (inst && *inst) group = (*inst)->group;
+      line(inst && *inst, "group", inst ? (*inst ? group + " (from DescribeAutoScalingInstances)"
+                                                 : "instance " + instance + " is in no Auto Scaling group; set --group")
+                                        : inst.error().message());
+    } else {
+      line(!group.empty(), "group", group.empty() ? "unknown: set --group or --instance-id" : group);
+    }
+    if (!group.empty()) {
+      auto hooks = co_await asg.describe_lifecycle_hooks(group);
+      if (!hooks) line(false, "hooks", hooks.error().message());
+      else {
+        int ours = 0;
+        for (const auto& h : *hooks) {
+          if (!s.hooks.empty() && !s.hooks.count(h.name)) continue;
+          ++ours;
+          const auto interval = s.heartbeat_interval.value_or(std::chrono::milliseconds(h.heartbeat_timeout * 1000 / 3));
+          const bool beats = interval < std::chrono::seconds(h.heartbeat_timeout);
+          const bool fits = s.script_timeout <= std::chrono::seconds(h.global_timeout);
+          line(beats && fits, "hook " + h.name,
+               "HeartbeatTimeout " + std::to_string(h.heartbeat_timeout) + "s, GlobalTimeout " + std::to_string(h.global_timeout) +
+                   "s; " + (!beats ? "--heartbeat-interval must be shorter than HeartbeatTimeout"
+                            : !fits ? "--script-timeout " + format_duration(s.script_timeout) + " exceeds the global timeout: lower it"
+                                    : "heartbeat every " + format_duration(interval) + " fits"));
+        }
+        line(ours > 0, "hooks", std::to_string(ours) + " hook(s) of group " + group + " handled" +
+                                    (ours ? "" : ": create one with --create-hook or fix --hook"));
+      }
+    }
+    for (const auto& script : {s.on_terminate, s.on_launch}) {
+      if (script.empty()) continue;
+      if (script.rfind("s3://", 0) == 0) {
+        auto uri = aws::parse_s3_uri(script);
+        if (!uri) {
+          line(false, "script-object", uri.error().message());
+          continue;
+        }
+        aws::s3_client s3(*st->caller, *s3_ep, aws::s3_options{s.expected_bucket_owner, false});
+        auto head = co_await s3.head_object(*uri);
+        line(bool(head), "script-object", head ? script + " readable (" + std::to_string(head->size) + " bytes)" : head.error().message());
+      } else {
+        const bool exec = ::access(script.c_str(), X_OK) == 0;
+        line(exec, "script-file", exec ? script + " is executable" : script + " is missing or not executable: chmod +x it");
+      }
+    }
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  ioc.run();
+  std::printf("%s\n", failed ? (std::to_string(failed) + " check(s) failed").c_str() : "all checks passed");
+  return failed ? exit_failure : exit_ok;
+}
+
 int run_agent(const config::parse_result& cfg, const env_lookup& env) {
   const auto& s = cfg.s;
   if (s.queue_url.empty()) {
@@ -448,6 +572,7 @@ int main(int argc, char** argv) {
   const auto effective = config::effective_env(cfg->s, env);
   if (cfg->command == "cp") return run_cp(*cfg, effective);
   if (cfg->command == "simulate") return run_simulate(*cfg, effective);
+  if (cfg->command == "check") return run_check(*cfg, effective);
   if (cfg->command != "run") {
     std::fprintf(stderr, "hookd: '%s' is not available in this build; run 'hookd --help'\n", cfg->command.c_str());
     return exit_usage;

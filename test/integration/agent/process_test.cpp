@@ -68,6 +68,12 @@ protected:
 
   std::vector<emulator::recorded_call> calls_for(const std::string& op) { return emu->calls(op); }
 
+  std::string all_output() const {
+    std::string out;
+    for (const auto& l : output) out += l + "\n";
+    return out;
+  }
+
   bool said(std::string_view what) const {
     return std::any_of(output.begin(), output.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
   }
@@ -213,6 +219,54 @@ TEST_F(hookd_process, cp_uploads_a_file_and_reports_usage_and_aws_errors) {
   auto missing = run(start(hookd_cmd({"cp", file, "s3://no-such-bucket/x"})), 30s);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(said("NoSuchBucket"));
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(hookd_process, check_passes_on_a_sound_setup_and_names_each_broken_piece) {
+  write_script("#!/bin/sh\n");
+  auto sound = hookd_cmd({"check"});
+  sound.env.push_back("HOOKD_SCRIPT_TIMEOUT=10m"); // within the hook's 3000 s global timeout
+  auto good = run(start(sound), 30s);
+  EXPECT_EQ(good.exit_code, 0) << good.describe() << "\n" << all_output();
+  EXPECT_TRUE(said("all checks passed"));
+  EXPECT_TRUE(said("credentials"));
+  EXPECT_TRUE(said("hook drain"));
+
+  // Each broken piece fails its own line, with the fix.
+  output.clear();
+  emu->set_queue_attribute("hooks", "RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":5})");
+  auto c = hookd_cmd({"check"});
+  c.env.push_back("HOOKD_ON_TERMINATE=s3://scripts/missing.sh");
+  std::erase_if(c.env, [](const std::string& e) { return e.rfind("HOOKD_ON_TERMINATE=", 0) == 0 && e.find("s3://") == std::string::npos; });
+  c.env.push_back("HOOKD_SCRIPT_TIMEOUT=72h");
+  emu->put_object("scripts", "other.sh", "x");
+  auto bad = run(start(c), 30s);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(said("FAIL  redrive-policy")) << "maxReceiveCount 5 on a shared queue";
+  EXPECT_TRUE(said("FAIL  script-object"));
+  EXPECT_TRUE(said("exceeds the global timeout"));
+  EXPECT_TRUE(said("check(s) failed"));
+
+  output.clear();
+  auto wrong = hookd_cmd({"check"});
+  std::erase_if(wrong.env, [](const std::string& e) { return e.rfind("AWS_SECRET_ACCESS_KEY=", 0) == 0; });
+  wrong.env.push_back("AWS_SECRET_ACCESS_KEY=wrong");
+  wrong.env.push_back("HOOKD_HOOK=nonexistent");
+  auto w = run(start(wrong), 30s);
+  EXPECT_EQ(w.exit_code, 1);
+  EXPECT_TRUE(said("FAIL  queue")) << "SignatureDoesNotMatch surfaces on the queue line";
+  EXPECT_TRUE(said("SignatureDoesNotMatch"));
+
+  output.clear();
+  auto no_ca = hookd_cmd({"check"});
+  std::erase_if(no_ca.env, [](const std::string& e) { return e.rfind("AWS_CA_BUNDLE=", 0) == 0; });
+  no_ca.env.push_back("AWS_CA_BUNDLE=/nonexistent/ca.pem");
+  auto n = run(start(no_ca), 30s);
+  EXPECT_EQ(n.exit_code, 1);
+  EXPECT_TRUE(said("FAIL  ca-bundle"));
 }
 
 } // namespace
