@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libss
 # A package is missing when dpkg does not list it as installed.
 MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 
-.PHONY: all deps configure build test sanitize static bench demo clean
+.PHONY: all deps configure build test sanitize static bench demo dist clean
 
 all: build
 
@@ -54,6 +54,9 @@ bench: static
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/run-demo.sh $(BUILD)
+
+dist: static
+	bash deploy/make-dist.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
