@@ -270,3 +270,32 @@ TEST_F(hookd_process, check_passes_on_a_sound_setup_and_names_each_broken_piece)
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(hookd_process, check_reports_missing_credentials_unreachable_metadata_and_an_unknown_instance) {
+  write_script("#!/bin/sh\n");
+  auto c = hookd_cmd({"check"});
+  std::erase_if(c.env, [](const std::string& e) {
+    return e.rfind("AWS_ACCESS_KEY_ID=", 0) == 0 || e.rfind("AWS_SECRET_ACCESS_KEY=", 0) == 0 ||
+           e.rfind("AWS_EC2_METADATA_DISABLED=", 0) == 0 || e.rfind("HOOKD_INSTANCE_ID=", 0) == 0;
+  });
+  c.env.push_back("HOME=" + dir.string());
+  c.env.push_back("AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1"); // nothing listens there
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 1) << all_output();
+  EXPECT_TRUE(said("FAIL  imds")) << all_output();
+  EXPECT_TRUE(said("FAIL  credentials")) << all_output();
+  EXPECT_TRUE(said("no AWS credentials found")) << all_output();
+
+  output.clear();
+  auto stranger = hookd_cmd({"check"});
+  std::erase_if(stranger.env, [](const std::string& e) { return e.rfind("HOOKD_INSTANCE_ID=", 0) == 0; });
+  stranger.env.push_back("HOOKD_INSTANCE_ID=i-notinanygroup");
+  auto s = run(start(stranger), 30s);
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_TRUE(said("FAIL  group")) << all_output();
+  EXPECT_TRUE(said("set --group")) << all_output();
+}
+
+} // namespace
