@@ -1,6 +1,7 @@
 #include "hookd/http/client.hpp"
 
 #include "hookd/core/async.hpp"
+#include "hookd/http/resolver.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -253,11 +254,26 @@ net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(con
                             resolve_deadline.async_wait(nothrow));
   if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
   auto [rec, results] = std::get<0>(std::move(resolved));
-  if (rec) co_return make_error(errc::connection_failed, what + ": cannot resolve " + dial.host + ": " + rec.message());
+  std::vector<tcp::endpoint> targets;
+  for (const auto& r : results) targets.push_back(r.endpoint());
+  if (rec) {
+    // A static binary's getaddrinfo cannot load NSS on a foreign system: read /etc/hosts and ask
+    // the nameservers ourselves before giving up.
+    auto fallback = co_await fallback_resolve(ex_, dial.host, cfg_.resolver, deadline);
+    if (!fallback)
+      co_return make_error(errc::connection_failed, what + ": cannot resolve " + dial.host + ": " + rec.message() +
+                                                        "; " + fallback.error().message());
+    for (const auto& a : *fallback) {
+      error_code aec;
+      auto addr = net::ip::make_address(a, aec);
+      if (!aec) targets.emplace_back(addr, dial.port);
+    }
+    if (targets.empty()) co_return make_error(errc::connection_failed, what + ": " + dial.host + " has no usable address");
+  }
 
   beast::tcp_stream socket(ex_);
   socket.expires_at(deadline);
-  auto [cec, connected] = co_await socket.async_connect(results, nothrow);
+  auto [cec, connected] = co_await socket.async_connect(targets, nothrow);
   if (cec) co_return map_error(cec, what, "TCP connect to " + dial.origin());
 
   auto conn = std::make_unique<connection>();

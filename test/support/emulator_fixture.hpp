@@ -37,7 +37,7 @@ protected:
     dir = std::filesystem::path(testing::TempDir()) /
           ("hookd-emu-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     std::filesystem::create_directories(dir);
-    pki = emulator::make_test_pki((dir / "pki").string()).value();
+    pki = emulator::make_test_pki((dir / "pki").string(), {"localhost", "emu.test"}).value();
     emulator::options opt;
     opt.tls = std::getenv("HOOKD_TEST_PLAIN") == nullptr;
     opt.cert_file = pki.server_cert;

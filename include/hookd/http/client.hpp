@@ -5,6 +5,7 @@
 #include "hookd/core/env.hpp"
 #include "hookd/core/error.hpp"
 #include "hookd/http/proxy.hpp"
+#include "hookd/http/resolver.hpp"
 #include "hookd/http/tls.hpp"
 #include "hookd/http/url.hpp"
 
@@ -54,6 +55,8 @@ struct client_config {
   proxy_settings proxy;
   env_lookup env;                   ///< for CA discovery (AWS_CA_BUNDLE, SSL_CERT_FILE, ...)
   std::function<bool(const std::string&, bool)> path_exists = http::path_exists;
+  /// Where names are looked up when getaddrinfo fails (a static binary without NSS).
+  resolver_files resolver;
   std::size_t max_idle_per_origin = 4;
   /// Idle connections older than this are not reused: AWS front ends close idle connections
   /// after about a minute, and a reuse that races the close costs a retry.

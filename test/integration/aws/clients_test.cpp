@@ -540,3 +540,63 @@ TEST_F(clients, the_http_control_api_drives_the_same_emulator) {
 }
 
 } // namespace
+
+#include <boost/asio/ip/udp.hpp>
+
+namespace {
+
+/// Answers every A query with 127.0.0.1 and counts the queries; AAAA gets no records.
+struct fake_nameserver {
+  net::ip::udp::socket sock;
+  int queries = 0;
+  explicit fake_nameserver(net::io_context& ioc) : sock(ioc, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0)) { serve(); }
+  std::uint16_t port() const { return sock.local_endpoint().port(); }
+  std::array<char, 512> buf{};
+  net::ip::udp::endpoint peer;
+  void serve() {
+    sock.async_receive_from(net::buffer(buf), peer, [this](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;
+      ++queries;
+      std::string q(buf.data(), n), a = q;
+      a[2] = static_cast<char>(0x81);
+      a[3] = static_cast<char>(0x80);
+      const bool type_a = q[n - 3] == 1;
+      a[7] = type_a ? 1 : 0; // ANCOUNT
+      if (type_a) a += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x7f\x00\x00\x01", 16);
+      sock.send_to(net::buffer(a), peer);
+      serve();
+    });
+  }
+};
+
+TEST_F(clients, names_getaddrinfo_cannot_resolve_come_from_the_hosts_file_then_dns) {
+  emu->create_queue("q");
+  const auto hosts = (dir / "hosts").string();
+  std::ofstream(hosts) << "# test\n127.0.0.1 emu.test\n";
+  vars["AWS_ENDPOINT_URL"] = "https://emu.test:" + std::to_string(emu->port());
+  auto with_resolver = [&](http::resolver_files files) {
+    http::client_config cfg;
+    cfg.env = env();
+    cfg.resolver = files;
+    http_client = std::make_unique<http::client>(ioc.get_executor(), cfg);
+    rebuild({}, /*keep_http=*/true);
+  };
+  with_resolver({hosts, (dir / "no-resolv.conf").string(), 53});
+  auto r = run(sqs_client(*call, endpoint(service::sqs), emu->queue_url("q")).get_attributes());
+  ASSERT_TRUE(r) << r.error().message();
+
+  fake_nameserver dns(ioc);
+  const auto resolv = (dir / "resolv.conf").string();
+  std::ofstream(resolv) << "nameserver 127.0.0.1\n";
+  with_resolver({(dir / "empty-hosts").string(), resolv, dns.port()});
+  auto viadns = run(sqs_client(*call, endpoint(service::sqs), emu->queue_url("q")).get_attributes());
+  ASSERT_TRUE(viadns) << viadns.error().message();
+  EXPECT_GE(dns.queries, 1);
+
+  with_resolver({(dir / "empty-hosts").string(), (dir / "empty-resolv").string(), 1});
+  auto none = run(sqs_client(*call, endpoint(service::sqs), emu->queue_url("q")).get_attributes());
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("cannot resolve emu.test"), std::string::npos) << none.error().message();
+}
+
+} // namespace
