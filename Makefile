@@ -7,7 +7,7 @@ CTEST_FLAGS ?= --output-on-failure
 
 DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libssl-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev help2man \
-                python3 python3-yaml
+                python3 python3-yaml busybox-static
 # A package is missing when dpkg does not list it as installed.
 MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 

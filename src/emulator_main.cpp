@@ -27,6 +27,7 @@ void usage(std::FILE* out) {
                "  --port N        port to listen on (default 0: any free port)\n"
                "  --region R      the region it pretends to be (default us-east-1)\n"
                "  --tls DIR       serve HTTPS with a throw-away CA written to DIR (ca.pem is the bundle to trust)\n"
+               "  --tls-name NAME another DNS name for the certificate besides localhost (repeatable)\n"
                "  --key ID:SECRET an access key it accepts (repeatable)\n"
                "Control API: POST http://127.0.0.1:PORT/_emulator/<command> with a JSON object.\n");
 }
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ctl") return control(argc, argv);
   hookd::emulator::options opt;
   std::string tls_dir;
+  std::vector<std::string> tls_names{"localhost"};
   std::vector<hookd::emulator::access_key> keys;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -135,6 +137,8 @@ int main(int argc, char** argv) {
       opt.region = value();
     } else if (a == "--tls") {
       tls_dir = value();
+    } else if (a == "--tls-name") {
+      tls_names.push_back(value());
     } else if (a == "--key") {
       const auto kv = value();
       const auto colon = kv.find(':');
@@ -151,7 +155,7 @@ int main(int argc, char** argv) {
   }
   std::string ca;
   if (!tls_dir.empty()) {
-    auto pki = hookd::emulator::make_test_pki(tls_dir);
+    auto pki = hookd::emulator::make_test_pki(tls_dir, tls_names);
     if (!pki) {
       std::fprintf(stderr, "hookd-emulator: %s\n", pki.error().message().c_str());
       return 1;
