@@ -299,3 +299,46 @@ TEST_F(hookd_process, check_reports_missing_credentials_unreachable_metadata_and
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(hookd_process, a_second_sigterm_stops_the_script_at_once_and_still_completes) {
+  write_script("#!/bin/sh\nsleep 30\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto c = hookd_cmd({});
+  std::erase_if(c.env, [](const std::string& e) { return e.rfind("HOOKD_SHUTDOWN_GRACE=", 0) == 0; });
+  c.env.push_back("HOOKD_SHUTDOWN_GRACE=10m"); // the first SIGTERM alone would wait ten minutes
+  int sent = 0;
+  when([&] { return journaled() && hookd_pid() > 0; }, [&] {
+    ::kill(hookd_pid(), SIGTERM);
+    ++sent;
+    when([] { return true; }, [&] { ::kill(hookd_pid(), SIGTERM); ++sent; });
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(sent, 2);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "bounded, not the ten-minute grace";
+  EXPECT_TRUE(said("stopping-now"));
+  EXPECT_EQ(emu->action(token)->result, "ABANDON");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u);
+}
+
+TEST_F(hookd_process, sighup_reopens_the_log_file_after_rotation) {
+  write_script("#!/bin/sh\n");
+  const auto log = (dir / "hookd.log").string();
+  auto c = hookd_cmd({"--log-file", log});
+  when([&] { return hookd_pid() > 0 && std::filesystem::exists(log) && std::filesystem::file_size(log) > 0; }, [&] {
+    std::filesystem::rename(log, log + ".1"); // what logrotate does
+    ::kill(hookd_pid(), SIGHUP);
+    when([&] { return std::filesystem::exists(log); }, [&] { ::kill(hookd_pid(), SIGTERM); });
+  });
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("log-reopened"), std::string::npos) << text;
+  EXPECT_NE(text.find("stopped"), std::string::npos) << "later lines go to the new file";
+}
+
+} // namespace
