@@ -260,18 +260,27 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
   for (std::size_t i = 0; i < plan.size(); ++i)
     if (plan[i]) releases.push_back({"f" + std::to_string(i), foreign_handles[i], *plan[i]});
 
-  for (std::size_t off = 0; off < releases.size(); off += aws::sqs_max_batch) {
-    std::vector<aws::sqs_batch_entry> chunk(releases.begin() + static_cast<long>(off),
-                                            releases.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, releases.size())));
-    auto r = co_await sqs_.change_visibility_batch(chunk);
-    if (!r) log_.warn("release-failed", {{"error", r.error().message()}, {"what", "the messages return after their visibility timeout"}});
+  // Other instances' releases and the deletes go out while this instance's action starts: the
+  // owners do not wait for our script, and our script does not wait for their round trips.
+  using namespace net::experimental::awaitable_operators;
+  co_await (settle(std::move(releases), true) && settle(std::move(deletes), false) && run_actions(std::move(runs)));
+}
+
+net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bool release) {
+  for (std::size_t off = 0; off < entries.size(); off += aws::sqs_max_batch) {
+    std::vector<aws::sqs_batch_entry> chunk(entries.begin() + static_cast<long>(off),
+                                            entries.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, entries.size())));
+    outcome<aws::sqs_batch_result> r = make_error(errc::protocol_error, "not sent");
+    if (release) r = co_await sqs_.change_visibility_batch(chunk); // two statements: GCC 12 and co_await in ?:
+    else r = co_await sqs_.delete_batch(chunk);
+    if (!r)
+      log_.warn(release ? "release-failed" : "delete-failed",
+                {{"error", r.error().message()}, {"what", release ? "the messages return after their visibility timeout"
+                                                                  : "they come back and are decided again"}});
   }
-  for (std::size_t off = 0; off < deletes.size(); off += aws::sqs_max_batch) {
-    std::vector<aws::sqs_batch_entry> chunk(deletes.begin() + static_cast<long>(off),
-                                            deletes.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, deletes.size())));
-    auto r = co_await sqs_.delete_batch(chunk);
-    if (!r) log_.warn("delete-failed", {{"error", r.error().message()}});
-  }
+}
+
+net::awaitable<void> agent::run_actions(std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs) {
   for (auto& [a, id, handle] : runs) {
     if (stopping_) {
       // Not started: it stays invisible for a while and comes back to this (or the next) hookd.

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <map>
+#include <tuple>
 #include <optional>
 #include <set>
 #include <string>
@@ -82,6 +83,10 @@ public:
 private:
   boost::asio::awaitable<void> resume_journal();
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
+  /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
+  boost::asio::awaitable<void> settle(std::vector<aws::sqs_batch_entry> entries, bool release);
+  boost::asio::awaitable<void> run_actions(
+      std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs);
   boost::asio::awaitable<void> run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle);
   boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
                                           std::chrono::milliseconds interval, std::chrono::steady_clock::time_point global_deadline,
