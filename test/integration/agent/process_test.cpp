@@ -328,10 +328,16 @@ TEST_F(hookd_process, sighup_reopens_the_log_file_after_rotation) {
   write_script("#!/bin/sh\n");
   const auto log = (dir / "hookd.log").string();
   auto c = hookd_cmd({"--log-file", log});
-  when([&] { return hookd_pid() > 0 && std::filesystem::exists(log) && std::filesystem::file_size(log) > 0; }, [&] {
+  auto contains = [](const std::string& path, std::string_view what) {
+    std::ifstream f(path);
+    std::string text((std::istreambuf_iterator<char>(f)), {});
+    return text.find(what) != std::string::npos;
+  };
+  // Rotate only once the agent is polling: a SIGTERM during start-up ends hookd without "stopped".
+  when([&] { return hookd_pid() > 0 && contains(log, "polling"); }, [&] {
     std::filesystem::rename(log, log + ".1"); // what logrotate does
     ::kill(hookd_pid(), SIGHUP);
-    when([&] { return std::filesystem::exists(log); }, [&] { ::kill(hookd_pid(), SIGTERM); });
+    when([&] { return contains(log, "log-reopened"); }, [&] { ::kill(hookd_pid(), SIGTERM); });
   });
   auto r = run(start(c), 60s);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
