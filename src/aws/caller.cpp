@@ -18,15 +18,6 @@ namespace {
 // A skew this large means our clock, not the network, is at fault (AWS allows 5 minutes).
 constexpr std::chrono::minutes skew_threshold{4};
 
-std::string service_label(service s) {
-  switch (s) {
-  case service::sqs: return "SQS";
-  case service::autoscaling: return "Auto Scaling";
-  case service::s3: return "S3";
-  }
-  return "AWS";
-}
-
 std::string header(const bhttp::fields& f, std::string_view name) {
   auto it = f.find(name);
   return it == f.end() ? std::string() : std::string(it->value());
@@ -52,7 +43,7 @@ caller::caller(http::client& http, cached_provider& creds, std::string region, r
 
 net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep, aws_request req) {
   const http::endpoint ep = req.endpoint_override.value_or(rep.ep);
-  const std::string what = service_label(req.svc) + " " + req.operation + " at " + ep.url();
+  const std::string what = std::string(display_name(req.svc)) + " " + req.operation + " at " + ep.url();
   const bool s3 = req.svc == service::s3;
   const std::string payload_hash = !req.upload_from.empty() ? std::string(sigv4::unsigned_payload)
                                                             : crypto::sha256_hex(req.body);

@@ -13,6 +13,15 @@ std::string_view signing_name(service s) {
   return "";
 }
 
+std::string_view display_name(service s) {
+  switch (s) {
+  case service::sqs: return "SQS";
+  case service::autoscaling: return "Auto Scaling";
+  case service::s3: return "S3";
+  }
+  return "AWS";
+}
+
 std::string_view endpoint_env_id(service s) {
   switch (s) {
   case service::sqs: return "SQS";

@@ -13,6 +13,8 @@ enum class service { sqs, autoscaling, s3 };
 
 /// SigV4 signing name: "sqs", "autoscaling", "s3".
 std::string_view signing_name(service s);
+/// How error lines name the service: "SQS", "Auto Scaling", "S3".
+std::string_view display_name(service s);
 /// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3".
 std::string_view endpoint_env_id(service s);
 
