@@ -49,7 +49,7 @@ bench: static
 	$(BUILD)/bench/bench/hookd_bench_signer --benchmark_counters_tabular=true
 	$(BUILD)/bench/bench/hookd_bench_supervisor --benchmark_counters_tabular=true
 	@echo "static binary: $$(stat -c %s $(BUILD)/static/hookd) bytes stripped"
-	HOOKD_BENCH_BINARY=$(BUILD)/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
+	HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
 
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator

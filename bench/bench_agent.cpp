@@ -99,6 +99,11 @@ long long ns_since_epoch(sys_time t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+// HOOKD_BENCH_LOG=debug (or info) shows hookd's own log lines on stderr, for a timeline.
+void print_log(std::string_view, std::string_view line, bool) {
+  if (std::getenv("HOOKD_BENCH_LOG")) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
+}
+
 void row(const char* what, const std::string& value, const char* target) {
   std::printf("  %-48s %16s   target %s\n", what, value.c_str(), target);
 }
@@ -138,13 +143,13 @@ int main() {
   // 1. One action: exec -> first ReceiveMessage; notification -> script exec; script exit -> Complete on the wire.
   {
     b.scenario("one", 0);
-    const auto start_file = b.dir / "start.ns", end_file = b.dir / "end.ns";
-    const auto script = (b.dir / "mark.sh").string();
-    std::ofstream(script) << "#!/bin/sh\ndate +%s%N > " << start_file.string() << "\ndate +%s%N > " << end_file.string() << "\n";
-    ::chmod(script.c_str(), 0755);
+    // The script is bench/stamp.cpp, a static program that writes its start and exit times beside itself.
+    const auto script = (b.dir / "stamp").string();
+    fs::copy_file(HOOKD_BENCH_STAMP, script);
+    const auto start_file = script + ".start", end_file = script + ".end";
     b.emu->terminate_instance("one", "i-self");
     const auto t0 = steady::now();
-    auto r = b.run(proc::run(b.hookd("one", script, 1, true), {}));
+    auto r = b.run(proc::run(b.hookd("one", script, 1, true), {}, print_log));
     if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
     auto receives = b.emu->calls("ReceiveMessage");
     auto completes = b.emu->calls("CompleteLifecycleAction");
@@ -155,7 +160,13 @@ int main() {
       row("exec -> first ReceiveMessage (identity given)", ms(exec_to_receive), "<= 10 ms");
       row("notification received -> script exec", ms(notif_to_exec), "<= 3 ms + download");
       row("script exit -> CompleteLifecycleAction answered", ms(exit_to_complete), "<= 2 ms");
-      std::printf("    (script times come from `date +%%s%%N` inside the script, so each includes one exec of date)\n");
+      if (std::getenv("HOOKD_BENCH_VERBOSE")) { // the timeline, relative to the first ReceiveMessage's answer
+        const auto zero = ns_since_epoch(receives.front().answered);
+        for (const auto& c : b.emu->calls())
+          std::printf("    %+9.3f ms  %s answered\n", (ns_since_epoch(c.answered) - zero) / 1e6, c.operation.c_str());
+        std::printf("    %+9.3f ms  script start\n    %+9.3f ms  script end\n", (read_ns(start_file) - zero) / 1e6,
+                    (read_ns(end_file) - zero) / 1e6);
+      }
     }
   }
 
@@ -168,9 +179,7 @@ int main() {
     ::chmod(script.c_str(), 0755);
     b.emu->terminate_instance("crowd", "i-self");
     const auto before = b.emu->calls().size();
-    b.run(proc::run(b.hookd("crowd", script, 1, true), {}, [](std::string_view, std::string_view l, bool) {
-      if (std::getenv("HOOKD_BENCH_LOG")) std::fprintf(stderr, "%.*s\n", int(l.size()), l.data());
-    }));
+    b.run(proc::run(b.hookd("crowd", script, 1, true), {}, print_log));
     int requests = 0;
     const auto all = b.emu->calls();
     for (std::size_t i = before; i < all.size(); ++i) {
@@ -202,6 +211,10 @@ int main() {
       co_await probe.async_wait(net::use_awaitable);
       pid_t pid = 0;
       std::ifstream(state) >> pid;
+      if (pid <= 0) { // never kill(0, ...): that would signal the whole process group (make included)
+        std::fprintf(stderr, "idle: no hookd pid in %s\n", state.c_str());
+        co_return 1;
+      }
       const auto [rss0, ticks0] = proc_rss_and_cpu_ticks(pid);
       const auto polls0 = b.emu->calls("ReceiveMessage").size();
       probe.expires_after(std::chrono::seconds(3 * wait));

@@ -351,7 +351,12 @@ net::awaitable<proc::run_result> supervise_script(proc::command cmd, const confi
 net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
                                        std::chrono::milliseconds interval, steady::time_point global_deadline,
                                        int& heartbeats) {
-  // Runs beside the script until `||` cancels it; it must not throw for anything else.
+  // Runs beside the script until `||` cancels it, and then returns rather than throws: in a static
+  // binary the first exception makes libgcc sort every FDE of the executable (about 4 ms), which
+  // would sit between the script's exit and CompleteLifecycleAction.
+  co_await net::this_coro::throw_if_cancelled(false);
+  const auto cancel = co_await net::this_coro::cancellation_state;
+  const auto stopped = [&cancel] { return cancel.cancelled() != net::cancellation_type::none; };
   const int visibility = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(interval).count()) * 2 + 30;
   bool gone = false, warned = false;
   auto extend = [&]() -> net::awaitable<void> {
@@ -361,9 +366,9 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   co_await extend();
   net::steady_timer t(ex_);
   auto next = steady::now() + interval;
-  for (;;) {
+  while (!stopped()) {
     t.expires_at(next);
-    co_await t.async_wait(net::use_awaitable); // throws when cancelled: the end of keep_alive
+    if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
     next += interval;
     if (gone) continue;
     if (steady::now() + interval >= global_deadline) {
@@ -378,6 +383,7 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
     // A failed heartbeat is retried within the interval, not skipped.
     for (int attempt = 0;; ++attempt) {
       auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, "");
+      if (stopped()) co_return; // the script ended while the heartbeat was in flight
       if (r) {
         ++heartbeats;
         log_.debug("heartbeat", {{"token", a.token}, {"count", std::to_string(heartbeats)}});
@@ -391,7 +397,7 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
       log_.warn("heartbeat-failed", {{"token", a.token}, {"error", r.error().message()}});
       if (steady::now() + interval / 4 >= next) break;
       t.expires_after(interval / 4);
-      co_await t.async_wait(net::use_awaitable);
+      if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
     }
     if (!gone) co_await extend();
   }
