@@ -51,7 +51,15 @@ net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep,
   int retry_cost = 0;
   std::optional<error> last;
 
+  // A cancelled call (the action's script ended, hookd is stopping) is over: it is not retried,
+  // whether or not the coroutine was told to throw on cancellation.
+  const auto cancel = co_await net::this_coro::cancellation_state;
+  const auto cancelled = [&] {
+    return cancel.cancelled() != net::cancellation_type::none ? std::optional(make_error(errc::cancelled, what + ": cancelled"))
+                                                              : std::nullopt;
+  };
   for (int attempt = 1; attempt <= retry_.max_attempts; ++attempt) {
+    if (auto c = cancelled()) co_return *c;
     ++attempts_;
     auto creds = co_await creds_.get();
     if (!creds) co_return wrap_error(creds.error(), what);
@@ -132,6 +140,7 @@ net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep,
       co_return result;
     }
 
+    if (auto c = cancelled()) co_return *c;
     if (attempt == retry_.max_attempts || kind == retry_kind::none) break;
     if (kind == retry_kind::expired_credentials) {
       if (refreshed_credentials) break; // refreshed once already: the new ones are rejected too

@@ -21,6 +21,7 @@ public:
     case errc::protocol_error: return "HTTP protocol error";
     case errc::too_large: return "response too large";
     case errc::service_error: return "AWS returned an error";
+    case errc::cancelled: return "cancelled";
     }
     return "unknown hookd error";
   }

@@ -57,7 +57,8 @@ std::string describe(const string_request& r, const endpoint& ep) {
 error map_error(const error_code& ec, const std::string& what, const std::string& stage) {
   errc kind = errc::connection_failed;
   std::string detail = ec.message();
-  if (ec == beast::error::timeout || ec == net::error::timed_out) kind = errc::timeout, detail = "timed out";
+  if (ec == net::error::operation_aborted) kind = errc::cancelled, detail = "cancelled";
+  else if (ec == beast::error::timeout || ec == net::error::timed_out) kind = errc::timeout, detail = "timed out";
   // A peer that closes without TLS close_notify mid-response is a dropped connection, not a TLS
   // failure: the request may be retried.
   else if (ec == ssl::error::stream_truncated) kind = errc::connection_failed, detail = "connection closed mid-response";

@@ -22,6 +22,7 @@ enum class errc {
   protocol_error,      ///< a malformed HTTP exchange, or a proxy that refused CONNECT
   too_large,           ///< a response body over its limit
   service_error,       ///< AWS answered with an error (see aws::service_error)
+  cancelled,           ///< the caller cancelled the request (the script ended, hookd is stopping): never retried
 };
 
 const std::error_category& hookd_category() noexcept;

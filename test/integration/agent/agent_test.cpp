@@ -239,6 +239,28 @@ TEST_F(agent_e2e, the_action_vanishing_mid_run_stops_heartbeats_and_still_cleans
   EXPECT_EQ(emu->queue_depth("hooks"), 0u);
 }
 
+TEST_F(agent_e2e, a_script_ending_during_a_keep_alive_request_is_completed_at_once_and_the_request_not_retried) {
+  // ChangeMessageVisibility hangs for 2 s (a retry would hang too); the script ends at once. The
+  // action must be completed without waiting for that request, and the request not retried.
+  emulator::fault slow;
+  slow.operation = "ChangeMessageVisibility";
+  slow.count = 2;
+  slow.delay = 2s;
+  emu->add_fault(slow);
+  s.on_terminate = script("#!/bin/sh\nexit 0\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  const auto start = std::chrono::steady_clock::now();
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].completed);
+  EXPECT_TRUE(done[0].deleted);
+  const auto completes = calls_for_token("CompleteLifecycleAction", token);
+  ASSERT_EQ(completes.size(), 1u);
+  EXPECT_LT(completes[0].received, start + slow.delay) << "the hanging request was abandoned, not awaited";
+  EXPECT_LE(emu->calls("ChangeMessageVisibility").size(), 1u) << "a cancelled request is not retried";
+  EXPECT_FALSE(logged("heartbeat-failed"));
+}
+
 TEST_F(agent_e2e, a_duplicate_of_a_finished_action_is_deleted_not_run_again) {
   s.on_terminate = script("#!/bin/sh\nexit 0\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);

@@ -6,6 +6,8 @@
 #include "hookd/aws/sqs.hpp"
 #include "support/emulator_fixture.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
@@ -323,6 +325,30 @@ TEST_F(clients, deadlines_bound_every_exchange) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, make_error_code(errc::timeout));
   EXPECT_NE(r.error().message().find("timed out"), std::string::npos) << r.error().message();
+}
+
+TEST_F(clients, a_cancelled_call_ends_at_once_as_cancelled_and_is_not_retried) {
+  // The agent cancels a heartbeat or visibility request when the script ends; the caller must
+  // neither retry it nor wait for the answer, however it was told to treat cancellation.
+  emu->create_queue("q");
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 2000ms, false, false});
+  auto q = sqs("q");
+  net::cancellation_signal stop;
+  net::steady_timer soon(ioc, 50ms);
+  soon.async_wait([&](auto) { stop.emit(net::cancellation_type::terminal); });
+  const auto before = call->attempts();
+  const auto start = std::chrono::steady_clock::now();
+  auto cancelled_call = [&]() -> net::awaitable<outcome<std::map<std::string, std::string>>> {
+    co_return co_await net::co_spawn(co_await net::this_coro::executor, q.get_attributes(),
+                                     net::bind_cancellation_slot(stop.slot(), net::use_awaitable));
+  };
+  auto r = run(cancelled_call());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::cancelled)) << r.error().message();
+  EXPECT_NE(r.error().message().find("GetQueueAttributes"), std::string::npos) << r.error().message();
+  EXPECT_EQ(call->attempts() - before, 1u) << "not retried";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2000ms) << "the 2 s answer was not awaited";
+  EXPECT_TRUE(run(q.get_attributes())) << "the next call opens a fresh connection and succeeds";
 }
 
 TEST_F(clients, a_wrong_secret_key_surfaces_signature_does_not_match) {
