@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libss
 # A package is missing when dpkg does not list it as installed.
 MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 
-.PHONY: all deps configure build test sanitize static bench demo dist clean
+.PHONY: all deps configure build test sanitize static bench hot-text demo dist clean
 
 all: build
 
@@ -38,7 +38,7 @@ sanitize: deps
 	cd $(BUILD)/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS) -j $(JOBS)
 
 static: deps
-	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=Release -DHOOKD_STATIC=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=MinSizeRel -DHOOKD_STATIC=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD)/static -j $(JOBS) --target hookd
 	strip $(BUILD)/static/hookd
 	@file $(BUILD)/static/hookd
@@ -50,6 +50,10 @@ bench: static
 	$(BUILD)/bench/bench/hookd_bench_supervisor --benchmark_counters_tabular=true
 	@echo "static binary: $$(stat -c %s $(BUILD)/static/hookd) bytes stripped"
 	HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
+
+# Regenerates cmake/hookd-hot-text.ld (commit it) from a callgrind profile of the static hookd.
+hot-text: deps
+	bash bench/hot-text.sh $(BUILD)
 
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
