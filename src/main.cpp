@@ -285,7 +285,7 @@ int run_check(const config::parse_result& cfg, const env_lookup& env) {
   const bool has_script = !s.on_terminate.empty() || !s.on_launch.empty();
   line(has_script, "script", has_script ? (s.on_terminate.empty() ? s.on_launch : s.on_terminate)
                                         : "not set: set --on-terminate (s3://bucket/key or a path)");
-  auto ca = http::find_ca_bundle(env, http::path_exists);
+  auto ca = http::find_ca_bundle(env, http::path_exists, http::is_hashed_ca_dir);
   line(bool(ca), "ca-bundle", ca ? (ca->file.empty() ? ca->dir : ca->file) + " (" + ca->source + ")" : ca.error().message());
 
   net::io_context ioc{1};

@@ -199,7 +199,7 @@ std::size_t client::idle_connections() const {
 
 outcome<ssl::context*> client::tls_context() {
   if (ssl_) return ssl_.get();
-  auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists);
+  auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir);
   if (!loc) return loc.error();
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);

@@ -1,5 +1,8 @@
 #include "hookd/http/tls.hpp"
 
+#include <cctype>
+#include <dirent.h>
+#include <string_view>
 #include <sys/stat.h>
 
 namespace hookd::http {
@@ -21,8 +24,13 @@ const std::vector<std::string>& well_known_ca_dirs() {
   return dirs;
 }
 
-outcome<ca_location> find_ca_bundle(const env_lookup& env,
-                                    const std::function<bool(const std::string&, bool)>& exists) {
+const std::vector<std::string>& well_known_hashed_ca_dirs() {
+  static const std::vector<std::string> dirs{"/etc/ssl/certs", "/etc/pki/ca-trust/extracted/pem/directory-hash"};
+  return dirs;
+}
+
+outcome<ca_location> find_ca_bundle(const env_lookup& env, const std::function<bool(const std::string&, bool)>& exists,
+                                    const std::function<bool(const std::string&)>& hashed_dir) {
   if (auto f = env("AWS_CA_BUNDLE")) {
     if (!exists(*f, false))
       return make_error(errc::tls_failed, "AWS_CA_BUNDLE=" + *f + " does not exist; point it at a PEM file of CA certificates");
@@ -35,6 +43,9 @@ outcome<ca_location> find_ca_bundle(const env_lookup& env,
     if (loc.source.empty()) loc.source = "SSL_CERT_DIR";
   }
   if (!loc.source.empty()) return loc;
+  if (hashed_dir)
+    for (const auto& d : well_known_hashed_ca_dirs())
+      if (exists(d, true) && hashed_dir(d)) return ca_location{{}, d, d + " (hashed: CAs read when needed)"};
   for (const auto& f : well_known_ca_files())
     if (exists(f, false)) return ca_location{f, {}, f};
   for (const auto& d : well_known_ca_dirs())
@@ -43,6 +54,22 @@ outcome<ca_location> find_ca_bundle(const env_lookup& env,
   for (const auto& f : well_known_ca_files()) tried += (tried.empty() ? "" : ", ") + f;
   return make_error(errc::tls_failed, "no CA certificate bundle found (tried AWS_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR, " +
                                           tried + "); install the ca-certificates package or set AWS_CA_BUNDLE");
+}
+
+bool is_hashed_ca_dir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return false;
+  bool hashed = false;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view n = e->d_name;
+    if (n.size() >= 10 && n[8] == '.' && std::isdigit(static_cast<unsigned char>(n[9])) &&
+        n.substr(0, 8).find_first_not_of("0123456789abcdef") == std::string_view::npos) {
+      hashed = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return hashed;
 }
 
 bool path_exists(const std::string& path, bool want_dir) {

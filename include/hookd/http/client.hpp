@@ -55,6 +55,7 @@ struct client_config {
   proxy_settings proxy;
   env_lookup env;                   ///< for CA discovery (AWS_CA_BUNDLE, SSL_CERT_FILE, ...)
   std::function<bool(const std::string&, bool)> path_exists = http::path_exists;
+  std::function<bool(const std::string&)> is_hashed_ca_dir = http::is_hashed_ca_dir;
   /// Where names are looked up when getaddrinfo fails (a static binary without NSS).
   resolver_files resolver;
   std::size_t max_idle_per_origin = 4;

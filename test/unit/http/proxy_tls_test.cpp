@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <unistd.h>
 
 using namespace hookd;
 using namespace hookd::http;
@@ -51,4 +54,42 @@ TEST(ca_discovery, order_and_errors) {
   auto dir_only = find_ca_bundle(map_env({}), [](const std::string& p, bool dir) { return dir && p == "/etc/ssl/certs"; });
   ASSERT_TRUE(dir_only);
   EXPECT_EQ(dir_only->dir, "/etc/ssl/certs");
+}
+
+TEST(tls, a_hashed_directory_is_preferred_to_a_bundle_and_an_unhashed_one_is_not) {
+  // Debian: bundle and hashed /etc/ssl/certs side by side; the directory wins (CAs read on demand).
+  auto debian = [](const std::string& p, bool dir) {
+    return dir ? p == "/etc/ssl/certs" : p == "/etc/ssl/certs/ca-certificates.crt";
+  };
+  auto hashed = [](const std::string& p) { return p == "/etc/ssl/certs"; };
+  auto loc = find_ca_bundle(map_env({}), debian, hashed);
+  ASSERT_TRUE(loc);
+  EXPECT_EQ(loc->dir, "/etc/ssl/certs");
+  EXPECT_TRUE(loc->file.empty());
+  EXPECT_NE(loc->source.find("hashed"), std::string::npos) << loc->source;
+  // The same directory without hash names (Amazon Linux 2's /etc/pki/tls/certs is like this): the bundle.
+  auto unhashed = find_ca_bundle(map_env({}), debian, [](const std::string&) { return false; });
+  ASSERT_TRUE(unhashed);
+  EXPECT_EQ(unhashed->file, "/etc/ssl/certs/ca-certificates.crt");
+  // Amazon Linux 2023 / RHEL 9: the directory-hash tree.
+  auto al2023 = [](const std::string& p, bool dir) {
+    return dir ? p == "/etc/pki/ca-trust/extracted/pem/directory-hash" : p == "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
+  };
+  auto l2 = find_ca_bundle(map_env({}), al2023, [](const std::string&) { return true; });
+  ASSERT_TRUE(l2);
+  EXPECT_EQ(l2->dir, "/etc/pki/ca-trust/extracted/pem/directory-hash");
+  // An explicit AWS_CA_BUNDLE still wins.
+  EXPECT_EQ(find_ca_bundle(map_env({{"AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"}}), debian, hashed)->source, "AWS_CA_BUNDLE");
+}
+
+TEST(tls, is_hashed_ca_dir_looks_for_openssl_hash_names) {
+  const auto d = std::filesystem::temp_directory_path() / ("hookd-hashdir-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  std::ofstream(d / "ca-bundle.crt") << "x";
+  std::ofstream(d / "README.0") << "x";
+  EXPECT_FALSE(is_hashed_ca_dir(d.string()));
+  std::ofstream(d / "5ad8a5d6.0") << "x";
+  EXPECT_TRUE(is_hashed_ca_dir(d.string()));
+  EXPECT_FALSE(is_hashed_ca_dir((d / "missing").string()));
+  std::filesystem::remove_all(d);
 }
