@@ -2,6 +2,7 @@
 // emulator, real scripts. Prints each figure beside its target (issue #5); asserts nothing.
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
+#include "hookd/http/tls.hpp"
 #include "hookd/proc/supervisor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,9 +13,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -198,24 +196,12 @@ std::vector<std::pair<std::string, std::string>> system_ca_stores(const fs::path
   int certs = 0;
   for (const auto& e : fs::directory_iterator(sys_dir)) {
     const auto n = e.path().filename().string();
-    if (n.size() >= 10 && n[8] == '.' && n.find_first_not_of("0123456789abcdef.") == std::string::npos) {
+    if (http::is_hash_name(n)) {
       fs::copy_file(e.path(), hashed / n); // follows the symbolic link
       ++certs;
     }
   }
-  // The test CA under its subject hash, at the first free .N.
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(test_ca.c_str(), "r"), std::fclose);
-  std::unique_ptr<X509, void (*)(X509*)> cert(f ? PEM_read_X509(f.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
-  if (cert) {
-    const unsigned long h = X509_NAME_hash_ex(X509_get_subject_name(cert.get()), nullptr, nullptr, nullptr);
-    for (int i = 0;; ++i) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%08lx.%d", h, i);
-      if (fs::exists(hashed / name)) continue;
-      fs::copy_file(test_ca, hashed / name);
-      break;
-    }
-  }
+  emulator::add_to_hashed_dir(test_ca, hashed.string()).value();
   const auto bundle = dir / "ca-bundle.pem";
   {
     std::ofstream out_bundle(bundle);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <sys/stat.h>
@@ -85,6 +86,25 @@ outcome<pki_files> make_test_pki(const std::string& dir, const std::vector<std::
                             0600);
   if (!ok) return make_error(errc::io_failed, "cannot write the test certificates into " + dir);
   return out;
+}
+
+outcome<std::string> add_to_hashed_dir(const std::string& ca_pem, const std::string& dir) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(ca_pem.c_str(), "r"), std::fclose);
+  if (!f) return make_error(errc::io_failed, "cannot open " + ca_pem + ": " + std::strerror(errno));
+  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return make_error(errc::invalid_input, ca_pem + " holds no PEM certificate");
+  const unsigned long hash = X509_NAME_hash_ex(X509_get_subject_name(cert.get()), nullptr, nullptr, nullptr);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (int n = 0;; ++n) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%08lx.%d", hash, n);
+    const auto target = std::filesystem::path(dir) / name;
+    if (std::filesystem::exists(target)) continue;
+    std::filesystem::copy_file(ca_pem, target, ec);
+    if (ec) return make_error(errc::io_failed, "cannot copy " + ca_pem + " to " + target.string() + ": " + ec.message());
+    return target.string();
+  }
 }
 
 } // namespace hookd::emulator

@@ -1,6 +1,5 @@
 #include "hookd/http/tls.hpp"
 
-#include <cctype>
 #include <dirent.h>
 #include <string_view>
 #include <sys/stat.h>
@@ -56,18 +55,20 @@ outcome<ca_location> find_ca_bundle(const env_lookup& env, const std::function<b
                                           tried + "); install the ca-certificates package or set AWS_CA_BUNDLE");
 }
 
+bool is_hash_name(std::string_view n) {
+  return n.size() >= 10 && n[8] == '.' && n.substr(0, 8).find_first_not_of("0123456789abcdef") == std::string_view::npos &&
+         n.substr(9).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 bool is_hashed_ca_dir(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
   if (!d) return false;
   bool hashed = false;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view n = e->d_name;
-    if (n.size() >= 10 && n[8] == '.' && std::isdigit(static_cast<unsigned char>(n[9])) &&
-        n.substr(0, 8).find_first_not_of("0123456789abcdef") == std::string_view::npos) {
+  while (const dirent* e = ::readdir(d))
+    if (is_hash_name(e->d_name)) {
       hashed = true;
       break;
     }
-  }
   ::closedir(d);
   return hashed;
 }

@@ -18,4 +18,8 @@ struct pki_files {
 outcome<pki_files> make_test_pki(const std::string& dir, const std::vector<std::string>& dns_names = {"localhost"},
                                  const std::vector<std::string>& ip_addresses = {"127.0.0.1"});
 
+/// Copies the CA certificate `ca_pem` into `dir` under its OpenSSL subject-hash name, at the first
+/// free `.N` (as c_rehash does for equal subjects), so `dir` works as SSL_CERT_DIR. Returns the path.
+outcome<std::string> add_to_hashed_dir(const std::string& ca_pem, const std::string& dir);
+
 } // namespace hookd::emulator

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hookd::http {
@@ -36,6 +37,9 @@ outcome<ca_location> find_ca_bundle(const env_lookup& env, const std::function<b
 
 /// `exists` for the real filesystem.
 bool path_exists(const std::string& path, bool want_dir);
+
+/// An OpenSSL hashed-directory name: eight lower-case hex digits, a dot, a number (`5ad8a5d6.0`).
+bool is_hash_name(std::string_view file_name);
 
 /// `hashed_dir` for the real filesystem: the directory holds an entry named like `5ad8a5d6.0`.
 bool is_hashed_ca_dir(const std::string& path);

@@ -11,12 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <memory>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/stat.h>
 
 using namespace hookd;
@@ -399,37 +394,20 @@ TEST_F(clients, a_missing_ca_bundle_is_a_clear_error) {
   EXPECT_NE(r2.error().message().find("/etc/pki/tls/certs/ca-bundle.crt"), std::string::npos) << r2.error().message();
 }
 
-// A CA certificate under OpenSSL's hashed name in `dir` (what update-ca-certificates makes).
-void add_hashed(const std::filesystem::path& dir, const std::string& ca_pem) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(ca_pem.c_str(), "r"), std::fclose);
-  ASSERT_TRUE(f);
-  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr), X509_free);
-  ASSERT_TRUE(cert);
-  const unsigned long hash = X509_NAME_hash_ex(X509_get_subject_name(cert.get()), nullptr, nullptr, nullptr);
-  std::filesystem::create_directories(dir);
-  for (int n = 0;; ++n) { // equal subjects (both test CAs have one) take .0, .1, ... as c_rehash does
-    char name[32];
-    std::snprintf(name, sizeof name, "%08lx.%d", hash, n);
-    if (std::filesystem::exists(dir / name)) continue;
-    std::filesystem::copy_file(ca_pem, dir / name);
-    break;
-  }
-}
-
 TEST_F(clients, a_hashed_ca_directory_verifies_the_server_and_must_hold_its_ca) {
   auto other = emulator::make_test_pki((dir / "other").string()).value();
   emu->create_queue("q");
   vars.erase("AWS_CA_BUNDLE");
   vars["SSL_CERT_DIR"] = (dir / "only-other").string();
-  add_hashed(dir / "only-other", other.ca_cert);
+  ASSERT_TRUE(emulator::add_to_hashed_dir(other.ca_cert, (dir / "only-other").string()));
   rebuild();
   auto refused = run(sqs("q").get_attributes());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, make_error_code(errc::tls_failed)) << refused.error().message();
 
   vars["SSL_CERT_DIR"] = (dir / "both").string();
-  add_hashed(dir / "both", other.ca_cert);
-  add_hashed(dir / "both", pki.ca_cert);
+  ASSERT_TRUE(emulator::add_to_hashed_dir(other.ca_cert, (dir / "both").string()));
+  ASSERT_TRUE(emulator::add_to_hashed_dir(pki.ca_cert, (dir / "both").string())) << "the same subject: .1";
   rebuild();
   auto r = run(sqs("q").get_attributes());
   EXPECT_TRUE(r) << r.error().message();

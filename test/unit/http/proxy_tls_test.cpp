@@ -82,6 +82,16 @@ TEST(tls, a_hashed_directory_is_preferred_to_a_bundle_and_an_unhashed_one_is_not
   EXPECT_EQ(find_ca_bundle(map_env({{"AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"}}), debian, hashed)->source, "AWS_CA_BUNDLE");
 }
 
+TEST(tls, hash_names_are_eight_hex_digits_a_dot_and_a_number) {
+  EXPECT_TRUE(is_hash_name("5ad8a5d6.0"));
+  EXPECT_TRUE(is_hash_name("5ad8a5d6.12"));
+  EXPECT_FALSE(is_hash_name("5AD8A5D6.0")) << "OpenSSL writes lower case";
+  EXPECT_FALSE(is_hash_name("5ad8a5d6.r0")) << "CRLs are not CAs";
+  EXPECT_FALSE(is_hash_name("5ad8a5d6."));
+  EXPECT_FALSE(is_hash_name("ca-bundle.crt"));
+  EXPECT_FALSE(is_hash_name("README.0"));
+}
+
 TEST(tls, is_hashed_ca_dir_looks_for_openssl_hash_names) {
   const auto d = std::filesystem::temp_directory_path() / ("hookd-hashdir-" + std::to_string(::getpid()));
   std::filesystem::create_directories(d);
