@@ -7,6 +7,7 @@
 #include "hookd/aws/s3.hpp"
 #include "hookd/config/config.hpp"
 #include "hookd/core/async.hpp"
+#include "hookd/core/jitter.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/http/client.hpp"
 #include "hookd/lifecycle/notification.hpp"
@@ -509,6 +510,11 @@ int run_agent(const config::parse_result& cfg, const env_lookup& env) {
     asg.emplace(*stack->caller, *asg_ep);
     s3.emplace(*stack->caller, *s3_ep, aws::s3_options{s.expected_bucket_owner, false});
 
+    if (s.startup_jitter.count() > 0) {
+      // A scale-out boots many instances at once: spread their first Auto Scaling calls.
+      net::steady_timer t(ioc, jittered(s.startup_jitter, 0.0, 1.0));
+      co_await t.async_wait(nothrow);
+    }
     auto id = co_await agent::resolve_identity(s, region, instance, *asg, log, [&] { return stop_requested; });
     if (!id) co_return; // stopped while retrying
     if (s.create_hook) {

@@ -1,6 +1,7 @@
 #include "hookd/agent/agent.hpp"
 
 #include "hookd/core/async.hpp"
+#include "hookd/core/jitter.hpp"
 #include "hookd/crypto/digest.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -17,11 +18,11 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
-// How long a received message stays invisible before hookd decides about it; also the step-over
-// unit for foreign messages (release_planner).
-constexpr int receive_hold_seconds = 30;
-// A foreign message seen again and again is stepped over at most this long.
-constexpr int max_step_over_seconds = 15 * 60;
+// How long a received message stays invisible before hookd decides about it. It is also the
+// longest any other instance's message is ever held by this one (release_planner): short, so a
+// fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
+// same-order queue of thousands. Our own messages are extended at once, beside the action.
+constexpr int receive_hold_seconds = 6;
 // Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.
 constexpr std::chrono::seconds default_global_timeout{172800};
 // CompleteLifecycleAction is retried (beyond the caller's own retries) for this long: it is the
@@ -63,7 +64,7 @@ net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, st
     }
     log.warn("startup-retry", {{"attempt", std::to_string(attempt)}, {"problem", problem}, {"retry_in", ms_text(backoff)}});
     if (give_up()) co_return make_error(errc::not_found, problem);
-    net::steady_timer t(ex, backoff);
+    net::steady_timer t(ex, jittered(backoff, 0.5, 1.0)); // a fleet's retries must not stay aligned
     co_await t.async_wait(nothrow);
     if (give_up()) co_return make_error(errc::not_found, problem);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::minutes(5));
@@ -100,7 +101,7 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
 agent::agent(net::any_io_executor ex, config::settings s, identity id, aws::sqs_client& sqs, aws::autoscaling_client& asg,
              aws::s3_client& s3, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(s)), id_(std::move(id)), sqs_(sqs), asg_(asg), s3_(s3), journal_(j), log_(log),
-      env_(std::move(env)), planner_(receive_hold_seconds, max_step_over_seconds), idle_(ex) {
+      env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex) {
   self_.instance_id = id_.instance_id;
   self_.group = id_.group;
   self_.hooks = s_.hooks;
@@ -125,6 +126,15 @@ std::chrono::seconds agent::global_timeout(const std::string& hook) const {
 int agent::heartbeat_timeout(const std::string& hook) const {
   auto it = id_.hooks.find(hook);
   return it == id_.hooks.end() ? 3600 : it->second.heartbeat_timeout;
+}
+
+std::chrono::milliseconds agent::heartbeat_interval(const std::string& hook) const {
+  return s_.heartbeat_interval.value_or(std::chrono::milliseconds(std::max(heartbeat_timeout(hook), 3) * 1000 / 3));
+}
+
+int agent::action_visibility(const std::string& hook) const {
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(heartbeat_interval(hook)).count() * 2 + 30;
+  return static_cast<int>(std::min<long long>(secs, aws::sqs_max_visibility_seconds));
 }
 
 net::awaitable<void> agent::sleep(std::chrono::milliseconds d) {
@@ -162,7 +172,7 @@ net::awaitable<int> agent::run() {
     // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
     auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, s_.wait_seconds, receive_hold_seconds),
                                                  net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
-    if (stopping_) break;
+    if (stopping_ || once_done_) break;
     if (cancelled) {
       log_.warn("receive-aborted", {{"retry_in", ms_text(s_.error_backoff)}});
       co_await sleep(s_.error_backoff);
@@ -174,8 +184,10 @@ net::awaitable<int> agent::run() {
       continue;
     }
     co_await handle_batch(std::move(*r));
-    if (s_.once && !finished_.empty()) break;
+    if (planner_.yield_to_others() && s_.yield_pause.count() > 0 && !stopping_ && !once_done_)
+      co_await sleep(jittered(s_.yield_pause, 0.5, 1.5));
   }
+  co_await wait_for_runner();
   log_.info("stopped", {{"actions", std::to_string(finished_.size())}});
   co_return 0;
 }
@@ -186,27 +198,63 @@ net::awaitable<void> agent::resume_journal() {
   for (const auto& p : problems) log_.error("journal-unreadable", {{"entry", p}, {"what", "left in place; remove it once checked"}});
   for (auto& e : pending) {
     if (e.action.instance_id != id_.instance_id) continue;
-    // Ask Auto Scaling first: a heartbeat on an action that is over answers "No active Lifecycle Action".
-    auto hb = co_await asg_.record_heartbeat(e.action.group, e.action.hook, e.action.token, "");
-    if (!hb && aws::is_no_active_action(hb.error())) {
-      log_.info("journal-action-over", {{"token", e.action.token}, {"hook", e.action.hook},
-                                        {"what", "the action ended while hookd was down; cleaning up"}});
-      co_await sqs_.delete_message(e.receipt_handle); // likely stale after a restart; a re-delivery is recognised as done
-      co_await journal_.finish(e.action.token);
-      done_.insert(journal::file_name(e.action.token));
+    // The runner asks Auto Scaling first (confirm): an action that ended while hookd was down is
+    // only cleaned up; a live one runs again.
+    log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
+                                 {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
+    running_.insert(e.action.token);
+    pending_.push_back({e.action, e.message_id, e.receipt_handle, true});
+  }
+  start_runner();
+  co_return;
+}
+
+void agent::start_runner() {
+  if (runner_busy_ || pending_.empty()) return;
+  runner_busy_ = true;
+  net::co_spawn(ex_, run_pending(), [this](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_.error("internal-error", {{"where", "action runner"}, {"error", ex.what()}});
+      }
+    }
+    runner_busy_ = false;
+    runner_idle_.cancel();
+  });
+}
+
+net::awaitable<void> agent::run_pending() {
+  while (!pending_.empty()) {
+    auto r = std::move(pending_.front());
+    pending_.pop_front();
+    if (stopping_ || once_done_) {
+      // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
+      running_.erase(r.action.token);
       continue;
     }
-    log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
-                                 {"what", "hookd stopped mid-action: running the script again (scripts should be idempotent)"}});
-    co_await run_action(e.action, e.message_id, e.receipt_handle);
-    if (s_.once) break;
+    co_await run_action(std::move(r));
+    if (s_.once) {
+      once_done_ = true;
+      poll_stop_.emit(net::cancellation_type::terminal);
+      idle_.cancel();
+    }
+  }
+}
+
+net::awaitable<void> agent::wait_for_runner() {
+  while (runner_busy_) {
+    runner_idle_.expires_at(steady::time_point::max());
+    co_await runner_idle_.async_wait(nothrow);
   }
 }
 
 net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
   std::vector<aws::sqs_batch_entry> deletes, releases;
-  std::vector<std::string> foreign_ids, foreign_handles;
-  std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs;
+  std::vector<lifecycle::foreign_sighting> foreign;
+  std::vector<std::string> foreign_handles;
+  std::vector<received_action> runs;
   const auto now = std::chrono::system_clock::now();
   int n = 0;
   for (auto& m : batch) {
@@ -217,8 +265,10 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
     const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
     switch (d.what) {
     case lifecycle::verdict::run:
-      runs.emplace_back(*a, m.message_id, m.receipt_handle);
+      runs.push_back({*a, m.message_id, m.receipt_handle, false});
       running_.insert(a->token); // a second copy in this same batch is a duplicate
+      // Ours: kept invisible past the receive's short hold, in the same call as the releases.
+      releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});
       break;
     case lifecycle::verdict::duplicate:
       if (done_.count(journal::file_name(a->token))) {
@@ -228,17 +278,18 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
         // Running now: it stays invisible, and goes with the action's own message when that is done.
         log_.info("duplicate-held", {{"message", m.message_id}, {"token", a->token}});
         duplicate_handles_[a->token].push_back(m.receipt_handle);
+        releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});
       }
       break;
     case lifecycle::verdict::foreign:
       log_.debug("foreign-released", {{"message", m.message_id}, {"why", d.why}});
-      foreign_ids.push_back(m.message_id);
+      foreign.push_back({m.message_id, m.receive_count});
       foreign_handles.push_back(m.receipt_handle);
       break;
     case lifecycle::verdict::no_script:
       if (logged_once_.insert(m.message_id).second)
         log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
-      foreign_ids.push_back(m.message_id);
+      foreign.push_back({m.message_id, m.receive_count});
       foreign_handles.push_back(m.receipt_handle);
       break;
     case lifecycle::verdict::expired:
@@ -256,14 +307,17 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
       break;
     }
   }
-  const auto plan = planner_.plan(foreign_ids, !runs.empty() || batch.empty());
+  const auto plan = planner_.plan(foreign, !runs.empty() || batch.empty());
   for (std::size_t i = 0; i < plan.size(); ++i)
     if (plan[i]) releases.push_back({"f" + std::to_string(i), foreign_handles[i], *plan[i]});
 
-  // Other instances' releases and the deletes go out while this instance's action starts: the
-  // owners do not wait for our script, and our script does not wait for their round trips.
+  // The runner starts this instance's action at once; other instances' releases and the deletes
+  // go out beside it: the owners do not wait for our script, and our script does not wait for
+  // their round trips.
+  for (auto& r : runs) pending_.push_back(std::move(r));
+  start_runner();
   using namespace net::experimental::awaitable_operators;
-  co_await (settle(std::move(releases), true) && settle(std::move(deletes), false) && run_actions(std::move(runs)));
+  co_await (settle(std::move(releases), true) && settle(std::move(deletes), false));
 }
 
 net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bool release) {
@@ -277,18 +331,6 @@ net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bo
       log_.warn(release ? "release-failed" : "delete-failed",
                 {{"error", r.error().message()}, {"what", release ? "the messages return after their visibility timeout"
                                                                   : "they come back and are decided again"}});
-  }
-}
-
-net::awaitable<void> agent::run_actions(std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs) {
-  for (auto& [a, id, handle] : runs) {
-    if (stopping_) {
-      // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
-      running_.erase(a.token);
-      continue;
-    }
-    co_await run_action(a, id, handle);
-    if (s_.once) break;
   }
 }
 
@@ -348,7 +390,7 @@ net::awaitable<proc::run_result> supervise_script(proc::command cmd, const confi
                                    net::bind_cancellation_slot(stop, net::use_awaitable));
 }
 
-net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
+net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
                                        std::chrono::milliseconds interval, steady::time_point global_deadline,
                                        int& heartbeats) {
   // Runs beside the script until `||` cancels it, and then returns rather than throws: in a static
@@ -358,18 +400,20 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   const auto cancel = co_await net::this_coro::cancellation_state;
   const auto stopped = [&cancel] { return cancel.cancelled() != net::cancellation_type::none; };
   const int visibility = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(interval).count()) * 2 + 30;
+  // Heartbeats are spread, not aligned: each one comes 85-100% of the interval after the last.
+  const auto spread = [interval] { return jittered(interval, 0.85, 1.0); };
   bool gone = false, warned = false;
   auto extend = [&]() -> net::awaitable<void> {
     auto v = co_await sqs_.change_visibility(handle, std::min(visibility, aws::sqs_max_visibility_seconds));
     if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
   };
-  co_await extend();
+  if (extend_first) co_await extend();
   net::steady_timer t(ex_);
-  auto next = steady::now() + interval;
+  auto next = steady::now() + spread();
   while (!stopped()) {
     t.expires_at(next);
     if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
-    next += interval;
+    next += spread();
     if (gone) continue;
     if (steady::now() + interval >= global_deadline) {
       if (!warned) {
@@ -382,7 +426,7 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
     }
     // A failed heartbeat is retried within the interval, not skipped.
     for (int attempt = 0;; ++attempt) {
-      auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, "");
+      auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
       if (stopped()) co_return; // the script ended while the heartbeat was in flight
       if (r) {
         ++heartbeats;
@@ -403,10 +447,11 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   }
 }
 
-net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const std::string& result, action_summary& sum) {
+net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const std::string& result,
+                                     steady::time_point global_deadline, action_summary& sum) {
   auto backoff = std::max<std::chrono::milliseconds>(s_.error_backoff / 5, 100ms);
-  for (int round = 1; round <= complete_rounds; ++round) {
-    auto r = co_await asg_.complete_action(a.group, a.hook, result, a.token, "");
+  for (int round = 1, failures = 0;; ++round) {
+    auto r = co_await asg_.complete_action(a.group, a.hook, result, a.token, a.instance_id);
     if (r) {
       sum.completed = true;
       co_return;
@@ -416,16 +461,58 @@ net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const
       log_.warn("action-already-over", {{"token", a.token}, {"what", "Auto Scaling had already ended it (timeout or another completion)"}});
       co_return;
     }
-    log_.error("complete-failed", {{"token", a.token}, {"round", std::to_string(round)}, {"error", r.error().message()}});
-    if (round == complete_rounds) break;
-    net::steady_timer t(ex_, backoff);
+    const bool permanent = aws::is_permanent(r.error());
+    log_.error("complete-failed", {{"token", a.token}, {"round", std::to_string(round)}, {"error", r.error().message()},
+                                   {"what", permanent ? "AWS refused the request itself: not retried" : "retrying"}});
+    if (permanent) co_return;
+    // Throttling uses up no rounds: under a fleet's throttling a completion keeps its turn until
+    // the action's own deadline, and heartbeats (which retry less) give way to it.
+    if (!aws::is_throttling(r.error()) && ++failures >= complete_rounds) co_return;
+    if (steady::now() + backoff >= global_deadline) co_return;
+    net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
     co_await t.async_wait(nothrow);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
   }
 }
 
-net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle) {
+net::awaitable<agent::confirmation> agent::confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats) {
+  // A heartbeat with the token *and* our instance id: Auto Scaling answers it only for a live
+  // action of this instance, so a forged, stale or stolen token never runs the script.
+  auto backoff = 250ms;
+  const auto until = steady::now() + (resumed ? 0ms : s_.confirm_window);
+  for (;;) {
+    auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
+    if (r) {
+      ++heartbeats;
+      co_return confirmation::confirmed;
+    }
+    // "No active action" can precede the action's activation by a moment; anything else AWS
+    // refuses outright (a malformed token) will not change.
+    const bool over = aws::is_no_active_action(r.error());
+    if (aws::is_permanent(r.error()) || (over && steady::now() >= until)) {
+      if (resumed)
+        log_.info("journal-action-over", {{"token", a.token}, {"hook", a.hook},
+                                          {"what", "the action ended while hookd was down; cleaning up"}});
+      else
+        log_.warn("action-unconfirmed", {{"token", a.token}, {"hook", a.hook}, {"error", r.error().message()},
+                                         {"what", "Auto Scaling has no such action for this instance: the message is "
+                                                  "stale or forged; deleted, the script not run"}});
+      co_return confirmation::refused;
+    }
+    if (steady::now() >= until && !over) {
+      log_.error("confirm-failed", {{"token", a.token}, {"error", r.error().message()},
+                                    {"what", "cannot confirm the action with Auto Scaling; the message comes back and is tried again"}});
+      co_return confirmation::unknown;
+    }
+    net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
+    co_await t.async_wait(nothrow);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
+  }
+}
+
+net::awaitable<void> agent::run_action(received_action r) {
   using namespace net::experimental::awaitable_operators;
+  const auto& a = r.action;
   const auto start = steady::now();
   running_.insert(a.token);
   action_running_ = true;
@@ -436,40 +523,75 @@ net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::strin
   sum.hook = a.hook;
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}});
-  // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
-  const journal_entry entry{a, message_id, handle, std::chrono::system_clock::now()};
-  auto w = co_await journal_.write(entry);
-  if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
-
-  const auto hb_timeout = heartbeat_timeout(a.hook);
-  auto interval = s_.heartbeat_interval.value_or(std::chrono::milliseconds(std::max(hb_timeout, 3) * 1000 / 3));
+  const auto interval = heartbeat_interval(a.hook);
   const auto global = steady::now() + global_timeout(a.hook) -
                       (a.time ? std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *a.time)
                               : std::chrono::seconds(0));
-
+  // Nothing serial before the exec but what it needs: the journal entry (durable before the
+  // script runs), the script itself and Auto Scaling's word, all three at once.
+  // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
+  const journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
   std::string why;
-  auto path = co_await fetch_script(s_, a, {}, &s3_, log_, why);
-  proc::run_result rr;
-  if (!path) {
-    log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
-    rr.spawn_error = why;
+  auto [w, path, confirmed] = co_await (journal_.write(entry) && fetch_script(s_, a, {}, &s3_, log_, why) &&
+                                        confirm(a, r.resumed, sum.heartbeats));
+  if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
+  if (confirmed != confirmation::confirmed) {
+    if (path && path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+    co_await drop_action(r, confirmed == confirmation::refused);
   } else {
-    auto result = co_await (supervise_script(script_command(*path, a, id_.region, s_, env_), s_, a.token, log_, script_stop_.slot()) ||
-                            keep_alive(a, handle, interval, global, sum.heartbeats));
-    if (result.index() == 0) rr = std::get<0>(std::move(result));
-    if (path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+    proc::run_result rr;
+    if (!path) {
+      log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
+      rr.spawn_error = why;
+    } else {
+      auto result = co_await (supervise_script(script_command(*path, a, id_.region, s_, env_), s_, a.token, log_, script_stop_.slot()) ||
+                              keep_alive(a, r.receipt_handle, r.resumed, interval, global, sum.heartbeats));
+      if (result.index() == 0) rr = std::get<0>(std::move(result));
+      if (path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+    }
+    sum.outcome = rr.describe();
+    sum.script_duration = rr.duration;
+    sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
+    if (!rr.succeeded())
+      for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
+    co_await complete(a, sum.result, global, sum);
+    co_await settle_action(r, sum);
   }
-  sum.outcome = rr.describe();
-  sum.script_duration = rr.duration;
-  sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
-  if (!rr.succeeded())
-    for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
+  running_.erase(a.token);
+  action_running_ = false;
+  grace_timer_.reset();
+  sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+  if (confirmed != confirmation::confirmed) co_return;
+  log_.info("action-done", {{"transition", sum.transition}, {"instance", sum.instance_id}, {"hook", sum.hook},
+                            {"result", sum.result}, {"script", sum.outcome}, {"script_duration", ms_text(sum.script_duration)},
+                            {"heartbeats", std::to_string(sum.heartbeats)}, {"total", ms_text(sum.total)},
+                            {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
+                            {"message_deleted", sum.deleted ? "yes" : "no"}});
+  finished_.push_back(std::move(sum));
+}
 
-  co_await complete(a, sum.result, sum);
+net::awaitable<void> agent::drop_action(const received_action& r, bool refused) {
+  const auto& a = r.action;
+  auto f = co_await journal_.finish(a.token);
+  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+  if (refused) {
+    // It names us, and Auto Scaling says there is no such action of ours: nobody can act on it.
+    co_await sqs_.delete_message(r.receipt_handle);
+    for (const auto& extra : duplicate_handles_[a.token]) co_await sqs_.delete_message(extra);
+    done_.insert(journal::file_name(a.token));
+  } else {
+    // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
+    co_await sqs_.change_visibility(r.receipt_handle, receive_hold_seconds);
+  }
+  duplicate_handles_.erase(a.token);
+}
+
+net::awaitable<void> agent::settle_action(const received_action& r, action_summary& sum) {
+  const auto& a = r.action;
   if (sum.completed || sum.already_over) {
-    auto d = co_await sqs_.delete_message(handle);
+    auto d = co_await sqs_.delete_message(r.receipt_handle);
     sum.deleted = bool(d);
-    if (!d) log_.warn("delete-failed", {{"message", message_id}, {"error", d.error().message()},
+    if (!d) log_.warn("delete-failed", {{"message", r.message_id}, {"error", d.error().message()},
                                         {"what", "it will come back and be recognised as finished"}});
     for (const auto& extra : duplicate_handles_[a.token]) co_await sqs_.delete_message(extra);
     duplicate_handles_.erase(a.token);
@@ -482,16 +604,6 @@ net::awaitable<void> agent::run_action(lifecycle::lifecycle_action a, std::strin
     attempted_.insert(a.token);
     log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
   }
-  running_.erase(a.token);
-  action_running_ = false;
-  grace_timer_.reset();
-  sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
-  log_.info("action-done", {{"transition", sum.transition}, {"instance", sum.instance_id}, {"hook", sum.hook},
-                            {"result", sum.result}, {"script", sum.outcome}, {"script_duration", ms_text(sum.script_duration)},
-                            {"heartbeats", std::to_string(sum.heartbeats)}, {"total", ms_text(sum.total)},
-                            {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
-                            {"message_deleted", sum.deleted ? "yes" : "no"}});
-  finished_.push_back(std::move(sum));
 }
 
 } // namespace hookd::agent

@@ -1,5 +1,7 @@
 #include "hookd/aws/autoscaling.hpp"
 
+#include <set>
+
 #include "hookd/sigv4/canonical.hpp"
 
 #include <boost/property_tree/ptree.hpp>
@@ -73,6 +75,21 @@ bool is_no_active_action(const error& e) {
   return e.aws_code == "ValidationError" && e.context.find("No active Lifecycle Action") != std::string::npos;
 }
 
+bool is_throttling(const error& e) {
+  static const std::set<std::string, std::less<>> codes{"Throttling", "ThrottlingException", "RequestLimitExceeded",
+                                                        "TooManyRequestsException", "RequestThrottled", "SlowDown",
+                                                        "RequestThrottledException", "ProvisionedThroughputExceededException"};
+  return codes.count(e.aws_code) > 0 || e.http_status == 429;
+}
+
+bool is_permanent(const error& e) {
+  if (e.aws_code.empty() || is_throttling(e) || is_no_active_action(e)) return false;
+  // The caller already corrected the clock or refreshed credentials for these; a repeat may pass.
+  if (e.aws_code == "RequestTimeTooSkewed" || e.aws_code == "ExpiredToken" || e.aws_code == "ExpiredTokenException")
+    return false;
+  return e.http_status >= 400 && e.http_status < 500;
+}
+
 autoscaling_client::autoscaling_client(caller& c, resolved_endpoint ep) : caller_(c), ep_(std::move(ep)) {}
 
 net::awaitable<outcome<aws_response>> autoscaling_client::invoke(std::string action,
@@ -125,8 +142,9 @@ net::awaitable<outcome<void>> autoscaling_client::record_heartbeat(const std::st
                                                                    const std::string& token,
                                                                    const std::string& instance_id) {
   std::vector<std::pair<std::string, std::string>> p{{"AutoScalingGroupName", group}, {"LifecycleHookName", hook}};
+  // Both when both are known: Auto Scaling then refuses a token that belongs to another instance.
   if (!token.empty()) p.emplace_back("LifecycleActionToken", token);
-  else p.emplace_back("InstanceId", instance_id);
+  if (!instance_id.empty()) p.emplace_back("InstanceId", instance_id);
   auto r = co_await invoke(std::string("RecordLifecycleActionHeartbeat"), std::move(p));
   if (!r) co_return r.error();
   co_return outcome<void>{};
@@ -137,8 +155,9 @@ net::awaitable<outcome<void>> autoscaling_client::complete_action(const std::str
                                                                   const std::string& instance_id) {
   std::vector<std::pair<std::string, std::string>> p{
       {"AutoScalingGroupName", group}, {"LifecycleHookName", hook}, {"LifecycleActionResult", result}};
+  // Both when both are known: Auto Scaling then refuses a token that belongs to another instance.
   if (!token.empty()) p.emplace_back("LifecycleActionToken", token);
-  else p.emplace_back("InstanceId", instance_id);
+  if (!instance_id.empty()) p.emplace_back("InstanceId", instance_id);
   auto r = co_await invoke(std::string("CompleteLifecycleAction"), std::move(p));
   if (!r) co_return r.error();
   co_return outcome<void>{};

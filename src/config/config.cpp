@@ -161,6 +161,14 @@ const std::vector<setting>& table() {
        [](settings& s, const std::string& v) { return set_int(s.wait_seconds, v, 1, 20, "a number of seconds from 1 to 20"); }},
       {"--error-backoff", "HOOKD_ERROR_BACKOFF", "DURATION", "pause after a failed poll or start-up step (5s)",
        [](settings& s, const std::string& v) { return set_duration(s.error_backoff, v); }},
+      {"--startup-jitter", "HOOKD_STARTUP_JITTER", "DURATION", "random wait, up to this, before the first Auto Scaling call (2s)",
+       [](settings& s, const std::string& v) { return set_duration(s.startup_jitter, v); }},
+      {"--yield-pause", "HOOKD_YIELD_PAUSE", "DURATION",
+       "pause after a receive of only other instances' messages, so the fleet gets them (1s)",
+       [](settings& s, const std::string& v) { return set_duration(s.yield_pause, v); }},
+      {"--confirm-window", "HOOKD_CONFIRM_WINDOW", "DURATION",
+       "how long Auto Scaling may take to know a new action before its message counts as forged (10s)",
+       [](settings& s, const std::string& v) { return set_duration(s.confirm_window, v); }},
       {"--transition", "HOOKD_SIMULATE_TRANSITION", "WHICH", "simulate: terminate or launch (terminate)",
        [](settings& s, const std::string& v) -> std::optional<std::string> {
          if (v != "terminate" && v != "launch") return "terminate or launch";

@@ -44,34 +44,34 @@ decision decide(const notification& n, const self_identity& self, const std::set
   return {verdict::run, "ours: " + std::string(transition_word(a.transition)) + " via hook " + a.hook};
 }
 
-release_planner::release_planner(int hold_seconds, int max_delay_seconds, std::size_t memory)
-    : hold_(hold_seconds), max_delay_(max_delay_seconds), memory_(memory) {}
+release_planner::release_planner(int hold_seconds, std::size_t memory) : hold_(hold_seconds), memory_(memory) {}
 
 int release_planner::seen(const std::string& id) const {
   auto it = seen_.find(id);
-  return it == seen_.end() ? 0 : it->second;
+  return it == seen_.end() ? 0 : it->second.times;
 }
 
-std::vector<std::optional<int>> release_planner::plan(const std::vector<std::string>& ids, bool made_progress) {
-  // Any message handed back to us again means the queue is serving what we released: from now on
-  // (until progress) new foreign messages are stepped over instead of released.
-  const bool any_repeat = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return seen_.count(id) > 0; });
-  if (any_repeat && !made_progress) stepping_ = true;
-  std::vector<std::optional<int>> out;
-  out.reserve(ids.size());
-  for (const auto& id : ids) {
-    auto [it, inserted] = seen_.try_emplace(id, 0);
-    if (inserted) order_.push_back(id);
-    const int n = ++it->second;
-    if (n == 1) {
-      // First sighting: give it straight back, unless we are stepping over a same-order queue.
-      out.push_back(stepping_ ? std::nullopt : std::optional<int>(0));
-    } else {
-      // Seen before: step over it, longer each time. `hold` is what the receive already set.
-      const long long delay = std::min<long long>(static_cast<long long>(hold_) << std::min(n - 2, 20), max_delay_);
-      out.push_back(delay == hold_ ? std::nullopt : std::optional<int>(static_cast<int>(delay)));
-    }
+std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_sighting>& foreign, bool made_progress) {
+  bool straight_back = false, others_reading = false;
+  for (const auto& f : foreign) {
+    auto it = seen_.find(f.id);
+    if (it == seen_.end()) continue;
+    // Without a count (0) a repeat can only be taken as coming straight back.
+    if (f.receive_count == 0 || f.receive_count == it->second.last_count + 1) straight_back = true;
+    else if (f.receive_count > it->second.last_count + 1) others_reading = true;
   }
+  if (others_reading) stepping_ = false;
+  else if (straight_back && !made_progress) stepping_ = true;
+  std::vector<std::optional<int>> out;
+  out.reserve(foreign.size());
+  for (const auto& f : foreign) {
+    auto [it, inserted] = seen_.try_emplace(f.id);
+    if (inserted) order_.push_back(f.id);
+    ++it->second.times;
+    it->second.last_count = f.receive_count;
+    out.push_back(stepping_ ? std::nullopt : std::optional<int>(0));
+  }
+  yield_ = !stepping_ && !made_progress && !foreign.empty();
   if (made_progress) stepping_ = false;
   while (order_.size() > memory_) {
     seen_.erase(order_.front());

@@ -15,6 +15,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <map>
 #include <tuple>
 #include <optional>
@@ -55,6 +56,14 @@ boost::asio::awaitable<proc::run_result> supervise_script(proc::command cmd, con
                                                           const std::string& token, logger& log,
                                                           boost::asio::cancellation_slot stop = {});
 
+/// One lifecycle action of this instance, and the message it came in.
+struct received_action {
+  lifecycle::lifecycle_action action;
+  std::string message_id;
+  std::string receipt_handle;
+  bool resumed = false; ///< from the journal: its message's visibility has not been extended yet
+};
+
 struct action_summary {
   std::string token, transition, instance_id, hook, result;
   std::string outcome;            ///< "exit 0", "killed by SIGKILL ...", "not started: ..."
@@ -85,13 +94,27 @@ private:
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
   /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
   boost::asio::awaitable<void> settle(std::vector<aws::sqs_batch_entry> entries, bool release);
-  boost::asio::awaitable<void> run_actions(
-      std::vector<std::tuple<lifecycle::lifecycle_action, std::string, std::string>> runs);
-  boost::asio::awaitable<void> run_action(lifecycle::lifecycle_action a, std::string message_id, std::string handle);
-  boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle,
+  /// The action runner: takes this instance's actions one at a time from `pending_`, while the
+  /// poll loop goes on receiving (and releasing other instances' messages).
+  void start_runner();
+  boost::asio::awaitable<void> run_pending();
+  boost::asio::awaitable<void> wait_for_runner();
+  boost::asio::awaitable<void> run_action(received_action r);
+  enum class confirmation { confirmed, refused, unknown };
+  boost::asio::awaitable<confirmation> confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats);
+  /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
+  /// unknown (put back to be decided again).
+  boost::asio::awaitable<void> drop_action(const received_action& r, bool refused);
+  /// After completion: delete the message and its duplicates, end the journal entry.
+  boost::asio::awaitable<void> settle_action(const received_action& r, action_summary& sum);
+  boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
                                           std::chrono::milliseconds interval, std::chrono::steady_clock::time_point global_deadline,
                                           int& heartbeats);
-  boost::asio::awaitable<void> complete(const lifecycle::lifecycle_action& a, const std::string& result, action_summary& sum);
+  boost::asio::awaitable<void> complete(const lifecycle::lifecycle_action& a, const std::string& result,
+                                        std::chrono::steady_clock::time_point global_deadline, action_summary& sum);
+  std::chrono::milliseconds heartbeat_interval(const std::string& hook) const;
+  /// How long our own message is kept invisible between heartbeats.
+  int action_visibility(const std::string& hook) const;
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
   std::set<std::string> known_tokens() const;
   std::chrono::seconds global_timeout(const std::string& hook) const;
@@ -109,6 +132,9 @@ private:
   lifecycle::self_identity self_;
   lifecycle::release_planner planner_;
   std::set<std::string> running_, done_, attempted_;
+  std::deque<received_action> pending_;
+  bool runner_busy_ = false;
+  bool once_done_ = false;
   std::set<std::string> logged_once_;                          ///< message ids already reported
   std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< token -> handles to delete with it
   std::vector<action_summary> finished_;
@@ -119,6 +145,7 @@ private:
   boost::asio::cancellation_signal script_stop_;
   std::optional<boost::asio::steady_timer> grace_timer_;
   boost::asio::steady_timer idle_;
+  boost::asio::steady_timer runner_idle_; ///< cancelled when the runner has nothing left
 };
 
 } // namespace hookd::agent

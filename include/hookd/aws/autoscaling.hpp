@@ -33,6 +33,11 @@ outcome<std::vector<asg_instance>> parse_describe_autoscaling_instances(std::str
 /// True for the answer that means the action is over (completed, timed out, or never existed):
 /// `ValidationError` "No active Lifecycle Action found ...". Retrying it is pointless.
 bool is_no_active_action(const error& e);
+/// Auto Scaling (or anything before it) said "slow down": worth retrying, however often.
+bool is_throttling(const error& e);
+/// AWS refused the request itself (a malformed token, AccessDenied, a validation error other than
+/// "no active action"): sending it again gets the same answer.
+bool is_permanent(const error& e);
 
 class autoscaling_client {
 public:
@@ -42,7 +47,7 @@ public:
   boost::asio::awaitable<outcome<std::vector<lifecycle_hook>>> describe_lifecycle_hooks(
       const std::string& group, const std::vector<std::string>& names = {});
   boost::asio::awaitable<outcome<std::optional<asg_instance>>> describe_instance(const std::string& instance_id);
-  /// By token when given, else by instance id (both forms are documented).
+  /// By token, by instance id, or both (Auto Scaling then checks that they belong together).
   boost::asio::awaitable<outcome<void>> record_heartbeat(const std::string& group, const std::string& hook,
                                                          const std::string& token, const std::string& instance_id);
   boost::asio::awaitable<outcome<void>> complete_action(const std::string& group, const std::string& hook,

@@ -39,6 +39,15 @@ struct settings {
   std::chrono::milliseconds shutdown_grace{std::chrono::minutes(5)};
   int wait_seconds = 20;                              ///< SQS long poll
   std::chrono::milliseconds error_backoff{std::chrono::seconds(5)};
+  /// A random wait, up to this, before the first Auto Scaling call: 200 instances started by
+  /// cron @reboot in one second must not call DescribeLifecycleHooks in one second.
+  std::chrono::milliseconds startup_jitter{std::chrono::seconds(2)};
+  /// After a receive that held only other instances' messages (all released), wait about this
+  /// long (50-150%) before the next receive, so the rest of the fleet gets them (0: never).
+  std::chrono::milliseconds yield_pause{std::chrono::seconds(1)};
+  /// How long a new action's "No active Lifecycle Action" is retried before its message is judged
+  /// stale or forged (the action can become visible a moment after its notification).
+  std::chrono::milliseconds confirm_window{std::chrono::seconds(10)};
   std::chrono::milliseconds kill_grace{std::chrono::seconds(10)}; ///< SIGTERM -> SIGKILL for the script
   // --create-hook
   bool create_hook = false;

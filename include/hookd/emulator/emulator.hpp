@@ -74,6 +74,21 @@ struct recorded_call {
   sys_time answered{};                              ///< wall-clock time its answer was ready
 };
 
+/// One thing that happened to a message, for the fleet bench's accounting.
+struct message_event {
+  std::chrono::steady_clock::time_point at;
+  std::string key_id; ///< the access key of the caller: one per agent in the fleet bench
+  enum kind { received, released, deleted } what;
+  int seconds = 0; ///< the visibility timeout the receive or the change set
+};
+
+struct message_history {
+  std::string id, body;
+  std::chrono::steady_clock::time_point sent;
+  std::vector<message_event> events;
+  bool deleted = false;
+};
+
 struct lifecycle_action_state {
   std::string token, group, hook, instance_id, transition;
   bool active = true;
@@ -103,6 +118,17 @@ public:
   std::string queue_url(const std::string& name) const;
   std::string queue_arn(const std::string& name) const;
   void set_queue_attribute(const std::string& queue, const std::string& name, const std::string& value);
+  /// Stable order (the default: the oldest visible messages first, every time) or shuffled, as a
+  /// standard queue's many partitions hand them out.
+  void set_queue_shuffled(const std::string& queue, bool shuffled);
+  /// SQS's in-flight limit (120,000 on a standard queue): at it, receives return nothing.
+  void set_inflight_limit(const std::string& queue, std::size_t limit);
+  /// Auto Scaling's account-wide request rate: a token bucket of `burst` refilled at `per_second`,
+  /// shared by every caller; past it calls get `Throttling` / "Rate exceeded". 0: unlimited.
+  void set_autoscaling_rate(double per_second, double burst);
+  /// Opens another (plain HTTP) listener that answers instance metadata for `instance_id`, so many
+  /// agents on one machine each have an instance of their own. Returns its port.
+  outcome<std::uint16_t> add_imds_instance(const std::string& instance_id);
   /// Sends a message as another producer would; returns its message id.
   std::string send_message(const std::string& queue, const std::string& body);
   void create_group(const std::string& group, const std::vector<std::string>& instances);
@@ -134,6 +160,10 @@ public:
   std::vector<recorded_call> calls(const std::string& operation) const;
   std::optional<lifecycle_action_state> action(const std::string& token) const;
   std::vector<lifecycle_action_state> actions() const;
+  /// Every message the queue has held, with what happened to it (deleted ones included).
+  std::vector<message_history> message_histories(const std::string& queue) const;
+  /// Auto Scaling calls answered with Throttling so far.
+  int autoscaling_throttled() const;
   /// Messages in the queue, visible or in flight.
   std::size_t queue_depth(const std::string& queue) const;
   std::string instance_state(const std::string& group, const std::string& instance) const;

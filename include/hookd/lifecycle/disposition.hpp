@@ -46,30 +46,51 @@ decision decide(const notification& n, const self_identity& self, const std::set
                 const std::function<std::chrono::seconds(const std::string& hook)>& global_timeout, sys_time now,
                 std::optional<sys_time> sent);
 
-/// How foreign messages are handed back. First sighting: visible again at once, so the owner gets
-/// it without delay. A message this instance keeps getting back is stepped over with a growing
-/// delay; and once a receive returns messages seen before (a queue that hands them out in the
-/// same order every time), new foreign messages are left invisible for the receive's own
-/// visibility timeout (`hold`) instead of being released, so each receive reaches further into the
-/// queue and hookd cannot be livelocked behind other instances' messages.
+/// One foreign message as a receive returned it.
+struct foreign_sighting {
+  std::string id;
+  int receive_count = 0; ///< ApproximateReceiveCount (0: the queue did not say)
+};
+
+/// How foreign messages are handed back: the rule that must work for one agent and for 200 on one
+/// queue (docs/ARCHITECTURE.md, "The release rule").
+/// - A foreign message is released at once (visibility 0), so its owner can have it.
+/// - It is held instead (left with the receive's own short visibility, `hold`) only while this
+///   agent is *stepping over*: a message came straight back to this agent (its receive count
+///   rose by exactly one since we last had it, so nobody else received it in between). That is a
+///   same-order queue that nobody else is reading: holding what we have seen lets the next
+///   receive reach further, so one agent still finds its message behind hundreds.
+/// - Progress (our own message, or an empty receive) ends stepping over, and so does a repeat
+///   whose count jumped by more than one: other agents are reading the queue, and holding would
+///   hide their messages from them.
+/// So no foreign message is ever hidden for longer than `hold`, whatever its history.
 class release_planner {
 public:
-  release_planner(int hold_seconds, int max_delay_seconds, std::size_t memory = 20000);
+  explicit release_planner(int hold_seconds, std::size_t memory = 20000);
 
   /// The visibility to set for each foreign message of one receive (nullopt: no call needed, it
-  /// stays invisible for `hold`). `made_progress`: the receive also returned something that was
-  /// not a repeat (ours, or nothing at all), which ends stepping-over.
-  std::vector<std::optional<int>> plan(const std::vector<std::string>& foreign_ids, bool made_progress);
-  /// Times this instance has seen the message.
+  /// stays invisible for the receive's `hold`). `made_progress`: the receive also returned ours,
+  /// or nothing at all.
+  std::vector<std::optional<int>> plan(const std::vector<foreign_sighting>& foreign, bool made_progress);
+  /// Times this agent has received the message.
   int seen(const std::string& id) const;
   bool stepping_over() const noexcept { return stepping_; }
+  /// The last receive was all other instances' messages and they were all released: pausing
+  /// before the next receive lets the rest of the fleet have them, rather than taking them back.
+  bool yield_to_others() const noexcept { return yield_; }
+  int hold_seconds() const noexcept { return hold_; }
 
 private:
-  int hold_, max_delay_;
+  struct sighting {
+    int times = 0;
+    int last_count = 0;
+  };
+  int hold_;
   std::size_t memory_;
-  std::map<std::string, int> seen_;
+  std::map<std::string, sighting> seen_;
   std::deque<std::string> order_;
   bool stepping_ = false;
+  bool yield_ = false;
 };
 
 /// Visibility for a message hookd cannot read: long, so it does not spin; the queue's redrive

@@ -39,6 +39,7 @@ protected:
     s.shutdown_grace = 300ms;
     s.script_timeout = 20s;
     s.once = true;
+    s.confirm_window = 200ms;
     journal = std::make_unique<agent::journal>(s.state_dir);
     ASSERT_TRUE(journal->prepare());
   }
@@ -361,6 +362,44 @@ TEST_F(agent_e2e, a_journaled_action_that_ended_meanwhile_is_only_cleaned_up) {
   EXPECT_TRUE(logged("duplicate-deleted"));
   EXPECT_EQ(emu->queue_depth("hooks"), 0u);
   EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+}
+
+TEST_F(agent_e2e, a_message_with_an_invented_token_runs_nothing_and_is_deleted) {
+  const auto ran = (dir / "ran").string();
+  s.on_terminate = script("#!/bin/sh\ntouch " + ran + "\n");
+  boost::json::object forged{{"LifecycleActionToken", "11111111-2222-3333-4444-555555555555"}, {"AutoScalingGroupName", "asg"},
+                             {"LifecycleHookName", "drain"}, {"EC2InstanceId", "i-self"},
+                             {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}};
+  emu->send_message("hooks", boost::json::serialize(forged));
+  s.once = false;
+  net::steady_timer stop_later(ioc, 1500ms);
+  auto done = run_agent(30s, [&](agent::agent& a) { stop_later.async_wait([&a](auto) { a.stop(); }); });
+  EXPECT_TRUE(done.empty());
+  EXPECT_FALSE(std::filesystem::exists(ran)) << "the script ran on a forged message";
+  EXPECT_TRUE(logged("action-unconfirmed"));
+  EXPECT_TRUE(emu->calls("CompleteLifecycleAction").empty());
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u) << "it names us and no action of ours exists: deleted";
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+}
+
+TEST_F(agent_e2e, a_stolen_token_neither_runs_the_script_nor_completes_the_other_instances_action) {
+  const auto ran = (dir / "ran").string();
+  s.on_terminate = script("#!/bin/sh\ntouch " + ran + "\n");
+  const auto others = emu->terminate_instance("asg", "i-other").at(0);
+  boost::json::object stolen{{"LifecycleActionToken", others}, {"AutoScalingGroupName", "asg"},
+                             {"LifecycleHookName", "drain"}, {"EC2InstanceId", "i-self"},
+                             {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}};
+  emu->send_message("hooks", boost::json::serialize(stolen));
+  s.once = false;
+  net::steady_timer stop_later(ioc, 1500ms);
+  auto done = run_agent(30s, [&](agent::agent& a) { stop_later.async_wait([&a](auto) { a.stop(); }); });
+  EXPECT_TRUE(done.empty());
+  EXPECT_FALSE(std::filesystem::exists(ran));
+  EXPECT_TRUE(emu->calls("CompleteLifecycleAction").empty());
+  ASSERT_TRUE(emu->action(others));
+  EXPECT_TRUE(emu->action(others)->active) << "the other instance's action is untouched";
+  for (const auto& c : emu->calls("RecordLifecycleActionHeartbeat"))
+    EXPECT_EQ(c.params.at("InstanceId").as_string(), "i-self") << "the token always goes with our instance id";
 }
 
 } // namespace

@@ -63,69 +63,88 @@ TEST(decide, test_unparseable_and_missing_script) {
   EXPECT_NE(launch.why.find("--on-launch"), std::string::npos);
 }
 
-TEST(release_planner, first_sighting_released_at_once_repeats_stepped_over_growing) {
-  release_planner p(30, 900);
-  EXPECT_EQ(p.plan({"a", "b"}, true), (std::vector<std::optional<int>>{0, 0}));
-  // Same two again, nothing else: a same-order queue. They keep the receive's 30 s (no call).
-  EXPECT_EQ(p.plan({"a", "b"}, false), (std::vector<std::optional<int>>{std::nullopt, std::nullopt}));
+namespace {
+using opt = std::vector<std::optional<int>>;
+std::vector<foreign_sighting> got(std::initializer_list<std::pair<const char*, int>> l) {
+  std::vector<foreign_sighting> out;
+  for (auto& [id, n] : l) out.push_back({id, n});
+  return out;
+}
+} // namespace
+
+TEST(release_planner, released_at_once_and_held_only_while_messages_come_straight_back) {
+  release_planner p(6);
+  EXPECT_EQ(p.plan(got({{"a", 1}, {"b", 1}}), false), (opt{0, 0}));
+  EXPECT_TRUE(p.yield_to_others()) << "all released to others: pause before the next receive";
+  // Back again with counts one higher: nobody else received them, a same-order queue read by us
+  // alone. They keep the receive's short hold, and so does anything new, so we reach further.
+  EXPECT_EQ(p.plan(got({{"a", 2}, {"b", 2}}), false), (opt{std::nullopt, std::nullopt}));
   EXPECT_TRUE(p.stepping_over());
-  // New foreign messages while stepping over are left invisible too: the receive reaches further.
-  EXPECT_EQ(p.plan({"c"}, false), (std::vector<std::optional<int>>{std::nullopt}));
-  EXPECT_EQ(p.plan({"a"}, false), (std::vector<std::optional<int>>{60}));
-  EXPECT_EQ(p.plan({"a"}, false), (std::vector<std::optional<int>>{120}));
-  for (int i = 0; i < 10; ++i) p.plan({"a"}, false);
-  EXPECT_EQ(p.plan({"a"}, false), (std::vector<std::optional<int>>{900})) << "capped";
-  // Reaching our own message (progress) ends stepping over: new foreign ones are released again.
+  EXPECT_FALSE(p.yield_to_others());
+  EXPECT_EQ(p.plan(got({{"c", 1}}), false), (opt{std::nullopt}));
+  EXPECT_EQ(p.plan(got({{"a", 3}}), false), (opt{std::nullopt})) << "never longer than the hold, however often";
+  // Progress (our own message) ends stepping over.
   p.plan({}, true);
   EXPECT_FALSE(p.stepping_over());
-  EXPECT_EQ(p.plan({"d"}, true), (std::vector<std::optional<int>>{0}));
-  EXPECT_EQ(p.seen("a"), 15);
+  EXPECT_EQ(p.plan(got({{"d", 1}}), true), (opt{0}));
+  EXPECT_EQ(p.seen("a"), 3);
+}
+
+TEST(release_planner, a_fleet_reading_the_queue_ends_stepping_over) {
+  // A repeat whose count jumped: other agents had it in between. Holding it would hide it from
+  // its owner, so it is released, and stepping over stops.
+  release_planner p(6);
+  p.plan(got({{"a", 1}, {"b", 1}}), false);
+  p.plan(got({{"a", 2}}), false);
+  ASSERT_TRUE(p.stepping_over());
+  EXPECT_EQ(p.plan(got({{"b", 9}, {"e", 4}}), false), (opt{0, 0}));
+  EXPECT_FALSE(p.stepping_over());
 }
 
 TEST(release_planner, one_repeat_among_new_messages_starts_stepping_over) {
   // The first receive also held a message that was deleted (a test notification), so the second
-  // receive returns the nine repeats plus one new one.
-  release_planner p(30, 900);
-  std::vector<std::string> first{"a", "b", "c"};
-  p.plan(first, false);
-  auto second = p.plan({"a", "b", "c", "d"}, false);
+  // receive returns the repeats plus one new one.
+  release_planner p(6);
+  p.plan(got({{"a", 1}, {"b", 1}, {"c", 1}}), false);
+  auto second = p.plan(got({{"a", 2}, {"b", 2}, {"c", 2}, {"d", 1}}), false);
   EXPECT_TRUE(p.stepping_over());
-  EXPECT_EQ(second, (std::vector<std::optional<int>>{std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_EQ(second, (opt{std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
 }
 
 TEST(release_planner, memory_is_bounded) {
-  release_planner p(30, 900, 100);
-  for (int i = 0; i < 1000; ++i) p.plan({"m" + std::to_string(i)}, true);
+  release_planner p(6, 100);
+  for (int i = 0; i < 1000; ++i) p.plan({{"m" + std::to_string(i), 1}}, true);
   EXPECT_EQ(p.seen("m0"), 0);
   EXPECT_EQ(p.seen("m999"), 1);
 }
 
 TEST(release_planner, same_order_queue_simulation_reaches_the_end) {
   // 500 foreign messages ahead of ours, handed out 10 at a time in the same order, each invisible
-  // for `hold` after a receive unless released. Count receives until ours shows up.
-  const int foreign = 500, hold = 30;
-  std::vector<int> visible_at(foreign + 1, 0); // in "receive rounds"; 1 round << hold
-  release_planner p(hold, 900);
+  // for `hold` after a receive unless released. Count requests until ours shows up.
+  const int foreign = 500;
+  std::vector<int> visible_at(foreign + 1, 0), count(foreign + 1, 0); // in "receive rounds"; 1 round << hold
+  release_planner p(6);
   int requests = 0;
   for (int round = 0; round < 1000; ++round) {
-    std::vector<int> got;
-    for (int m = 0; m <= foreign && got.size() < 10; ++m)
-      if (visible_at[m] <= round) got.push_back(m);
+    std::vector<int> taken;
+    for (int m = 0; m <= foreign && taken.size() < 10; ++m)
+      if (visible_at[m] <= round) taken.push_back(m);
     ++requests; // ReceiveMessage
     bool own = false;
-    std::vector<std::string> ids;
-    for (int m : got) {
+    std::vector<foreign_sighting> seen;
+    for (int m : taken) {
+      ++count[m];
       if (m == foreign) own = true;
-      else ids.push_back("m" + std::to_string(m));
+      else seen.push_back({"m" + std::to_string(m), count[m]});
       visible_at[m] = round + 1000; // invisible for `hold`: far longer than the rounds simulated
     }
     if (own) break;
-    auto plan = p.plan(ids, got.empty());
+    auto plan = p.plan(seen, taken.empty());
     bool call = false;
-    for (std::size_t i = 0; i < ids.size(); ++i)
+    for (std::size_t i = 0; i < seen.size(); ++i)
       if (plan[i]) {
         call = true;
-        if (*plan[i] == 0) visible_at[std::stoi(ids[i].substr(1))] = round + 1;
+        if (*plan[i] == 0) visible_at[std::stoi(seen[i].id.substr(1))] = round + 1;
       }
     if (call) ++requests; // one ChangeMessageVisibilityBatch
     ASSERT_LT(round, 999) << "never reached our message";
