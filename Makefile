@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libss
 # A package is missing when dpkg does not list it as installed.
 MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 
-.PHONY: all deps configure build test sanitize static bench hot-text demo dist clean
+.PHONY: all deps configure build test sanitize static bench fleet hot-text demo dist clean
 
 all: build
 
@@ -50,6 +50,12 @@ bench: static
 	$(BUILD)/bench/bench/hookd_bench_supervisor --benchmark_counters_tabular=true
 	@echo "static binary: $$(stat -c %s $(BUILD)/static/hookd) bytes stripped"
 	HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
+
+# FLEET_FLAGS="--quick" for the one-minute size; "--agents N --scale-in K --script-seconds S" to vary it.
+FLEET_FLAGS ?=
+fleet: static configure
+	cmake --build $(BUILD) -j $(JOBS) --target hookd_bench_fleet
+	ulimit -n 65536 2>/dev/null || true; HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/hookd_bench_fleet $(FLEET_FLAGS)
 
 # Regenerates cmake/hookd-hot-text.ld (commit it) from a callgrind profile of the static hookd.
 hot-text: deps

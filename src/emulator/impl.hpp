@@ -63,6 +63,7 @@ struct reply {
   std::string error_code;
   bool drop = false;
   bool close_after = false;
+  int messages = -1; ///< ReceiveMessage: how many it returned
 };
 
 struct server::impl : std::enable_shared_from_this<server::impl> {

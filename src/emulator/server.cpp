@@ -240,6 +240,7 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
   out.drop = drop;
   out.close_after = close_after;
   call.status = out.status;
+  call.messages = out.messages;
   call.error_code = out.error_code;
   call.answered = std::chrono::system_clock::now();
   calls.push_back(std::move(call));

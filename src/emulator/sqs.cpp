@@ -152,8 +152,11 @@ net::awaitable<reply> server::impl::receive(queue_rec& q, const json::object& bo
     auto out = take(q, max, vis, key_id);
     if (!out.empty() || steady::now() >= deadline || stopped) {
       json::object res;
+      const auto n = static_cast<int>(out.size());
       if (!out.empty()) res["Messages"] = std::move(out);
-      co_return reply{200, json::serialize(res)};
+      reply r{200, json::serialize(res)};
+      r.messages = n;
+      co_return r;
     }
     // Each long poll waits on a timer of its own: wake_waiters() cancels it when a message turns up.
     net::steady_timer waiter(ex, deadline);

@@ -71,6 +71,7 @@ struct recorded_call {
   unsigned status = 0;
   std::string error_code;
   std::chrono::steady_clock::time_point received{}; ///< when the request arrived
+  int messages = -1;                                ///< ReceiveMessage: how many it returned
   sys_time answered{};                              ///< wall-clock time its answer was ready
 };
 
