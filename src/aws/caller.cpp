@@ -85,6 +85,7 @@ net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep,
     }
     http::request_options opt;
     opt.timeout = req.timeout;
+    opt.body_limit = req.body_limit;
 
     outcome<aws_response> result = make_error(errc::protocol_error, what + ": no answer");
     if (!req.upload_from.empty()) {

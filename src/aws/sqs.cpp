@@ -117,7 +117,7 @@ sqs_client::sqs_client(caller& c, resolved_endpoint ep, std::string queue_url)
     : caller_(c), ep_(std::move(ep)), queue_url_(std::move(queue_url)) {}
 
 net::awaitable<outcome<aws_response>> sqs_client::invoke(std::string operation, std::string body,
-                                                         std::chrono::milliseconds timeout) {
+                                                         std::chrono::milliseconds timeout, std::size_t body_limit) {
   aws_request req;
   req.svc = service::sqs;
   req.operation = operation;
@@ -125,13 +125,14 @@ net::awaitable<outcome<aws_response>> sqs_client::invoke(std::string operation, 
   req.body = std::move(body);
   req.proto = protocol::json;
   req.timeout = timeout;
+  req.body_limit = body_limit;
   co_return co_await caller_.call(ep_, std::move(req));
 }
 
 net::awaitable<outcome<std::vector<sqs_message>>> sqs_client::receive(int max_messages, int wait_seconds,
                                                                       std::optional<int> visibility_timeout) {
   auto r = co_await invoke("ReceiveMessage", sqs_receive_body(queue_url_, max_messages, wait_seconds, visibility_timeout),
-                           std::chrono::seconds(wait_seconds) + long_poll_margin);
+                           std::chrono::seconds(wait_seconds) + long_poll_margin, sqs_receive_body_limit);
   if (!r) co_return r.error();
   co_return parse_sqs_receive(r->body);
 }

@@ -207,10 +207,10 @@ const setting* by_flag(const std::string& flag) {
   return nullptr;
 }
 
-error invalid(const setting& s, const std::string& source, const std::string& value, const std::string& accepted) {
-  // Values are shown (no setting holds a secret); long ones are shortened.
-  return make_error(errc::invalid_input, "invalid " + s.flag.substr(2) + " '" + value.substr(0, 120) + "' from " +
-                                             source + ": expected " + accepted);
+error invalid(const setting& s, const std::string& source, const std::string& accepted) {
+  // The key and the place, never the value: a value pasted into the wrong line can be a secret.
+  return make_error(errc::invalid_input, "invalid " + s.flag.substr(2) + " (" + s.var + ") from " + source +
+                                             ": expected " + accepted);
 }
 
 } // namespace
@@ -241,7 +241,8 @@ outcome<std::vector<std::pair<std::string, std::pair<std::string, int>>>> parse_
     if (eq == std::string_view::npos || eq == 0) return fail("expected KEY=VALUE (optionally prefixed by 'export ')");
     const std::string key(line.substr(0, eq));
     if (key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-      return fail("'" + key + "' is not a variable name");
+      // Never echo the text: a line such as `export AWS_SESSION_TOKEN IQoJ...=` holds a secret.
+      return fail("the text before '=' is not a variable name (letters, digits and _ only)");
     std::string_view raw = line.substr(eq + 1);
     std::string value;
     if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) {
@@ -346,7 +347,7 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
         r.s.file_env[key] = value;
         continue;
       }
-      if (auto e = s->apply(r.s, value)) return invalid(*s, config_path + ":" + std::to_string(line), value, *e);
+      if (auto e = s->apply(r.s, value)) return invalid(*s, config_path + ":" + std::to_string(line), *e);
     }
   } else if (config_explicit) {
     return make_error(errc::not_found, "config file " + config_path + " not found (from " +
@@ -358,11 +359,11 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
     auto v = env(s.var);
     if (!v && s.var == "AWS_REGION") v = env("AWS_DEFAULT_REGION");
     if (v)
-      if (auto e = s.apply(r.s, *v)) return invalid(s, "environment variable " + s.var, *v, *e);
+      if (auto e = s.apply(r.s, *v)) return invalid(s, "environment variable " + s.var, *e);
   }
   // Pass 4: flags win.
   for (const auto& [s, value, spelled] : from_flags)
-    if (auto e = s->apply(r.s, value)) return invalid(*s, "command line " + spelled, value, *e);
+    if (auto e = s->apply(r.s, value)) return invalid(*s, "command line " + spelled, *e);
 
   if (r.s.create_hook && r.s.notification_target_arn.empty())
     return make_error(errc::invalid_input, "--create-hook needs --notification-target-arn (the queue's ARN)");

@@ -9,6 +9,28 @@
 #include <cstring>
 
 namespace hookd {
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const auto c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned min = 0;
+  if ((c & 0xe0) == 0xc0) n = 2, min = 0x80;
+  else if ((c & 0xf0) == 0xe0) n = 3, min = 0x800;
+  else if ((c & 0xf8) == 0xf0) n = 4, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  unsigned cp = c & (0x7f >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
 namespace {
 std::string_view level_name(log_level l) {
   switch (l) {
@@ -20,20 +42,54 @@ std::string_view level_name(log_level l) {
   return "?";
 }
 
+void hex_escape(std::string& out, unsigned char c) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out += "\\x";
+  out += digits[c >> 4];
+  out += digits[c & 15];
+}
+
 std::string quote_text(std::string_view v) {
-  const bool plain = !v.empty() && v.find_first_of(" =\"\n\t\\") == std::string_view::npos;
+  // What a message or a script prints must not forge a line: every control character (CR, ESC,
+  // NUL...) and every byte that is not valid UTF-8 is escaped, and such a value is quoted.
+  bool plain = !v.empty();
+  for (std::size_t i = 0; plain && i < v.size();) {
+    const auto n = utf8_sequence_length(v, i);
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7f || c == ' ' || c == '=' || c == '"' || c == '\\'))) plain = false;
+    i += n ? n : 1;
+  }
   if (plain) return std::string(v);
   std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
+  for (std::size_t i = 0; i < v.size();) {
+    const auto n = utf8_sequence_length(v, i);
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (n > 1) out.append(v.substr(i, n));
+    else if (n == 0) hex_escape(out, c);
+    else if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
     else if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
-    else out += c;
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7f) hex_escape(out, c);
+    else out += static_cast<char>(c);
+    i += n ? n : 1;
   }
   return out + "\"";
 }
 
-std::string json_string(std::string_view v) { return boost::json::serialize(boost::json::string(v)); }
+std::string json_string(std::string_view v) {
+  // Boost.JSON escapes control characters but passes bytes through: invalid UTF-8 becomes U+FFFD
+  // first, so every line stays valid JSON.
+  std::string clean;
+  clean.reserve(v.size());
+  for (std::size_t i = 0; i < v.size();) {
+    const auto n = utf8_sequence_length(v, i);
+    if (n == 0) clean += "\xEF\xBF\xBD";
+    else clean.append(v.substr(i, n));
+    i += n ? n : 1;
+  }
+  return boost::json::serialize(boost::json::string(clean));
+}
 } // namespace
 
 logger::logger(log_level min, bool json, std::string path) : min_(min), json_(json), path_(std::move(path)) {}
@@ -73,7 +129,9 @@ void logger::log(log_level lvl, std::string_view event, std::initializer_list<fi
   if (lvl < min_) return;
   const auto line = format(lvl, event, fields);
   if (tap_) tap_(line);
-  std::fprintf(out_ ? out_ : stderr, "%s\n", line.c_str());
+  auto* out = out_ ? out_ : stderr;
+  std::fwrite(line.data(), 1, line.size(), out); // never %s: a NUL would cut the line
+  std::fputc('\n', out);
   std::fflush(out_ ? out_ : stderr);
 }
 

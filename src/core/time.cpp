@@ -32,6 +32,10 @@ outcome<sys_time> from_civil(const civil& c, std::string_view text) {
   const year_month_day ymd{year{c.year}, month{unsigned(c.month)}, day{unsigned(c.day)}};
   if (!ymd.ok() || c.hour > 23 || c.minute > 59 || c.second > 60)
     return make_error(errc::invalid_input, "not a valid date/time: '" + std::string(text) + "'");
+  // sys_time counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Years inside that, with a
+  // margin for the hook timeouts added to them, are all hookd ever needs; others are bad input.
+  if (c.year < 1680 || c.year > 2260)
+    return make_error(errc::invalid_input, "date/time out of range (years 1680-2260): '" + std::string(text) + "'");
   return sys_days{ymd} + hours{c.hour} + minutes{c.minute} + seconds{c.second};
 }
 

@@ -23,6 +23,8 @@ struct aws_request {
   std::string body;
   protocol proto = protocol::json;
   std::chrono::milliseconds timeout{std::chrono::seconds(15)};
+  /// The largest response body held in memory.
+  std::size_t body_limit = 8 * 1024 * 1024;
   /// S3 only: stream a 2xx body into this existing file / send this file as the body.
   std::string download_to;
   std::string upload_from;

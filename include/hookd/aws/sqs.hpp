@@ -47,6 +47,11 @@ outcome<http::endpoint> endpoint_of_queue_url(std::string_view queue_url);
 inline constexpr int sqs_max_wait_seconds = 20;
 inline constexpr int sqs_max_batch = 10;
 inline constexpr int sqs_max_visibility_seconds = 12 * 3600;
+/// A receive answer must fit whatever the queue holds: ten messages of SQS's largest size
+/// (1 MiB), JSON-escaped at worst (a 2-byte character as a 6-byte \uXXXX, 3x), with their
+/// attributes.
+inline constexpr std::size_t sqs_max_message_bytes = 1024 * 1024;
+inline constexpr std::size_t sqs_receive_body_limit = 10 * 3 * sqs_max_message_bytes + 1024 * 1024;
 
 class sqs_client {
 public:
@@ -66,7 +71,8 @@ public:
 
 private:
   boost::asio::awaitable<outcome<aws_response>> invoke(std::string operation, std::string body,
-                                                       std::chrono::milliseconds timeout = std::chrono::seconds(15));
+                                                       std::chrono::milliseconds timeout = std::chrono::seconds(15),
+                                                       std::size_t body_limit = 8 * 1024 * 1024);
   caller& caller_;
   resolved_endpoint ep_;
   std::string queue_url_;

@@ -11,6 +11,10 @@
 
 namespace hookd {
 
+/// Length of the valid UTF-8 sequence starting at `s[i]` (1-4), or 0 when the byte there does
+/// not start one.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
 enum class log_level { debug, info, warn, error };
 
 class logger {

@@ -402,4 +402,17 @@ TEST_F(agent_e2e, a_stolen_token_neither_runs_the_script_nor_completes_the_other
     EXPECT_EQ(c.params.at("InstanceId").as_string(), "i-self") << "the token always goes with our instance id";
 }
 
+TEST_F(agent_e2e, a_full_receive_of_the_largest_messages_fits_and_our_action_behind_them_runs) {
+  s.on_terminate = script("#!/bin/sh\nexit 0\n");
+  // Ten 1 MiB bodies that JSON escapes to 2 MiB each: 20 MiB in one receive answer.
+  const std::string big(1024 * 1024 - 16, '"');
+  for (int i = 0; i < 10; ++i) emu->send_message("hooks", big);
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].token, token);
+  EXPECT_FALSE(logged("receive-failed")) << "a receive of the largest messages must fit";
+  EXPECT_TRUE(logged("unparseable-message"));
+}
+
 } // namespace

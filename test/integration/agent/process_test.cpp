@@ -180,7 +180,7 @@ TEST_F(hookd_process, an_invalid_setting_is_one_line_naming_it) {
   auto r = run(start(c), 30s);
   EXPECT_EQ(r.exit_code, 2);
   ASSERT_EQ(output.size(), 1u);
-  EXPECT_EQ(output[0], "hookd: invalid on-failure 'MAYBE' from environment variable HOOKD_ON_FAILURE: expected CONTINUE or ABANDON");
+  EXPECT_EQ(output[0], "hookd: invalid on-failure (HOOKD_ON_FAILURE) from environment variable HOOKD_ON_FAILURE: expected CONTINUE or ABANDON");
 }
 
 } // namespace

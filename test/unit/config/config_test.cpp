@@ -32,7 +32,7 @@ TEST(config, precedence_flags_then_environment_then_file) {
 TEST(config, errors_name_setting_source_and_accepted_values) {
   auto flag = load({"--on-success", "MAYBE"}, map_env({}), no_file);
   ASSERT_FALSE(flag);
-  EXPECT_EQ(flag.error().message(), "invalid on-success 'MAYBE' from command line --on-success: expected CONTINUE or ABANDON");
+  EXPECT_EQ(flag.error().message(), "invalid on-success (HOOKD_ON_SUCCESS) from command line --on-success: expected CONTINUE or ABANDON");
   auto var = load({}, map_env({{"HOOKD_SCRIPT_TIMEOUT", "soon"}}), no_file);
   ASSERT_FALSE(var);
   EXPECT_NE(var.error().message().find("environment variable HOOKD_SCRIPT_TIMEOUT"), std::string::npos);
@@ -82,4 +82,16 @@ TEST(config, commands_help_and_every_setting_in_the_help_table) {
   const auto help = help_table();
   for (const char* v : {"HOOKD_QUEUE_URL", "AWS_REGION", "HOOKD_ON_TERMINATE", "HOOKD_SCRIPT_SHA256", "HOOKD_CREATE_HOOK"})
     EXPECT_NE(help.find(v), std::string::npos) << v;
+}
+
+TEST(config, a_malformed_line_never_echoes_its_text) {
+  // A token pasted without '=' after the name, base64 padding supplying the '=': a secret.
+  auto r = load({}, map_env({}), file_with("HOOKD_QUEUE_URL=https://q/1/q\nexport AWS_SESSION_TOKEN IQoJb3JpZ2luX2VjEXAMPLE==\n"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message().find("IQoJ"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("/etc/hookd/hookd.conf:2"), std::string::npos) << r.error().message();
+  auto bad = load({}, map_env({}), file_with("HOOKD_WAIT_TIME=AKIAEXAMPLESECRET\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message().find("AKIAEXAMPLESECRET"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("HOOKD_WAIT_TIME"), std::string::npos) << bad.error().message();
 }

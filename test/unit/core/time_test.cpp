@@ -49,3 +49,11 @@ TEST(time, durations) {
   EXPECT_EQ(format_duration(3900s), "1h5m");
   EXPECT_EQ(format_duration(90s), "1m30s");
 }
+
+TEST(time, out_of_range_years_are_invalid_not_overflowed) {
+  EXPECT_FALSE(hookd::parse_iso8601("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(hookd::parse_iso8601("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(hookd::parse_amz_date("99991231T000000Z"));
+  EXPECT_FALSE(hookd::parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"));
+  EXPECT_TRUE(hookd::parse_iso8601("2260-12-31T23:59:59Z"));
+}
