@@ -107,14 +107,13 @@ agent::agent(net::any_io_executor ex, config::settings s, identity id, aws::sqs_
   self_.hooks = s_.hooks;
   self_.terminate_script = !s_.on_terminate.empty();
   self_.launch_script = !s_.on_launch.empty();
+  for (const auto& [name, _] : id_.hooks) self_.group_hooks.insert(name);
   for (const auto& t : journal_.done_tokens()) done_.insert(t);
 }
 
-std::set<std::string> agent::known_tokens() const {
-  std::set<std::string> out = running_;
-  out.insert(done_.begin(), done_.end());
-  out.insert(attempted_.begin(), attempted_.end());
-  return out;
+bool agent::known_token(const std::string& token) const {
+  const auto key = journal::file_name(token);
+  return running_.count(key) || done_.contains(key) || attempted_.contains(key);
 }
 
 std::chrono::seconds agent::global_timeout(const std::string& hook) const {
@@ -202,7 +201,7 @@ net::awaitable<void> agent::resume_journal() {
     // only cleaned up; a live one runs again.
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
                                  {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
-    running_.insert(e.action.token);
+    running_.insert(journal::file_name(e.action.token));
     pending_.push_back({e.action, e.message_id, e.receipt_handle, true});
   }
   start_runner();
@@ -231,7 +230,7 @@ net::awaitable<void> agent::run_pending() {
     pending_.pop_front();
     if (stopping_ || once_done_) {
       // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
-      running_.erase(r.action.token);
+      running_.erase(journal::file_name(r.action.token));
       continue;
     }
     co_await run_action(std::move(r));
@@ -255,23 +254,25 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
   std::vector<lifecycle::foreign_sighting> foreign;
   std::vector<std::string> foreign_handles;
   std::vector<received_action> runs;
-  const auto now = std::chrono::system_clock::now();
+  const auto now = std::chrono::system_clock::now() + sqs_.clock_offset(); // AWS's time, not a skewed local clock
+  bool refresh = false;
   int n = 0;
   for (auto& m : batch) {
     const auto entry_id = "m" + std::to_string(n++);
     const auto parsed = lifecycle::parse_notification(m.body);
-    const auto d = lifecycle::decide(parsed, self_, known_tokens(), [this](const std::string& h) { return global_timeout(h); },
-                                     now, m.sent);
+    const auto d = lifecycle::decide(
+        parsed, self_, [this](const std::string& t) { return known_token(t); },
+        [this](const std::string& h) { return global_timeout(h); }, now, m.sent);
     const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
     switch (d.what) {
     case lifecycle::verdict::run:
       runs.push_back({*a, m.message_id, m.receipt_handle, false});
-      running_.insert(a->token); // a second copy in this same batch is a duplicate
+      running_.insert(journal::file_name(a->token)); // a second copy in this same batch is a duplicate
       // Ours: kept invisible past the receive's short hold, in the same call as the releases.
       releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});
       break;
     case lifecycle::verdict::duplicate:
-      if (done_.count(journal::file_name(a->token))) {
+      if (done_.contains(journal::file_name(a->token))) {
         log_.info("duplicate-deleted", {{"message", m.message_id}, {"token", a->token}, {"why", "its action is already finished"}});
         deletes.push_back({entry_id, m.receipt_handle, 0});
       } else {
@@ -287,10 +288,21 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
       foreign_handles.push_back(m.receipt_handle);
       break;
     case lifecycle::verdict::no_script:
-      if (logged_once_.insert(m.message_id).second)
+      if (logged_once_.insert(m.message_id))
         log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
       foreign.push_back({m.message_id, m.receive_count});
       foreign_handles.push_back(m.receipt_handle);
+      break;
+    case lifecycle::verdict::unknown_hook:
+      if (steady::now() - hooks_read_ < hooks_refresh_interval) {
+        // The group's hooks were read moments ago and this one is not among them: put it back
+        // for long, like anything hookd cannot act on; a redrive policy moves it on.
+        if (logged_once_.insert(m.message_id))
+          log_.warn("unknown-hook", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
+        releases.push_back({entry_id, m.receipt_handle, lifecycle::unparseable_visibility_seconds});
+      } else {
+        refresh = true; // perhaps a hook created since start-up: read them again, decide next time
+      }
       break;
     case lifecycle::verdict::expired:
     case lifecycle::verdict::test:
@@ -299,7 +311,7 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
       deletes.push_back({entry_id, m.receipt_handle, 0});
       break;
     case lifecycle::verdict::unparseable:
-      if (logged_once_.insert(m.message_id).second)
+      if (logged_once_.insert(m.message_id))
         log_.error("unparseable-message", {{"message", m.message_id}, {"why", d.why},
                                            {"what", "not deleted; put back for " + std::to_string(lifecycle::unparseable_visibility_seconds) +
                                                         "s (a redrive policy moves it to a dead-letter queue)"}});
@@ -318,6 +330,23 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
   start_runner();
   using namespace net::experimental::awaitable_operators;
   co_await (settle(std::move(releases), true) && settle(std::move(deletes), false));
+  if (refresh) co_await refresh_hooks();
+}
+
+net::awaitable<void> agent::refresh_hooks() {
+  hooks_read_ = steady::now();
+  auto hooks = co_await asg_.describe_lifecycle_hooks(id_.group);
+  if (!hooks) {
+    log_.warn("hooks-refresh-failed", {{"group", id_.group}, {"error", hooks.error().message()}});
+    co_return;
+  }
+  id_.hooks.clear();
+  self_.group_hooks.clear();
+  for (auto& h : *hooks) {
+    self_.group_hooks.insert(h.name);
+    id_.hooks[h.name] = h;
+  }
+  log_.info("hooks-refreshed", {{"group", id_.group}, {"hooks", std::to_string(id_.hooks.size())}});
 }
 
 net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bool release) {
@@ -514,7 +543,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   using namespace net::experimental::awaitable_operators;
   const auto& a = r.action;
   const auto start = steady::now();
-  running_.insert(a.token);
+  running_.insert(journal::file_name(a.token));
   action_running_ = true;
   action_summary sum;
   sum.token = a.token;
@@ -557,7 +586,7 @@ net::awaitable<void> agent::run_action(received_action r) {
     co_await complete(a, sum.result, global, sum);
     co_await settle_action(r, sum);
   }
-  running_.erase(a.token);
+  running_.erase(journal::file_name(a.token));
   action_running_ = false;
   grace_timer_.reset();
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
@@ -568,6 +597,7 @@ net::awaitable<void> agent::run_action(received_action r) {
                             {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
                             {"message_deleted", sum.deleted ? "yes" : "no"}});
   finished_.push_back(std::move(sum));
+  if (finished_.size() > token_memory) finished_.pop_front();
 }
 
 net::awaitable<void> agent::drop_action(const received_action& r, bool refused) {
@@ -601,7 +631,8 @@ net::awaitable<void> agent::settle_action(const received_action& r, action_summa
   } else {
     // Not completed: the message is kept (Auto Scaling will time the action out with its default
     // result); hookd does not run the script again for this token while it lives.
-    attempted_.insert(a.token);
+    attempted_.insert(journal::file_name(a.token));
+    duplicate_handles_.erase(a.token);
     log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
   }
 }

@@ -27,21 +27,34 @@ outcome<void> write_atomic(const std::string& dir, const std::string& name, cons
   const std::string final_path = dir + "/" + name;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(errc::io_failed, "journal: cannot create " + tmp + ": " + std::strerror(errno));
+  // Whatever fails (a full disk most often), the descriptor is closed and the half-written file
+  // removed: nothing is left behind to fill the disk further or to be mistaken for an entry.
+  const auto fail = [&](const char* what, int e) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(errc::io_failed, std::string("journal: cannot ") + what + " " + tmp + ": " + std::strerror(e) +
+                                           (e == ENOSPC ? " (the disk is full: free space in the state directory)" : ""));
+  };
   std::size_t off = 0;
   while (off < data.size()) {
     const auto n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return make_error(errc::io_failed, "journal: cannot write " + tmp + ": " + std::strerror(e));
+      return fail("write", errno);
     }
     off += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    return make_error(errc::io_failed, "journal: cannot sync " + tmp + ": " + std::strerror(errno));
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
-    return make_error(errc::io_failed, "journal: cannot rename to " + final_path + ": " + std::strerror(errno));
+  if (::fsync(fd) != 0) return fail("sync", errno);
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return make_error(errc::io_failed, "journal: cannot close " + tmp + ": " + std::strerror(e));
+  }
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return make_error(errc::io_failed, "journal: cannot rename to " + final_path + ": " + std::strerror(e));
+  }
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd); // makes the rename itself durable

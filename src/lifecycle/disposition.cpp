@@ -13,30 +13,35 @@ std::string_view verdict_name(verdict v) {
   case verdict::test: return "test-notification";
   case verdict::unparseable: return "unparseable";
   case verdict::no_script: return "no-script";
+  case verdict::unknown_hook: return "unknown-hook";
   }
   return "?";
 }
 
-decision decide(const notification& n, const self_identity& self, const std::set<std::string>& known_tokens,
+decision decide(const notification& n, const self_identity& self, const std::function<bool(const std::string&)>& known,
                 const std::function<std::chrono::seconds(const std::string&)>& global_timeout, sys_time now,
                 std::optional<sys_time> sent) {
   if (auto* u = std::get_if<unparseable>(&n)) return {verdict::unparseable, u->reason};
   if (auto* t = std::get_if<test_notification>(&n))
     return {verdict::test, "autoscaling:TEST_NOTIFICATION for group '" + t->group + "'"};
   const auto& a = std::get<lifecycle_action>(n);
-  // Expiry first: a notification nobody can act on any more is deleted whoever it was for,
-  // or it would circulate until the queue's retention period ends.
+  // Ownership first: only our own group's hooks say when one of our messages has expired; a
+  // same-named hook of another group sharing the queue says nothing about it.
+  if (a.instance_id != self.instance_id) return {verdict::foreign, "for instance " + a.instance_id};
+  if (!self.group.empty() && a.group != self.group) return {verdict::foreign, "for group " + a.group};
+  if (!self.hooks.empty() && !self.hooks.count(a.hook)) return {verdict::foreign, "for hook " + a.hook + ", not one of ours"};
+  if (!self.group_hooks.empty() && !self.group_hooks.count(a.hook))
+    return {verdict::unknown_hook, "hook '" + a.hook + "' does not exist on group " + a.group + " (DescribeLifecycleHooks)"};
+  // Expired: nobody can act on it any more, and it names us; deleted, or it would circulate
+  // until the queue's retention period ends.
   const auto when = a.time ? a.time : sent;
   if (when) {
-    const auto limit = *when + global_timeout(a.hook);
+    const auto limit = *when + global_timeout(a.hook) + expiry_margin;
     if (now > limit)
       return {verdict::expired, "lifecycle action for " + a.instance_id + " (hook " + a.hook + ") expired at " +
                                     iso8601(std::chrono::time_point_cast<std::chrono::seconds>(limit))};
   }
-  if (a.instance_id != self.instance_id) return {verdict::foreign, "for instance " + a.instance_id};
-  if (!self.group.empty() && a.group != self.group) return {verdict::foreign, "for group " + a.group};
-  if (!self.hooks.empty() && !self.hooks.count(a.hook)) return {verdict::foreign, "for hook " + a.hook + ", not one of ours"};
-  if (known_tokens.count(a.token)) return {verdict::duplicate, "token already being handled or done"};
+  if (known && known(a.token)) return {verdict::duplicate, "token already being handled or done"};
   const bool has_script = a.transition == terminating ? self.terminate_script : self.launch_script;
   if (!has_script)
     return {verdict::no_script, "no script configured for " + std::string(transition_word(a.transition)) +
@@ -64,14 +69,20 @@ std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_
   else if (straight_back && !made_progress) stepping_ = true;
   std::vector<std::optional<int>> out;
   out.reserve(foreign.size());
+  bool all_released = true;
   for (const auto& f : foreign) {
     auto [it, inserted] = seen_.try_emplace(f.id);
     if (inserted) order_.push_back(f.id);
     ++it->second.times;
     it->second.last_count = f.receive_count;
-    out.push_back(stepping_ ? std::nullopt : std::optional<int>(0));
+    // While stepping over, what we have seen is held, and so is what nobody has had before us
+    // (count 1). A message new to us that others have handed around is released: holding it
+    // would hide it from a fleet.
+    const bool hold = stepping_ && (!inserted || f.receive_count <= 1);
+    all_released = all_released && !hold;
+    out.push_back(hold ? std::nullopt : std::optional<int>(0));
   }
-  yield_ = !stepping_ && !made_progress && !foreign.empty();
+  yield_ = all_released && !made_progress && !foreign.empty();
   if (made_progress) stepping_ = false;
   while (order_.size() > memory_) {
     seen_.erase(order_.front());

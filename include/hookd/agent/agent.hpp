@@ -7,6 +7,7 @@
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
+#include "hookd/core/bounded_set.hpp"
 #include "hookd/config/config.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/lifecycle/disposition.hpp"
@@ -87,7 +88,9 @@ public:
   /// is stopped and the action completed with the failure result. Second call: stop the script now.
   void stop();
 
-  const std::vector<action_summary>& finished() const noexcept { return finished_; }
+  std::vector<action_summary> finished() const { return {finished_.begin(), finished_.end()}; }
+  /// How many tokens, message ids and summaries the agent remembers at most.
+  static constexpr std::size_t token_memory = 1000;
 
 private:
   boost::asio::awaitable<void> resume_journal();
@@ -113,10 +116,14 @@ private:
   boost::asio::awaitable<void> complete(const lifecycle::lifecycle_action& a, const std::string& result,
                                         std::chrono::steady_clock::time_point global_deadline, action_summary& sum);
   std::chrono::milliseconds heartbeat_interval(const std::string& hook) const;
+  /// Reads the group's hooks again (a message named a hook we did not know).
+  boost::asio::awaitable<void> refresh_hooks();
+  static constexpr std::chrono::seconds hooks_refresh_interval{60};
+  std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now();
   /// How long our own message is kept invisible between heartbeats.
   int action_visibility(const std::string& hook) const;
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
-  std::set<std::string> known_tokens() const;
+  bool known_token(const std::string& token) const;
   std::chrono::seconds global_timeout(const std::string& hook) const;
   int heartbeat_timeout(const std::string& hook) const;
 
@@ -131,13 +138,16 @@ private:
   env_lookup env_;
   lifecycle::self_identity self_;
   lifecycle::release_planner planner_;
-  std::set<std::string> running_, done_, attempted_;
+  /// Token sets, all keyed by journal::file_name(token). done_ and attempted_ forget their oldest
+  /// past a bound: a forgotten token's message is only confirmed with Auto Scaling again.
+  std::set<std::string> running_;
+  bounded_set done_{token_memory}, attempted_{token_memory};
   std::deque<received_action> pending_;
   bool runner_busy_ = false;
   bool once_done_ = false;
-  std::set<std::string> logged_once_;                          ///< message ids already reported
+  bounded_set logged_once_{token_memory};                      ///< message ids already reported
   std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< token -> handles to delete with it
-  std::vector<action_summary> finished_;
+  std::deque<action_summary> finished_; ///< the last `token_memory` actions
   bool stopping_ = false;
   int stop_requests_ = 0;
   bool action_running_ = false;

@@ -68,6 +68,8 @@ public:
   boost::asio::awaitable<outcome<std::map<std::string, std::string>>> get_attributes();
 
   const std::string& queue_url() const noexcept { return queue_url_; }
+  /// How far AWS says our clock is off (learnt from RequestTimeTooSkewed answers).
+  std::chrono::seconds clock_offset() const noexcept { return caller_.clock_offset(); }
 
 private:
   boost::asio::awaitable<outcome<aws_response>> invoke(std::string operation, std::string body,

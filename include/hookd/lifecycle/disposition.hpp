@@ -19,6 +19,7 @@ struct self_identity {
   std::string instance_id;
   std::string group;
   std::set<std::string> hooks; ///< hooks we own; empty: every hook of our group
+  std::set<std::string> group_hooks; ///< the hooks our group has (DescribeLifecycleHooks); empty: unknown
   bool terminate_script = false;
   bool launch_script = false;
 };
@@ -31,7 +32,12 @@ enum class verdict {
   test,           ///< autoscaling:TEST_NOTIFICATION: delete
   unparseable,    ///< cannot read it: never delete; put back with a long delay
   no_script,      ///< ours, but no script is configured for its transition: leave it alone
+  unknown_hook,   ///< names us and our group, with a hook the group does not have (as last read)
 };
+
+/// A message of ours counts as expired only this long after its hook's global timeout: clocks
+/// and timestamps are never exact, and deleting too early would lose an action.
+inline constexpr std::chrono::minutes expiry_margin{10};
 
 std::string_view verdict_name(verdict v);
 
@@ -40,9 +46,12 @@ struct decision {
   std::string why; ///< one line for the log
 };
 
-/// `global_timeout(hook)` gives the hook's GlobalTimeout (Auto Scaling's default, 48 h, when unknown).
-/// `sent` is the message's SentTimestamp, used when the body carries no Time.
-decision decide(const notification& n, const self_identity& self, const std::set<std::string>& known_tokens,
+/// `global_timeout(hook)` gives our group's hook's GlobalTimeout (Auto Scaling's default, 48 h,
+/// when unknown). `now` is the clock corrected by what AWS has told us of ours. `sent` is the
+/// message's SentTimestamp, used when the body carries no Time. Another instance's message is
+/// never judged expired: its owner, or the queue's retention and redrive policy, decides.
+/// `known(token)`: an action with this token is running, done or attempted here.
+decision decide(const notification& n, const self_identity& self, const std::function<bool(const std::string&)>& known,
                 const std::function<std::chrono::seconds(const std::string& hook)>& global_timeout, sys_time now,
                 std::optional<sys_time> sent);
 
@@ -58,8 +67,10 @@ struct foreign_sighting {
 /// - It is held instead (left with the receive's own short visibility, `hold`) only while this
 ///   agent is *stepping over*: a message came straight back to this agent (its receive count
 ///   rose by exactly one since we last had it, so nobody else received it in between). That is a
-///   same-order queue that nobody else is reading: holding what we have seen lets the next
-///   receive reach further, so one agent still finds its message behind hundreds.
+///   same-order queue that nobody else is reading: holding what we have seen, and what nobody
+///   has received before us (count 1), lets the next receive reach further, so one agent still
+///   finds its message behind hundreds. A message new to us that others have received is
+///   released even then.
 /// - Progress (our own message, or an empty receive) ends stepping over, and so does a repeat
 ///   whose count jumped by more than one: other agents are reading the queue, and holding would
 ///   hide their messages from them.

@@ -281,17 +281,34 @@ TEST_F(agent_e2e, a_duplicate_of_a_finished_action_is_deleted_not_run_again) {
   EXPECT_EQ(emu->queue_depth("hooks"), 0u);
 }
 
-TEST_F(agent_e2e, expired_notifications_are_deleted) {
+TEST_F(agent_e2e, our_expired_notifications_are_deleted_and_another_instances_never_on_time_alone) {
   s.on_terminate = script("#!/bin/sh\nexit 0\n");
   boost::json::object old{{"LifecycleActionToken", "old-token"}, {"AutoScalingGroupName", "asg"}, {"LifecycleHookName", "drain"},
-                          {"EC2InstanceId", "i-other"}, {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"},
+                          {"EC2InstanceId", "i-self"}, {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"},
                           {"Time", "2020-01-01T00:00:00Z"}};
+  emu->send_message("hooks", boost::json::serialize(old));
+  old["EC2InstanceId"] = "i-other";
+  old["LifecycleActionToken"] = "others-old-token";
   emu->send_message("hooks", boost::json::serialize(old));
   emu->terminate_instance("asg", "i-self");
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_TRUE(logged("expired-deleted"));
-  EXPECT_EQ(emu->queue_depth("hooks"), 0u);
+  EXPECT_EQ(emu->queue_depth("hooks"), 1u) << "i-other's message is its owner's (or the redrive policy's) to remove";
+}
+
+TEST_F(agent_e2e, a_clock_two_hours_fast_deletes_nothing_of_anothers) {
+  // Our clock runs 2 h ahead of AWS's: expiry is judged on AWS's time, learnt from its answers.
+  emu->set_clock_skew(-std::chrono::hours(2));
+  s.on_terminate = script("#!/bin/sh\nexit 0\n");
+  const auto others = emu->terminate_instance("asg", "i-other").at(0);
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].token, token);
+  EXPECT_FALSE(logged("expired-deleted"));
+  ASSERT_TRUE(emu->action(others));
+  EXPECT_EQ(emu->queue_depth("hooks"), 1u) << "the peer's seconds-old message is still there";
 }
 
 TEST_F(agent_e2e, same_order_queue_with_50_foreign_messages_ahead_does_not_livelock) {

@@ -1,4 +1,5 @@
 #include "hookd/lifecycle/disposition.hpp"
+#include "hookd/core/bounded_set.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,7 +22,7 @@ lifecycle_action action(std::string instance = "i-self", std::string hook = "dra
   a.time = t0;
   return a;
 }
-self_identity self() { return {"i-self", "asg", {}, true, false}; }
+self_identity self() { return {"i-self", "asg", {}, {}, true, false}; }
 } // namespace
 
 TEST(decide, ours_runs) {
@@ -40,17 +41,30 @@ TEST(decide, someone_elses_is_released) {
 }
 
 TEST(decide, duplicates_are_not_run_twice) {
-  EXPECT_EQ(decide(action(), self(), {"tok"}, gt, t0, std::nullopt).what, verdict::duplicate);
+  EXPECT_EQ(decide(action(), self(), [](const std::string& t) { return t == "tok"; }, gt, t0, std::nullopt).what, verdict::duplicate);
 }
 
-TEST(decide, expired_by_time_or_sent_timestamp_whoever_it_was_for) {
+TEST(decide, only_our_own_messages_expire_and_only_past_the_margin) {
   auto short_gt = [](const std::string&) { return seconds(3000); };
-  EXPECT_EQ(decide(action("i-other"), self(), {}, short_gt, t0 + 3001s, std::nullopt).what, verdict::expired);
-  EXPECT_EQ(decide(action(), self(), {}, short_gt, t0 + 2999s, std::nullopt).what, verdict::run);
+  const auto past = t0 + 3000s + expiry_margin + 1s;
+  EXPECT_EQ(decide(action(), self(), {}, short_gt, past, std::nullopt).what, verdict::expired);
+  EXPECT_EQ(decide(action(), self(), {}, short_gt, t0 + 3001s, std::nullopt).what, verdict::run) << "within the margin";
+  EXPECT_EQ(decide(action("i-other"), self(), {}, short_gt, past, std::nullopt).what, verdict::foreign)
+      << "another instance's message is never deleted on time alone";
+  auto other_group = action();
+  other_group.group = "other-asg"; // a same-named hook in another group sharing the queue
+  EXPECT_EQ(decide(other_group, self(), {}, short_gt, past, std::nullopt).what, verdict::foreign);
   auto untimed = action();
   untimed.time.reset();
-  EXPECT_EQ(decide(untimed, self(), {}, short_gt, t0 + 4000s, t0).what, verdict::expired);
-  EXPECT_EQ(decide(untimed, self(), {}, short_gt, t0 + 4000s, std::nullopt).what, verdict::run) << "no time at all: never guess";
+  EXPECT_EQ(decide(untimed, self(), {}, short_gt, past + 1000s, t0).what, verdict::expired);
+  EXPECT_EQ(decide(untimed, self(), {}, short_gt, past + 1000s, std::nullopt).what, verdict::run) << "no time at all: never guess";
+}
+
+TEST(decide, a_hook_our_group_does_not_have_is_not_ours_to_run) {
+  auto s = self();
+  s.group_hooks = {"drain"};
+  EXPECT_EQ(decide(action("i-self", "invented"), s, {}, gt, t0, std::nullopt).what, verdict::unknown_hook);
+  EXPECT_EQ(decide(action("i-self", "drain"), s, {}, gt, t0, std::nullopt).what, verdict::run);
 }
 
 TEST(decide, test_unparseable_and_missing_script) {
@@ -150,4 +164,18 @@ TEST(release_planner, same_order_queue_simulation_reaches_the_end) {
     ASSERT_LT(round, 999) << "never reached our message";
   }
   EXPECT_LE(requests, 80) << "our message behind 500 foreign ones took " << requests << " requests";
+}
+
+TEST(memory, a_hundred_thousand_distinct_tokens_and_messages_keep_it_flat) {
+  hookd::bounded_set tokens(1000);
+  release_planner p(6, 20000);
+  for (int i = 0; i < 100000; ++i) {
+    tokens.insert("token-" + std::to_string(i));
+    p.plan({{"message-" + std::to_string(i), 1}}, false);
+  }
+  EXPECT_EQ(tokens.size(), 1000u);
+  EXPECT_TRUE(tokens.contains("token-99999"));
+  EXPECT_FALSE(tokens.contains("token-0"));
+  EXPECT_EQ(p.seen("message-0"), 0) << "the planner forgets its oldest sightings";
+  EXPECT_EQ(p.seen("message-99999"), 1);
 }
