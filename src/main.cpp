@@ -8,6 +8,7 @@
 #include "hookd/config/config.hpp"
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
+#include "hookd/core/private_dir.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/http/client.hpp"
 #include "hookd/lifecycle/notification.hpp"
@@ -21,6 +22,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -91,7 +93,7 @@ std::optional<std::string> read_text(const std::string& path) {
 /// flock on STATE_DIR/hookd.lock: held for the process's life. nullopt: another hookd has it
 /// (its pid in `holder`); an error: the directory or file is unusable.
 outcome<std::optional<int>> take_lock(const std::string& state_dir, std::string& holder) {
-  ::mkdir(state_dir.c_str(), 0700);
+  if (auto p = ensure_private_dir(state_dir); !p) return p.error();
   const auto path = state_dir + "/hookd.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -141,6 +143,7 @@ outcome<aws_stack> make_stack(net::io_context& ioc, const env_lookup& env, const
 }
 
 int run_cp(const config::parse_result& cfg, const env_lookup& env) {
+  std::signal(SIGHUP, SIG_IGN); // a stray SIGHUP (logrotate, a closed terminal) must not end it mid-work
   if (cfg.positional.size() != 2) {
     std::fprintf(stderr, "hookd cp: usage: hookd cp FILE|- s3://BUCKET/KEY\n");
     return exit_usage;
@@ -211,6 +214,7 @@ int run_cp(const config::parse_result& cfg, const env_lookup& env) {
 /// `hookd simulate`: the script exactly as a real action would run it (arguments, environment,
 /// output capture, time limit, result logic) with a synthetic event; no Auto Scaling call, no queue.
 int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
+  std::signal(SIGHUP, SIG_IGN); // a stray SIGHUP (logrotate, a closed terminal) must not end it mid-work
   auto s = cfg.s;
   logger log(log_level::info, s.format == config::log_format::json);
   const bool launch = s.simulate_transition == "launch";
@@ -219,8 +223,17 @@ int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
     std::fprintf(stderr, "hookd simulate: no script: give --script, or --on-%s\n", launch ? "launch" : "terminate");
     return exit_usage;
   }
-  if (s.state_dir == "/var/lib/hookd" && ::access("/var/lib/hookd", W_OK) != 0) s.state_dir = "/tmp/hookd-simulate";
-  ::mkdir(s.state_dir.c_str(), 0700);
+  // The agent's state directory when it is ours; otherwise a fresh private one, never a shared
+  // fixed name in /tmp that another user could have made first.
+  std::string temp_dir;
+  if (!ensure_private_dir(s.state_dir)) {
+    auto t = make_private_temp_dir("hookd-simulate");
+    if (!t) {
+      std::fprintf(stderr, "hookd simulate: %s\n", t.error().message().c_str());
+      return exit_failure;
+    }
+    temp_dir = s.state_dir = *t;
+  }
   net::io_context ioc{1};
   int rc = exit_failure;
   net::co_spawn(ioc, [&]() -> net::awaitable<void> {
@@ -270,6 +283,10 @@ int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
     rc = rr.succeeded() ? exit_ok : exit_failure;
   }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
   ioc.run();
+  if (!temp_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(temp_dir, ec);
+  }
   return rc;
 }
 

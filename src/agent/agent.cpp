@@ -2,6 +2,7 @@
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
+#include "hookd/core/private_dir.hpp"
 #include "hookd/crypto/digest.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -381,7 +382,10 @@ net::awaitable<std::optional<std::string>> fetch_script(const config::settings& 
       co_return std::nullopt;
     }
     const auto dir = s.state_dir + "/scripts";
-    ::mkdir(dir.c_str(), 0700);
+    if (auto p = ensure_private_dir(dir); !p) {
+      why = p.error().message();
+      co_return std::nullopt;
+    }
     path = dir + "/" + journal::file_name(a.token);
     auto got = co_await s3->get_object_to_file(*uri, path);
     if (!got) {

@@ -347,4 +347,50 @@ TEST_F(hookd_process, sighup_reopens_the_log_file_after_rotation) {
   EXPECT_NE(text.find("stopped"), std::string::npos) << "later lines go to the new file";
 }
 
+TEST_F(hookd_process, a_state_dir_others_can_write_is_refused_with_the_fix) {
+  write_script("#!/bin/sh\n");
+  std::filesystem::create_directories(state);
+  ::chmod(state.c_str(), 0777);
+  auto r = run(start(hookd_cmd()), 30s);
+  EXPECT_NE(r.exit_code, 0) << all_output();
+  EXPECT_TRUE(said("writable by group or others")) << all_output();
+  EXPECT_TRUE(said("chmod 700 " + state)) << all_output();
+  EXPECT_TRUE(emu->calls("ReceiveMessage").empty());
+}
+
+TEST_F(hookd_process, simulate_never_uses_a_directory_another_user_prepared) {
+  // The attack: an unprivileged user makes the state directory first (here: world-writable, as
+  // a shared /tmp name would be) and swaps the script between download and exec. simulate must
+  // not use that directory at all.
+  state = (dir / "shared-tmp").string();
+  std::filesystem::create_directories(state + "/scripts");
+  ::chmod(state.c_str(), 0777);
+  ::chmod((state + "/scripts").c_str(), 0777);
+  emu->put_object("scripts", "ok.sh", "#!/bin/sh\necho \"ran from $0\"\n");
+  auto r = run(start(hookd_cmd({"simulate", "--script", "s3://scripts/ok.sh"})), 30s);
+  EXPECT_EQ(r.exit_code, 0) << all_output();
+  EXPECT_TRUE(said("ran from /")) << all_output();
+  EXPECT_FALSE(said("ran from " + state)) << "the script ran from the directory another user controls";
+  EXPECT_TRUE(std::filesystem::is_empty(state + "/scripts"));
+}
+
+TEST_F(hookd_process, cp_and_simulate_survive_a_stray_sighup) {
+  write_script("#!/bin/sh\nsleep 0.5\necho finished\n");
+  bool sent = false;
+  when([&] { return said("simulate-start"); }, [&] {
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream cmd(e.path() / "cmdline"), stat(e.path() / "stat");
+      std::string text, pid, name, state_letter;
+      pid_t ppid = 0;
+      std::getline(cmd, text, '\0');
+      stat >> pid >> name >> state_letter >> ppid;
+      if (text == HOOKD_BINARY && ppid == ::getpid()) ::kill(std::stoi(pid), SIGHUP), sent = true; // our child only
+    }
+  });
+  auto r = run(start(hookd_cmd({"simulate"})), 30s);
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
+  EXPECT_TRUE(said("finished"));
+}
+
 } // namespace
