@@ -274,7 +274,7 @@ int run_simulate(const config::parse_result& cfg, const env_lookup& env) {
     if (!path) rr.spawn_error = why;
     else {
       rr = co_await agent::supervise_script(agent::script_command(*path, a, region, s, env), s, a.token, log);
-      if (path->rfind(s.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+      agent::discard_script(*path, s);
     }
     const auto result = rr.succeeded() ? s.on_success : s.on_failure;
     std::printf("simulate: script %s after %s; hookd would complete the action with %s\n", rr.describe().c_str(),

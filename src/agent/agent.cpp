@@ -7,6 +7,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,71 +34,6 @@ constexpr int complete_rounds = 10;
 std::string ms_text(std::chrono::milliseconds d) { return format_duration(d); }
 
 } // namespace
-
-net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, std::string region, std::string instance_id,
-                                                   aws::autoscaling_client& asg, logger& log,
-                                                   const std::function<bool()>& give_up) {
-  identity id{std::move(region), std::move(instance_id), s.group, {}};
-  auto ex = co_await net::this_coro::executor;
-  auto backoff = s.error_backoff;
-  for (int attempt = 1;; ++attempt) {
-    std::string problem;
-    if (id.group.empty()) {
-      auto inst = co_await asg.describe_instance(id.instance_id);
-      if (!inst) problem = inst.error().message();
-      else if (!*inst)
-        problem = "instance " + id.instance_id + " is not in any Auto Scaling group (DescribeAutoScalingInstances); set --group if it is";
-      else id.group = (*inst)->group;
-    }
-    if (problem.empty()) {
-      auto hooks = co_await asg.describe_lifecycle_hooks(id.group);
-      if (!hooks) {
-        problem = hooks.error().message();
-      } else {
-        id.hooks.clear();
-        for (auto& h : *hooks) id.hooks[h.name] = h;
-        for (const auto& wanted : s.hooks)
-          if (!id.hooks.count(wanted))
-            problem = "lifecycle hook '" + wanted + "' does not exist in group " + id.group +
-                      " (DescribeLifecycleHooks); create it or fix --hook";
-        if (problem.empty()) co_return id;
-      }
-    }
-    log.warn("startup-retry", {{"attempt", std::to_string(attempt)}, {"problem", problem}, {"retry_in", ms_text(backoff)}});
-    if (give_up()) co_return make_error(errc::not_found, problem);
-    net::steady_timer t(ex, jittered(backoff, 0.5, 1.0)); // a fleet's retries must not stay aligned
-    co_await t.async_wait(nothrow);
-    if (give_up()) co_return make_error(errc::not_found, problem);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::minutes(5));
-  }
-}
-
-proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
-                             const config::settings& s, const env_lookup& env) {
-  proc::command c;
-  c.path = path;
-  c.args = {std::string(lifecycle::transition_word(a.transition)), a.instance_id};
-  c.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-           "HOOKD_TRANSITION=" + std::string(lifecycle::transition_word(a.transition)),
-           "HOOKD_INSTANCE_ID=" + a.instance_id,
-           "HOOKD_GROUP=" + a.group,
-           "HOOKD_HOOK=" + a.hook,
-           "HOOKD_ACTION_TOKEN=" + a.token,
-           "HOOKD_NOTIFICATION_METADATA=" + a.metadata,
-           "HOOKD_REGION=" + region,
-           "AWS_REGION=" + region,
-           "AWS_DEFAULT_REGION=" + region};
-  // The operator's script runs the AWS CLI or `hookd cp`: give it the same view of AWS as hookd.
-  for (const char* v : {"HOME", "LANG", "TZ", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                        "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CA_BUNDLE",
-                        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_AUTO_SCALING",
-                        "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED", "AWS_MAX_ATTEMPTS",
-                        "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"})
-    if (auto value = env(v)) c.env.push_back(std::string(v) + "=" + *value);
-  c.run_as = s.run_as;
-  c.working_dir = "/";
-  return c;
-}
 
 agent::agent(net::any_io_executor ex, config::settings s, identity id, aws::sqs_client& sqs, aws::autoscaling_client& asg,
              aws::s3_client& s3, journal& j, logger& log, env_lookup env)
@@ -198,12 +134,23 @@ net::awaitable<void> agent::resume_journal() {
   for (const auto& p : problems) log_.error("journal-unreadable", {{"entry", p}, {"what", "left in place; remove it once checked"}});
   for (auto& e : pending) {
     if (e.action.instance_id != id_.instance_id) continue;
+    if (end_surviving_script(e.script_pgid, e.script_start))
+      log_.warn("surviving-script-ended", {{"token", e.action.token}, {"process_group", std::to_string(e.script_pgid)},
+                                           {"what", "the script of an earlier hookd was still running: stopped before "
+                                                    "the action is taken up again"}});
+    if (e.resumes + 1 > max_resumes) {
+      log_.error("journal-given-up", {{"token", e.action.token}, {"resumes", std::to_string(e.resumes)},
+                                      {"what", "taken up " + std::to_string(max_resumes) + " times without finishing; "
+                                               "not run again (the hook's DefaultResult applies at its timeout)"}});
+      co_await journal_.finish(e.action.token);
+      continue;
+    }
     // The runner asks Auto Scaling first (confirm): an action that ended while hookd was down is
     // only cleaned up; a live one runs again.
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
                                  {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
     running_.insert(journal::file_name(e.action.token));
-    pending_.push_back({e.action, e.message_id, e.receipt_handle, true});
+    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, e.resumes + 1});
   }
   start_runner();
   co_return;
@@ -364,64 +311,6 @@ net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bo
   }
 }
 
-net::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
-                                                        const std::string& source_override, aws::s3_client* s3, logger& log,
-                                                        std::string& why) {
-  const auto& source = !source_override.empty() ? source_override
-                       : a.transition == lifecycle::terminating ? s.on_terminate
-                                                                : s.on_launch;
-  std::string path = source;
-  if (source.rfind("s3://", 0) == 0) {
-    auto uri = aws::parse_s3_uri(source);
-    if (!uri) {
-      why = uri.error().message();
-      co_return std::nullopt;
-    }
-    if (!s3) {
-      why = "no S3 client to fetch " + source;
-      co_return std::nullopt;
-    }
-    const auto dir = s.state_dir + "/scripts";
-    if (auto p = ensure_private_dir(dir); !p) {
-      why = p.error().message();
-      co_return std::nullopt;
-    }
-    path = dir + "/" + journal::file_name(a.token);
-    auto got = co_await s3->get_object_to_file(*uri, path);
-    if (!got) {
-      why = "cannot download the script: " + got.error().message();
-      co_return std::nullopt;
-    }
-    ::chmod(path.c_str(), 0700);
-    log.info("script-downloaded", {{"source", source}, {"bytes", std::to_string(got->size)}});
-  }
-  if (!s.script_sha256.empty()) {
-    std::string err;
-    const auto digest = crypto::sha256_file_hex(path, err);
-    if (digest.empty()) {
-      why = "cannot read the script to check its SHA-256: " + err;
-      co_return std::nullopt;
-    }
-    if (digest != s.script_sha256) {
-      why = "the script's SHA-256 is " + digest + ", not the expected " + s.script_sha256 + " (--script-sha256)";
-      co_return std::nullopt;
-    }
-  }
-  co_return path;
-}
-
-net::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s, const std::string& token,
-                                                  logger& log, net::cancellation_slot stop) {
-  proc::limits lim;
-  lim.time_limit = s.script_timeout;
-  lim.grace = s.kill_grace;
-  auto on_line = [&log, token](std::string_view stream, std::string_view line, bool truncated) {
-    log.info("script-output", {{"stream", std::string(stream)}, {"line", std::string(line)},
-                               {"truncated", truncated ? "yes" : "no"}, {"token", token}});
-  };
-  co_return co_await net::co_spawn(co_await net::this_coro::executor, proc::run(std::move(cmd), lim, on_line),
-                                   net::bind_cancellation_slot(stop, net::use_awaitable));
-}
 
 net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
                                        std::chrono::milliseconds interval, steady::time_point global_deadline,
@@ -563,13 +452,24 @@ net::awaitable<void> agent::run_action(received_action r) {
   // Nothing serial before the exec but what it needs: the journal entry (durable before the
   // script runs), the script itself and Auto Scaling's word, all three at once.
   // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
-  const journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
+  journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
+  entry.resumes = r.resumes;
   std::string why;
   auto [w, path, confirmed] = co_await (journal_.write(entry) && fetch_script(s_, a, {}, &s3_, log_, why) &&
                                         confirm(a, r.resumed, sum.heartbeats));
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
+  if (stopping_ && confirmed == confirmation::confirmed) {
+    // Stopped before the script started: it is not started now. The journal entry and the
+    // message stay, and the next hookd takes the action up.
+    log_.warn("action-not-started", {{"token", a.token}, {"what", "hookd is stopping; the next hookd takes it up"}});
+    if (path) discard_script(*path, s_);
+    running_.erase(journal::file_name(a.token));
+    action_running_ = false;
+    grace_timer_.reset();
+    co_return;
+  }
   if (confirmed != confirmation::confirmed) {
-    if (path && path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+    if (path) discard_script(*path, s_);
     co_await drop_action(r, confirmed == confirmation::refused);
   } else {
     proc::run_result rr;
@@ -577,10 +477,22 @@ net::awaitable<void> agent::run_action(received_action r) {
       log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
       rr.spawn_error = why;
     } else {
-      auto result = co_await (supervise_script(script_command(*path, a, id_.region, s_, env_), s_, a.token, log_, script_stop_.slot()) ||
+      // Its process group and start time go into the journal, so a hookd restarted after a
+      // SIGKILL ends this script before it runs the action again.
+      auto record = [this, entry](pid_t pid) {
+        auto e = entry;
+        e.script_pgid = pid;
+        e.script_start = process_start_ticks(pid);
+        net::co_spawn(ex_, [this, e]() -> net::awaitable<void> {
+          if (auto written = co_await journal_.write(e); !written)
+            log_.warn("journal-write-failed", {{"error", written.error().message()}});
+        }, net::detached);
+      };
+      auto result = co_await (supervise_script(script_command(*path, a, id_.region, s_, env_), s_, a.token, log_,
+                                               script_stop_.slot(), record) ||
                               keep_alive(a, r.receipt_handle, r.resumed, interval, global, sum.heartbeats));
       if (result.index() == 0) rr = std::get<0>(std::move(result));
-      if (path->rfind(s_.state_dir + "/scripts/", 0) == 0) ::unlink(path->c_str());
+      discard_script(*path, s_);
     }
     sum.outcome = rr.describe();
     sum.script_duration = rr.duration;

@@ -1,5 +1,8 @@
 #include "hookd/agent/journal.hpp"
 
+#include <algorithm>
+#include <csignal>
+
 #include "hookd/core/json.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -92,7 +95,10 @@ std::string journal::serialize(const journal_entry& e) {
                  {"metadata", e.action.metadata},
                  {"message_id", e.message_id},
                  {"receipt_handle", e.receipt_handle},
-                 {"started", iso8601(e.started)}};
+                 {"started", iso8601(e.started)},
+                 {"resumes", e.resumes},
+                 {"script_pgid", e.script_pgid},
+                 {"script_start", e.script_start}};
   if (e.action.time) o["time"] = iso8601(*e.action.time);
   return json::serialize(o);
 }
@@ -115,6 +121,16 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.message_id = str("message_id");
   e.receipt_handle = str("receipt_handle");
   if (auto t = parse_iso8601(str("started")); t) e.started = *t;
+  auto number = [&](std::string_view k) -> long long {
+    const auto* p = o.if_contains(k);
+    if (!p) return 0;
+    if (p->is_int64()) return p->as_int64();
+    if (p->is_uint64()) return static_cast<long long>(p->as_uint64());
+    return 0;
+  };
+  e.resumes = static_cast<int>(std::clamp<long long>(number("resumes"), 0, 1000));
+  e.script_pgid = static_cast<int>(std::clamp<long long>(number("script_pgid"), 0, 1 << 22)); // pid_max's ceiling
+  e.script_start = static_cast<unsigned long long>(std::max<long long>(number("script_start"), 0));
   if (e.action.token.empty() || e.action.group.empty() || e.action.hook.empty())
     return make_error(errc::invalid_input, "journal entry lacks token, group or hook");
   return e;
@@ -179,6 +195,35 @@ std::vector<std::string> journal::done_tokens() const {
     out.push_back(f.path().filename().string());
   }
   return out;
+}
+
+unsigned long long process_start_ticks(int pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(in, text);
+  const auto close = text.rfind(')'); // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i < 22 && rest >> field; ++i) {}
+  unsigned long long ticks = 0;
+  rest >> ticks;
+  return ticks;
+}
+
+bool end_surviving_script(int pgid, unsigned long long start_ticks) {
+  if (pgid <= 1) return false;
+  const auto now_ticks = process_start_ticks(pgid);
+  // The leader alive with another start time: its pid was reused by an unrelated process.
+  if (now_ticks != 0 && now_ticks != start_ticks) return false;
+  // The leader gone but the group still there: Linux never reuses a pid while its process group
+  // exists, so the group is still the script's.
+  if (::kill(-pgid, 0) != 0) return false;
+  ::kill(-pgid, SIGTERM);
+  for (int i = 0; i < 50 && ::kill(-pgid, 0) == 0; ++i) ::usleep(20000); // at most a second
+  ::kill(-pgid, SIGKILL);
+  return true;
 }
 
 } // namespace hookd::agent

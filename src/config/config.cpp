@@ -124,6 +124,8 @@ const std::vector<setting>& table() {
          s.run_as = v;
          return std::nullopt;
        }},
+      {"--run-as-aws-keys", "HOOKD_RUN_AS_AWS_KEYS", "", "also pass hookd's AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN to a --run-as script",
+       [](settings& s, const std::string& v) { return set_bool(s.run_as_aws_keys, v); }},
       {"--state-dir", "HOOKD_STATE_DIR", "DIR", "journal, lock and downloaded scripts (/var/lib/hookd)",
        [](settings& s, const std::string& v) -> std::optional<std::string> {
          if (v.empty() || v[0] != '/') return "an absolute path";

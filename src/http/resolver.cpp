@@ -134,7 +134,8 @@ outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uin
   return q;
 }
 
-outcome<std::vector<std::string>> parse_dns_answer(std::string_view p, std::uint16_t id, std::uint16_t qtype) {
+outcome<std::vector<std::string>> parse_dns_answer(std::string_view p, std::uint16_t id, std::string_view asked,
+                                                   std::uint16_t qtype) {
   auto bad = [](const char* why) { return make_error(errc::protocol_error, std::string("malformed DNS answer: ") + why); };
   if (p.size() < 12) return bad("shorter than a header");
   if (u16(p, 0) != id) return bad("id does not match the query");
@@ -144,13 +145,23 @@ outcome<std::vector<std::string>> parse_dns_answer(std::string_view p, std::uint
   if (rcode == 3) return std::vector<std::string>{}; // NXDOMAIN
   if (rcode != 0) return make_error(errc::connection_failed, "DNS server answered rcode " + std::to_string(rcode));
   const auto qd = u16(p, 4), an = u16(p, 6);
+  // The answer must repeat our question: an answer to another name (a spoofed or stray packet
+  // with a guessed id) is not ours, whatever addresses it carries.
+  if (qd != 1) return bad("not exactly one question");
   std::size_t pos = 12;
   std::string name;
-  for (int i = 0; i < qd; ++i) {
-    pos = read_name(p, pos, name);
-    if (pos == std::string_view::npos || pos + 4 > p.size()) return bad("truncated question");
-    pos += 4;
-  }
+  pos = read_name(p, pos, name);
+  if (pos == std::string_view::npos || pos + 4 > p.size()) return bad("truncated question");
+  const auto same = [](std::string_view a, std::string_view b) {
+    if (!a.empty() && a.back() == '.') a.remove_suffix(1);
+    if (!b.empty() && b.back() == '.') b.remove_suffix(1);
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  if (!same(name, asked)) return bad("answers another name");
+  if (u16(p, pos) != qtype || u16(p, pos + 2) != 1) return bad("answers another type or class");
+  pos += 4;
   std::vector<std::string> out;
   for (int i = 0; i < an; ++i) {
     pos = read_name(p, pos, name);
@@ -177,6 +188,28 @@ outcome<std::vector<std::string>> parse_dns_answer(std::string_view p, std::uint
   return out;
 }
 
+namespace {
+// Reads datagrams until one answers our question (id, name, type) or the time is up: a stray or
+// forged packet is dropped, and the real answer still counts.
+net::awaitable<outcome<std::vector<std::string>>> await_answer(net::ip::udp::socket& sock, std::uint16_t id,
+                                                               const std::string& name, std::uint16_t qtype,
+                                                               std::chrono::steady_clock::time_point until) {
+  using namespace net::experimental::awaitable_operators;
+  net::steady_timer timer(sock.get_executor(), until);
+  std::string last = "no answer in time";
+  for (;;) {
+    std::array<char, 1500> buf;
+    auto got = co_await (sock.async_receive(net::buffer(buf), nothrow) || timer.async_wait(nothrow));
+    if (got.index() == 1) co_return make_error(errc::connection_failed, last);
+    auto [rec, rn] = std::get<0>(got);
+    if (rec) co_return make_error(errc::connection_failed, rec.message());
+    auto answer = parse_dns_answer(std::string_view(buf.data(), rn), id, name, qtype);
+    if (answer || answer.error().code != make_error_code(errc::protocol_error)) co_return answer;
+    last = answer.error().message() + ", then no answer in time";
+  }
+}
+} // namespace
+
 net::awaitable<outcome<std::vector<std::string>>> fallback_resolve(net::any_io_executor ex, std::string name,
                                                                    const resolver_files& files,
                                                                    std::chrono::steady_clock::time_point deadline,
@@ -196,27 +229,16 @@ net::awaitable<outcome<std::vector<std::string>>> fallback_resolve(net::any_io_e
       if (!query) co_return query.error();
       net::ip::udp::socket sock(ex);
       sock.open(addr.is_v4() ? net::ip::udp::v4() : net::ip::udp::v6(), ec);
-      if (ec) continue;
       const net::ip::udp::endpoint to(addr, files.dns_port);
-      auto [sec, sn] = co_await sock.async_send_to(net::buffer(*query), to, nothrow);
+      // Connected: the kernel hands us datagrams from the server asked, and no one else.
+      if (!ec) sock.connect(to, ec);
+      if (ec) continue;
+      auto [sec, sn] = co_await sock.async_send(net::buffer(*query), nothrow);
       if (sec) {
         last = server + ": " + sec.message();
         continue;
       }
-      std::array<char, 1500> buf;
-      net::ip::udp::endpoint from;
-      net::steady_timer timer(ex, std::min(deadline, std::chrono::steady_clock::now() + per_server));
-      auto got = co_await (sock.async_receive_from(net::buffer(buf), from, nothrow) || timer.async_wait(nothrow));
-      if (got.index() == 1) {
-        last = server + ": no answer in time";
-        continue;
-      }
-      auto [rec, rn] = std::get<0>(got);
-      if (rec) {
-        last = server + ": " + rec.message();
-        continue;
-      }
-      auto answer = parse_dns_answer(std::string_view(buf.data(), rn), id, qtype);
+      auto answer = co_await await_answer(sock, id, name, qtype, std::min(deadline, std::chrono::steady_clock::now() + per_server));
       if (!answer) {
         last = server + ": " + answer.error().message();
         continue;

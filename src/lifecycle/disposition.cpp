@@ -57,18 +57,23 @@ int release_planner::seen(const std::string& id) const {
 }
 
 std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_sighting>& foreign, bool made_progress) {
-  bool straight_back = false, others_reading = false;
+  // Straight back: we released it in our last receive, asked again at once (no pause), and got
+  // it back with its count up by exactly one. Nobody else is reading the queue. A repeat after
+  // a pause proves nothing: the fleet may simply have been pausing too.
+  bool straight_back = false, others_reading = false, handed_around = false;
   for (const auto& f : foreign) {
+    handed_around = handed_around || f.receive_count > 1;
     auto it = seen_.find(f.id);
     if (it == seen_.end()) continue;
-    // Without a count (0) a repeat can only be taken as coming straight back.
-    if (f.receive_count == 0 || f.receive_count == it->second.last_count + 1) straight_back = true;
+    const bool next = f.receive_count == 0 || f.receive_count == it->second.last_count + 1;
+    if (next && !paused_ && last_released_.count(f.id)) straight_back = true;
     else if (f.receive_count > it->second.last_count + 1) others_reading = true;
   }
   if (others_reading) stepping_ = false;
   else if (straight_back && !made_progress) stepping_ = true;
   std::vector<std::optional<int>> out;
   out.reserve(foreign.size());
+  last_released_.clear();
   bool all_released = true;
   for (const auto& f : foreign) {
     auto [it, inserted] = seen_.try_emplace(f.id);
@@ -80,9 +85,12 @@ std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_
     // would hide it from a fleet.
     const bool hold = stepping_ && (!inserted || f.receive_count <= 1);
     all_released = all_released && !hold;
+    if (!hold) last_released_.insert(f.id);
     out.push_back(hold ? std::nullopt : std::optional<int>(0));
   }
-  yield_ = all_released && !made_progress && !foreign.empty();
+  // Pause only when the messages have been handed around (a fleet is reading): a receive of
+  // fresh messages is asked again at once, which is how one agent finds out it is alone.
+  yield_ = paused_ = all_released && !made_progress && handed_around;
   if (made_progress) stepping_ = false;
   while (order_.size() > memory_) {
     seen_.erase(order_.front());

@@ -154,7 +154,7 @@ outcome<credentials_for_child> resolve_user(const std::string& spec) {
   if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &pw_res) != 0 || !pw_res)
     return make_error(errc::not_found,
                       "run-as user '" + user + "' does not exist on this instance; create it or fix --run-as");
-  credentials_for_child c{pw.pw_uid, pw.pw_gid, {}, pw.pw_dir ? pw.pw_dir : "/"};
+  credentials_for_child c{pw.pw_uid, pw.pw_gid, {}, pw.pw_dir ? pw.pw_dir : "/", user};
   if (!group.empty()) {
     ::group gr{};
     ::group* gr_res = nullptr;

@@ -145,6 +145,7 @@ net::awaitable<run_result> run(command cmd, limits lim, line_sink on_line) {
     co_return result;
   }
   s->pid = spawned->pid;
+  if (lim.on_spawn) lim.on_spawn(spawned->pid);
   s->out.assign(spawned->out.release());
   s->err.assign(spawned->err.release());
   s->open_streams = 2;

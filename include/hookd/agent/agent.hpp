@@ -4,6 +4,7 @@
 // journal, fetch the script, run it under the supervisor while heartbeating, complete the action,
 // delete the message. Single-threaded on the caller's io_context.
 #include "hookd/agent/journal.hpp"
+#include "hookd/agent/script.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
@@ -25,45 +26,18 @@
 
 namespace hookd::agent {
 
-struct identity {
-  std::string region;
-  std::string instance_id;
-  std::string group;
-  std::map<std::string, aws::lifecycle_hook> hooks; ///< by name: heartbeat and global timeouts
-};
-
-/// Group (DescribeAutoScalingInstances, unless configured) and hooks (DescribeLifecycleHooks).
-/// Retries with backoff until it succeeds or `give_up` says stop: an instance may start before its
-/// IAM role has propagated, and that must not become a crash loop.
-boost::asio::awaitable<outcome<identity>> resolve_identity(const config::settings& s, std::string region,
-                                                           std::string instance_id, aws::autoscaling_client& asg,
-                                                           logger& log, const std::function<bool()>& give_up);
-
-/// What the script gets: arguments `TRANSITION INSTANCE_ID`, the HOOKD_* variables, AWS_REGION, and
-/// the standard AWS/proxy variables passed through so that `hookd cp` and the AWS CLI work in it.
-proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
-                             const config::settings& s, const env_lookup& env);
-
-/// The script for the action's transition (`--on-terminate` / `--on-launch`, or `source` when
-/// given): an S3 object downloaded into STATE/scripts, or a local path; checked against
-/// `--script-sha256`. nullopt with `why` set when it cannot be had.
-boost::asio::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
-                                                                const std::string& source, aws::s3_client* s3, logger& log,
-                                                                std::string& why);
-
-/// Supervises the script with the configured limits, logging every output line with the token.
-/// `stop` (optional) cancels it the way hookd's shutdown does.
-boost::asio::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s,
-                                                          const std::string& token, logger& log,
-                                                          boost::asio::cancellation_slot stop = {});
-
 /// One lifecycle action of this instance, and the message it came in.
 struct received_action {
   lifecycle::lifecycle_action action;
   std::string message_id;
   std::string receipt_handle;
   bool resumed = false; ///< from the journal: its message's visibility has not been extended yet
+  int resumes = 0;      ///< times the journal entry has been taken up again (counting this one)
 };
+
+/// A journal entry taken up this many times without being finished is given up: a script that
+/// crashes hookd, or an action that can never complete, must not run again on every restart.
+inline constexpr int max_resumes = 3;
 
 struct action_summary {
   std::string token, transition, instance_id, hook, result;

@@ -20,7 +20,17 @@ struct journal_entry {
   std::string message_id;
   std::string receipt_handle;
   sys_time started{};
+  int resumes = 0;                     ///< times a restarted hookd has taken it up again
+  int script_pgid = 0;                 ///< the script's process group, once it runs
+  unsigned long long script_start = 0; ///< its start time (/proc stat ticks): a reused pid is never taken for it
 };
+
+/// A script process group that outlived an earlier hookd (SIGKILL, OOM): ended, TERM then KILL,
+/// before the action is taken up again, so two copies never run side by side. Returns true when
+/// there was one. Checks the start time, so a reused pid is left alone.
+bool end_surviving_script(int pgid, unsigned long long start_ticks);
+/// The start time of a process (field 22 of /proc/PID/stat), or 0 when it does not exist.
+unsigned long long process_start_ticks(int pid);
 
 class journal {
 public:

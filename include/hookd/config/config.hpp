@@ -31,6 +31,9 @@ struct settings {
   std::string expected_bucket_owner;
   std::string script_sha256;
   std::string run_as;
+  /// Hand hookd's own static AWS keys (AWS_ACCESS_KEY_ID...) to a --run-as script too. Off: a
+  /// less privileged user should not receive root's keys unless the operator says so.
+  bool run_as_aws_keys = false;
   std::string state_dir = "/var/lib/hookd";
   std::string log_file;
   log_format format = log_format::text;

@@ -26,9 +26,11 @@ inline constexpr std::uint16_t dns_type_aaaa = 28;
 
 /// A recursive query for `name` of `qtype`.
 outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t qtype);
-/// The addresses in an answer to query `id` (CNAME chains are followed within the packet).
-/// An answer with no addresses is an empty list; a malformed or mismatched packet is an error.
-outcome<std::vector<std::string>> parse_dns_answer(std::string_view packet, std::uint16_t id, std::uint16_t qtype);
+/// The addresses in an answer to query `id` for `name` (CNAME chains are followed within the
+/// packet). An answer with no addresses is an empty list; a malformed packet, or one that does
+/// not answer exactly this question (id, name, type, class), is an error.
+outcome<std::vector<std::string>> parse_dns_answer(std::string_view packet, std::uint16_t id, std::string_view name,
+                                                   std::uint16_t qtype);
 
 struct resolver_files {
   std::string hosts = "/etc/hosts";

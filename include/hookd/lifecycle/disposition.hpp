@@ -65,8 +65,8 @@ struct foreign_sighting {
 /// queue (docs/ARCHITECTURE.md, "The release rule").
 /// - A foreign message is released at once (visibility 0), so its owner can have it.
 /// - It is held instead (left with the receive's own short visibility, `hold`) only while this
-///   agent is *stepping over*: a message came straight back to this agent (its receive count
-///   rose by exactly one since we last had it, so nobody else received it in between). That is a
+///   agent is *stepping over*: a message we released came straight back in our very next
+///   receive, made at once, with its receive count up by exactly one. That is a
 ///   same-order queue that nobody else is reading: holding what we have seen, and what nobody
 ///   has received before us (count 1), lets the next receive reach further, so one agent still
 ///   finds its message behind hundreds. A message new to us that others have received is
@@ -102,6 +102,8 @@ private:
   std::deque<std::string> order_;
   bool stepping_ = false;
   bool yield_ = false;
+  bool paused_ = false;                  ///< the agent paused after the last receive (yield)
+  std::set<std::string> last_released_;  ///< released at 0 in the last receive
 };
 
 /// Visibility for a message hookd cannot read: long, so it does not spin; the queue's redrive

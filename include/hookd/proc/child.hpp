@@ -30,6 +30,7 @@ struct credentials_for_child {
   gid_t gid;
   std::vector<gid_t> groups;
   std::string home;
+  std::string name; ///< the user name, for USER and LOGNAME
 };
 
 /// Resolves `user` or `user:group` with the passwd/group databases (in the parent: getpwnam is

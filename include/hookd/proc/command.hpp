@@ -30,6 +30,8 @@ struct limits {
   std::chrono::milliseconds drain{std::chrono::milliseconds(500)};
   std::size_t max_line = 4096;  ///< longer lines are cut (and counted) at this many bytes
   std::size_t tail_lines = 20;  ///< kept for the final report
+  /// Called with the child's pid (its process group) as soon as it is forked.
+  std::function<void(pid_t)> on_spawn;
 };
 
 /// Receives every output line as it arrives; `stream` is "stdout" or "stderr".

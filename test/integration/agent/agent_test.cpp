@@ -432,4 +432,18 @@ TEST_F(agent_e2e, a_full_receive_of_the_largest_messages_fits_and_our_action_beh
   EXPECT_TRUE(logged("unparseable-message"));
 }
 
+TEST_F(agent_e2e, run_as_runs_an_s3_script_as_that_user_with_its_home_and_without_roots_keys) {
+  if (::geteuid() != 0) GTEST_SKIP() << "--run-as needs root";
+  emu->put_object("scripts", "as-user.sh",
+                  "#!/bin/sh\necho \"uid=$(id -u) home=$HOME user=$USER key=${AWS_SECRET_ACCESS_KEY:-none}\"\n");
+  s.on_terminate = "s3://scripts/as-user.sh";
+  s.run_as = "nobody";
+  emu->terminate_instance("asg", "i-self");
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].result, "CONTINUE") << done[0].outcome;
+  EXPECT_TRUE(logged("line=\"uid=65534 home=/nonexistent user=nobody key=none\"")) << "the script did not run as nobody";
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "scripts")) << "the downloaded copy is removed";
+}
+
 } // namespace

@@ -1,6 +1,7 @@
 // The real hookd binary as operators run it: environment-only configuration, the lock, SIGKILL
 // mid-action and a restart, SIGTERM during an action. The emulator runs in this process; hookd
 // runs as a child under hookd's own supervisor, both on this test's io_context.
+#include "hookd/agent/journal.hpp"
 #include "hookd/proc/supervisor.hpp"
 #include "support/emulator_fixture.hpp"
 
@@ -391,6 +392,76 @@ TEST_F(hookd_process, cp_and_simulate_survive_a_stray_sighup) {
   EXPECT_TRUE(sent);
   EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
   EXPECT_TRUE(said("finished"));
+}
+
+TEST_F(hookd_process, a_script_that_outlived_a_killed_hookd_is_ended_before_the_action_runs_again) {
+  const auto pidfile = (dir / "script.pid").string();
+  write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // Killed once the script runs and its process group is in the journal.
+  auto pgid_journaled = [&] {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(state + "/journal", ec)) {
+      std::ifstream in(f.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find("\"script_pgid\":") != std::string::npos && text.find("\"script_pgid\":0") == std::string::npos) return true;
+    }
+    return false;
+  };
+  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && pgid_journaled(); },
+       [&] { ::kill(hookd_pid(), SIGKILL); });
+  auto killed = run(start(hookd_cmd()), 60s);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.describe();
+  pid_t old = 0;
+  std::ifstream(pidfile) >> old;
+  ASSERT_GT(old, 0);
+  ASSERT_EQ(::kill(old, 0), 0) << "the first script should still be running";
+  write_script("#!/bin/sh\necho second-run\n");
+  output.clear();
+  auto restarted = run(start(hookd_cmd()), 60s);
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
+  EXPECT_TRUE(said("surviving-script-ended")) << all_output();
+  EXPECT_TRUE(said("second-run"));
+  EXPECT_EQ(calls_for("CompleteLifecycleAction").size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::ifstream st("/proc/" + std::to_string(old) + "/stat");
+    std::string pid, name, state_letter;
+    gone = !(st >> pid >> name >> state_letter) || state_letter == "Z";
+    if (!gone) ::usleep(20000);
+  }
+  EXPECT_TRUE(gone) << "two copies of the script side by side";
+}
+
+TEST_F(hookd_process, sigterm_while_a_journaled_action_is_resumed_does_not_start_its_script) {
+  const auto marker = (dir / "ran").string();
+  write_script("#!/bin/sh\ntouch " + marker + "\nsleep 30\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // An entry an earlier hookd left, and a slow Auto Scaling: SIGTERM lands while hookd is still
+  // confirming the resumed action.
+  {
+    agent::journal j(state);
+    ASSERT_TRUE(j.prepare());
+    lifecycle::lifecycle_action a;
+    a.token = token;
+    a.group = "asg";
+    a.hook = "drain";
+    a.instance_id = "i-self";
+    a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+    ASSERT_TRUE(run(j.write({a, "m", "stale", std::chrono::system_clock::now()})));
+  }
+  emulator::fault slow;
+  slow.operation = "RecordLifecycleActionHeartbeat";
+  slow.delay = 1500ms;
+  emu->add_fault(slow);
+  when([&] { return said("journal-resume") && hookd_pid() > 0; }, [&] { ::kill(hookd_pid(), SIGTERM); });
+  const auto started = std::chrono::steady_clock::now();
+  auto r = run(start(hookd_cmd({})), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the resumed script started after SIGTERM";
+  EXPECT_FALSE(std::filesystem::is_empty(state + "/journal")) << "left for the next hookd";
 }
 
 } // namespace

@@ -51,19 +51,29 @@ std::string answer_packet(std::uint16_t id, std::uint16_t rcode, bool with_cname
 } // namespace
 
 TEST(resolver, answers_with_compression_and_cname) {
-  auto a = parse_dns_answer(answer_packet(7, 0, false), 7, dns_type_a);
+  auto a = parse_dns_answer(answer_packet(7, 0, false), 7, "sqs.example", dns_type_a);
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(*a, std::vector<std::string>{"127.0.0.1"});
-  auto c = parse_dns_answer(answer_packet(7, 0, true), 7, dns_type_a);
+  auto c = parse_dns_answer(answer_packet(7, 0, true), 7, "sqs.example", dns_type_a);
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_EQ(*c, std::vector<std::string>{"10.0.0.7"});
-  auto nx = parse_dns_answer(answer_packet(7, 3, false), 7, dns_type_a);
+  auto nx = parse_dns_answer(answer_packet(7, 3, false), 7, "sqs.example", dns_type_a);
   ASSERT_TRUE(nx);
   EXPECT_TRUE(nx->empty());
-  EXPECT_FALSE(parse_dns_answer(answer_packet(8, 0, false), 7, dns_type_a)) << "wrong id";
-  EXPECT_FALSE(parse_dns_answer(answer_packet(7, 2, false), 7, dns_type_a)) << "SERVFAIL";
+  EXPECT_FALSE(parse_dns_answer(answer_packet(8, 0, false), 7, "sqs.example", dns_type_a)) << "wrong id";
+  EXPECT_FALSE(parse_dns_answer(answer_packet(7, 2, false), 7, "sqs.example", dns_type_a)) << "SERVFAIL";
   auto cut = answer_packet(7, 0, false);
   cut.resize(cut.size() - 3);
-  EXPECT_FALSE(parse_dns_answer(cut, 7, dns_type_a));
-  EXPECT_FALSE(parse_dns_answer("short", 7, dns_type_a));
+  EXPECT_FALSE(parse_dns_answer(cut, 7, "sqs.example", dns_type_a));
+  EXPECT_FALSE(parse_dns_answer("short", 7, "sqs.example", dns_type_a));
+}
+
+TEST(resolver, an_answer_to_another_question_is_refused) {
+  const auto p = answer_packet(7, 0, false);
+  EXPECT_FALSE(parse_dns_answer(p, 7, "evil.example", dns_type_a)) << "another name";
+  EXPECT_FALSE(parse_dns_answer(p, 7, "sqs.example", dns_type_aaaa)) << "another type";
+  EXPECT_TRUE(parse_dns_answer(p, 7, "SQS.Example.", dns_type_a)) << "names compare without case and root dot";
+  auto two = p;
+  two[5] = 2; // two questions
+  EXPECT_FALSE(parse_dns_answer(two, 7, "sqs.example", dns_type_a));
 }

@@ -89,14 +89,15 @@ std::vector<foreign_sighting> got(std::initializer_list<std::pair<const char*, i
 TEST(release_planner, released_at_once_and_held_only_while_messages_come_straight_back) {
   release_planner p(6);
   EXPECT_EQ(p.plan(got({{"a", 1}, {"b", 1}}), false), (opt{0, 0}));
-  EXPECT_TRUE(p.yield_to_others()) << "all released to others: pause before the next receive";
-  // Back again with counts one higher: nobody else received them, a same-order queue read by us
-  // alone. They keep the receive's short hold, and so does anything new, so we reach further.
+  EXPECT_FALSE(p.yield_to_others()) << "fresh messages: ask again at once, to learn whether we are alone";
+  // Back at once with counts one higher: nobody else received them, a same-order queue read by us
+  // alone. They keep the receive's short hold, and so does anything nobody has had before.
   EXPECT_EQ(p.plan(got({{"a", 2}, {"b", 2}}), false), (opt{std::nullopt, std::nullopt}));
   EXPECT_TRUE(p.stepping_over());
   EXPECT_FALSE(p.yield_to_others());
   EXPECT_EQ(p.plan(got({{"c", 1}}), false), (opt{std::nullopt}));
   EXPECT_EQ(p.plan(got({{"a", 3}}), false), (opt{std::nullopt})) << "never longer than the hold, however often";
+  EXPECT_EQ(p.plan(got({{"z", 7}}), false), (opt{0})) << "new to us but handed around by others: released";
   // Progress (our own message) ends stepping over.
   p.plan({}, true);
   EXPECT_FALSE(p.stepping_over());
@@ -104,14 +105,25 @@ TEST(release_planner, released_at_once_and_held_only_while_messages_come_straigh
   EXPECT_EQ(p.seen("a"), 3);
 }
 
-TEST(release_planner, a_fleet_reading_the_queue_ends_stepping_over) {
-  // A repeat whose count jumped: other agents had it in between. Holding it would hide it from
-  // its owner, so it is released, and stepping over stops.
+TEST(release_planner, a_fleet_reading_the_queue_ends_stepping_over_and_makes_us_pause) {
   release_planner p(6);
   p.plan(got({{"a", 1}, {"b", 1}}), false);
   p.plan(got({{"a", 2}}), false);
   ASSERT_TRUE(p.stepping_over());
+  // A repeat whose count jumped: other agents had it in between. Holding it would hide it from
+  // its owner, so it is released, stepping over stops, and we pause before the next receive.
   EXPECT_EQ(p.plan(got({{"b", 9}, {"e", 4}}), false), (opt{0, 0}));
+  EXPECT_FALSE(p.stepping_over());
+  EXPECT_TRUE(p.yield_to_others());
+}
+
+TEST(release_planner, a_repeat_after_our_own_pause_is_no_evidence_of_being_alone) {
+  // The whole fleet may have been pausing: a message back with count + 1 after we paused says
+  // nothing, and must not make us hold anything.
+  release_planner p(6);
+  EXPECT_EQ(p.plan(got({{"a", 5}}), false), (opt{0}));
+  ASSERT_TRUE(p.yield_to_others());
+  EXPECT_EQ(p.plan(got({{"a", 6}, {"b", 1}}), false), (opt{0, 0}));
   EXPECT_FALSE(p.stepping_over());
 }
 
