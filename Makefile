@@ -8,10 +8,12 @@ CTEST_FLAGS ?= --output-on-failure
 DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libssl-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev help2man \
                 python3 python3-yaml busybox-static
+FUZZ_PACKAGES := clang-16 libfuzzer-16-dev
 # A package is missing when dpkg does not list it as installed.
-MISSING = $(shell for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+MISSING = $(call missing,$(DEB_PACKAGES))
 
-.PHONY: all deps configure build test sanitize static bench fleet hot-text demo dist clean
+.PHONY: all deps fuzz-deps configure build test sanitize static bench fleet fuzz soak hot-text demo dist clean
 
 all: build
 
@@ -20,6 +22,14 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (or install: $$missing)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+fuzz-deps: deps
+	@missing="$(call missing,$(FUZZ_PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make fuzz-deps: installing $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make fuzz-deps: run as root (or install: $$missing)" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
@@ -56,6 +66,20 @@ FLEET_FLAGS ?=
 fleet: static configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd_bench_fleet
 	ulimit -n 65536 2>/dev/null || true; HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/hookd_bench_fleet $(FLEET_FLAGS)
+
+# Every parser of outside input under libFuzzer with AddressSanitizer and UBSan, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-deps
+	cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-16 \
+	  -DHOOKD_FUZZ=ON -DHOOKD_BUILD_TESTS=OFF
+	cmake --build $(BUILD)/fuzz -j $(JOBS) --target hookd_fuzzers
+	bash test/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# hookd against the emulator with faults, hostile messages and SIGKILLs, SOAK_SECONDS long.
+SOAK_SECONDS ?= 600
+soak: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd_soak
+	$(BUILD)/hookd_soak --seconds $(SOAK_SECONDS)
 
 # Regenerates cmake/hookd-hot-text.ld (commit it) from a callgrind profile of the static hookd.
 hot-text: deps

@@ -146,7 +146,7 @@ private:
              "AWS_SECRET_ACCESS_KEY=secret-" + a.instance, "HOOKD_CONFIG=/dev/null",
              "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(imds_port),
              "HOOKD_QUEUE_URL=" + emu_.queue_url(queue), "HOOKD_STATE_DIR=" + a.state, "HOOKD_ON_TERMINATE=" + script_,
-             "HOOKD_LOG_LEVEL=warn"};
+             std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_FLEET_LOG_LEVEL") ? std::getenv("HOOKD_FLEET_LOG_LEVEL") : "warn")};
     return c;
   }
 
@@ -223,6 +223,15 @@ bool fleet_run::report(const std::string& name, bool shuffled, const std::map<st
     for (const auto& [token, key] : owner_key) {
       if (h.body.find(token) == std::string::npos) continue;
       const auto s = fleet::story_of(h, key);
+      if (std::getenv("HOOKD_FLEET_DEBUG") && s.hidden_by_others > std::chrono::seconds(5)) {
+        // The message's whole story, to see who held it and how (HOOKD_FLEET_DEBUG=1).
+        std::fprintf(stderr, "message %s (owner %s) hidden %.1f s:\n", h.id.c_str(), key.c_str(),
+                     std::chrono::duration<double>(s.hidden_by_others).count());
+        for (const auto& e : h.events)
+          std::fprintf(stderr, "  %+8.3f s %-12s %s %d\n", secs(e.at - t0), e.key_id.c_str(),
+                       e.what == emulator::message_event::received ? "received" : e.what == emulator::message_event::released ? "released" : "deleted",
+                       e.seconds);
+      }
       wrong_deletes += s.wrong_delete;
       if (s.owner_received) to_receive.push_back(secs(*s.owner_received - t0));
       others_first.push_back(s.others_first);

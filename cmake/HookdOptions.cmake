@@ -6,6 +6,7 @@ option(HOOKD_LINK_MAP "Static hookd: write the linker map beside it (make hot-te
 option(HOOKD_BUILD_TESTS "Build the test executables" ON)
 option(HOOKD_BUILD_BENCH "Build the Google Benchmark executables" OFF)
 set(HOOKD_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address;undefined")
+option(HOOKD_FUZZ "Build the libFuzzer targets in test/fuzz (clang; make fuzz)" OFF)
 
 if(HOOKD_STATIC)
   # Must be set before find_package so the .a archives are chosen.
@@ -30,6 +31,12 @@ target_compile_definitions(hookd_options INTERFACE
   BOOST_BEAST_SEPARATE_COMPILATION
   BOOST_ASIO_NO_DEPRECATED
   BOOST_JSON_NO_LIB BOOST_ALL_NO_LIB)
+if(HOOKD_FUZZ)
+  # Every library the fuzzers reach is instrumented for coverage; the sanitizers catch what breaks.
+  target_compile_options(hookd_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                                                 -fno-sanitize-recover=all)
+  target_link_options(hookd_options INTERFACE -fsanitize=address,undefined)
+endif()
 if(HOOKD_SANITIZE)
   string(REPLACE ";" "," _hookd_san "${HOOKD_SANITIZE}")
   target_compile_options(hookd_options INTERFACE -fsanitize=${_hookd_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)

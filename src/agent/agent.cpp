@@ -267,7 +267,10 @@ net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
       break;
     }
   }
+  const bool was_stepping = planner_.stepping_over();
   const auto plan = planner_.plan(foreign, !runs.empty() || batch.empty());
+  if (planner_.stepping_over() != was_stepping)
+    log_.debug(was_stepping ? "stepping-over-ends" : "stepping-over", {{"messages", std::to_string(foreign.size())}});
   for (std::size_t i = 0; i < plan.size(); ++i)
     if (plan[i]) releases.push_back({"f" + std::to_string(i), foreign_handles[i], *plan[i]});
 

@@ -57,20 +57,22 @@ int release_planner::seen(const std::string& id) const {
 }
 
 std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_sighting>& foreign, bool made_progress) {
-  // Straight back: we released it in our last receive, asked again at once (no pause), and got
-  // it back with its count up by exactly one. Nobody else is reading the queue. A repeat after
-  // a pause proves nothing: the fleet may simply have been pausing too.
+  // Straight back: we released it in our last receive and got it back with its count up by
+  // exactly one: nobody else received it in between. Asked again at once, that is proof we read
+  // the queue alone. After a pause it is weaker (the fleet may have been pausing too), so it
+  // takes two such receives in a row.
   bool straight_back = false, others_reading = false, handed_around = false;
   for (const auto& f : foreign) {
     handed_around = handed_around || f.receive_count > 1;
     auto it = seen_.find(f.id);
     if (it == seen_.end()) continue;
     const bool next = f.receive_count == 0 || f.receive_count == it->second.last_count + 1;
-    if (next && !paused_ && last_released_.count(f.id)) straight_back = true;
+    if (next && last_released_.count(f.id)) straight_back = true;
     else if (f.receive_count > it->second.last_count + 1) others_reading = true;
   }
+  quiet_streak_ = others_reading || !straight_back ? 0 : quiet_streak_ + 1;
   if (others_reading) stepping_ = false;
-  else if (straight_back && !made_progress) stepping_ = true;
+  else if (straight_back && !made_progress && (!paused_ || quiet_streak_ >= 2)) stepping_ = true;
   std::vector<std::optional<int>> out;
   out.reserve(foreign.size());
   last_released_.clear();
@@ -90,7 +92,9 @@ std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_
   }
   // Pause only when the messages have been handed around (a fleet is reading): a receive of
   // fresh messages is asked again at once, which is how one agent finds out it is alone.
-  yield_ = paused_ = all_released && !made_progress && handed_around;
+  // Even an agent that found its own message pauses: asking again at once would take back what
+  // it just released, before the rest of the fleet could.
+  yield_ = paused_ = all_released && handed_around && !foreign.empty();
   if (made_progress) stepping_ = false;
   while (order_.size() > memory_) {
     seen_.erase(order_.front());

@@ -103,6 +103,7 @@ private:
   bool stepping_ = false;
   bool yield_ = false;
   bool paused_ = false;                  ///< the agent paused after the last receive (yield)
+  int quiet_streak_ = 0;                 ///< receives in a row with a message straight back
   std::set<std::string> last_released_;  ///< released at 0 in the last receive
 };
 

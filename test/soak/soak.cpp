@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+// `make soak`: the real hookd against the emulator for a set time with everything going wrong at
+// once (AWS errors, throttling, dropped connections, delays, clock jumps, credentials that expire
+// every minute, hostile and oversized messages, SIGKILL and a restart at random moments), then an
+// invariant check on the emulator's record. Exits 1 on any violation.
+#include "hookd/emulator/emulator.hpp"
+#include "hookd/emulator/test_pki.hpp"
+#include "hookd/proc/supervisor.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sys/stat.h>
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using namespace hookd;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* group = "soak";
+constexpr const char* self = "i-soak0000000000";
+
+net::awaitable<void> pause(std::chrono::milliseconds d) {
+  net::steady_timer t(co_await net::this_coro::executor, d);
+  co_await t.async_wait(net::use_awaitable);
+}
+
+long proc_field_kib(pid_t pid, const char* field) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(st, line);)
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
+  return -1;
+}
+
+long fd_count(pid_t pid) {
+  std::error_code ec;
+  long n = 0;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec); !ec && it != fs::directory_iterator(); ++it) ++n;
+  return ec ? -1 : n;
+}
+
+struct figures {
+  int own_actions = 0, foreign = 0, hostile = 0, faults = 0, kills = 0, clock_jumps = 0;
+  std::vector<std::string> violations;
+  std::vector<std::pair<long, long>> samples; ///< RSS KiB, descriptors, of the current hookd
+};
+
+class soak {
+public:
+  soak(net::io_context& ioc, emulator::server& emu, fs::path dir, std::string ca, std::chrono::seconds length)
+      : ioc_(ioc), emu_(emu), dir_(std::move(dir)), ca_(std::move(ca)), length_(length) {}
+
+  net::awaitable<figures> run() {
+    set_up();
+    const auto end = steady::now() + length_;
+    net::co_spawn(ioc_, keep_hookd_running(), net::detached);
+    while (steady::now() < end) {
+      co_await pause(std::chrono::milliseconds(50 + rng_() % 250));
+      co_await one_event();
+      sample();
+    }
+    // Calm: no more faults or kills; what is owed must now be done.
+    emu_.set_clock_skew(0s);
+    const auto drain_until = steady::now() + 60s;
+    while (steady::now() < drain_until && !all_own_done()) co_await pause(200ms);
+    stop_ = true;
+    if (auto pid = pid_of(); pid > 0) ::kill(pid, SIGTERM);
+    while (running_) co_await pause(50ms);
+    check();
+    co_return f_;
+  }
+
+private:
+  void set_up() {
+    emu_.create_queue(group);
+    std::vector<std::string> ids{self};
+    for (int i = 0; i < 20; ++i) ids.push_back("i-peer" + std::to_string(1000 + i));
+    emu_.create_group(group, ids);
+    emulator::hook_spec h;
+    h.group = group;
+    h.name = "drain";
+    h.queue = group;
+    h.heartbeat_timeout = 120;
+    emu_.put_hook(h);
+    // Credentials from instance metadata that expire every minute: refreshed under fire.
+    emu_.set_imds_identity(self, "soak-role", 60s);
+    script_ = (dir_ / "script.sh").string();
+    std::ofstream(script_) << "#!/bin/sh\nsleep 0.$(( $$ % 9 + 1 ))\necho done\n";
+    ::chmod(script_.c_str(), 0755);
+  }
+
+  proc::command command() const {
+    proc::command c;
+    c.path = HOOKD_BINARY;
+    c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu_.url(), ca_, "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + emu_.url(),
+             "AWS_REGION=us-east-1", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu_.queue_url(group),
+             "HOOKD_STATE_DIR=" + (dir_ / "state").string(), "HOOKD_ON_TERMINATE=" + script_, "HOOKD_WAIT_TIME=2",
+             "HOOKD_HEARTBEAT_INTERVAL=300ms", "HOOKD_ERROR_BACKOFF=200ms", "HOOKD_STARTUP_JITTER=0",
+             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=warn", "HOOKD_SHUTDOWN_GRACE=2s"};
+    return c;
+  }
+
+  pid_t pid_of() const {
+    pid_t pid = 0;
+    std::ifstream(dir_ / "state" / "hookd.lock") >> pid;
+    return pid;
+  }
+
+  net::awaitable<void> keep_hookd_running() {
+    while (!stop_) {
+      running_ = true;
+      f_.samples.clear(); // flat memory is judged within one incarnation
+      auto r = co_await proc::run(command(), {}, [](std::string_view, std::string_view line, bool) {
+        if (std::getenv("HOOKD_SOAK_LOG")) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
+      });
+      running_ = false;
+      if (!stop_ && r.exit_code != 0 && r.signal != SIGKILL)
+        f_.violations.push_back("hookd exited on its own: " + r.describe());
+    }
+  }
+
+  net::awaitable<void> one_event() {
+    const auto pick = rng_() % 100;
+    if (pick < 10 && own_pending_() == 0) {
+      tokens_.push_back(emu_.terminate_instance(group, self).at(0));
+      ++f_.own_actions;
+    } else if (pick < 35) {
+      emu_.terminate_instance(group, "i-peer" + std::to_string(1000 + rng_() % 20));
+      ++f_.foreign;
+    } else if (pick < 50) {
+      send_hostile();
+    } else if (pick < 75) {
+      inject_fault();
+    } else if (pick < 80) {
+      emu_.set_clock_skew(std::chrono::seconds(static_cast<int>(rng_() % 1200) - 600));
+      ++f_.clock_jumps;
+    } else if (pick < 84) {
+      if (auto pid = pid_of(); pid > 0 && running_) {
+        ::kill(pid, SIGKILL);
+        ++f_.kills;
+        co_await pause(100ms);
+      }
+    }
+  }
+
+  int own_pending_() const {
+    int n = 0;
+    for (const auto& t : tokens_)
+      if (auto a = emu_.action(t); a && a->active) ++n;
+    return n;
+  }
+
+  void send_hostile() {
+    ++f_.hostile;
+    boost::json::object forged{{"LifecycleActionToken", "forged-" + std::to_string(rng_())}, {"AutoScalingGroupName", group},
+                               {"LifecycleHookName", "drain"}, {"EC2InstanceId", self},
+                               {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}};
+    switch (rng_() % 4) {
+    case 0: emu_.send_message(group, boost::json::serialize(forged)); break;
+    case 1: emu_.send_message(group, std::string(1024 * 1024 - 64, '\x01')); break;
+    case 2: emu_.send_message(group, "{\"EC2InstanceId\":\"" + std::string(self) + "\",\"Time\":\"9999-12-31T23:59:59Z\""); break;
+    default:
+      forged["LifecycleActionToken"] = std::string("nul\0token", 9);
+      emu_.send_message(group, boost::json::serialize(forged));
+    }
+  }
+
+  void inject_fault() {
+    static const std::vector<std::string> ops{"ReceiveMessage", "ChangeMessageVisibilityBatch", "DeleteMessage",
+                                              "CompleteLifecycleAction", "RecordLifecycleActionHeartbeat", "*"};
+    emulator::fault f;
+    f.operation = ops[rng_() % ops.size()];
+    f.count = 1 + static_cast<int>(rng_() % 3);
+    switch (rng_() % 4) {
+    case 0: f.status = 500, f.code = "InternalFailure", f.message = "soak"; break;
+    case 1: f.status = 400, f.code = "Throttling", f.message = "Rate exceeded"; break;
+    case 2: f.drop = true; break;
+    default: f.delay = std::chrono::milliseconds(200 + rng_() % 1500);
+    }
+    emu_.add_fault(f);
+    ++f_.faults;
+  }
+
+  void sample() {
+    if (auto pid = pid_of(); pid > 0 && running_) {
+      const auto rss = proc_field_kib(pid, "VmRSS:");
+      const auto fds = fd_count(pid);
+      if (rss > 0 && fds > 0) f_.samples.emplace_back(rss, fds);
+    }
+  }
+
+  bool all_own_done() const { return own_pending_() == 0; }
+
+  void check() {
+    std::map<std::string, int> completions;
+    for (const auto& c : emu_.calls("CompleteLifecycleAction"))
+      if (c.status == 200 && c.params.contains("LifecycleActionToken"))
+        ++completions[std::string(c.params.at("LifecycleActionToken").as_string())];
+    for (const auto& t : tokens_) {
+      auto a = emu_.action(t);
+      if (!a || a->active) f_.violations.push_back("own action " + t + " never completed");
+      else if (a->timed_out) f_.violations.push_back("own action " + t + " timed out");
+      else if (completions[t] != 1) f_.violations.push_back("own action " + t + " completed " + std::to_string(completions[t]) + " times");
+      else if (a->result != "CONTINUE") f_.violations.push_back("own action " + t + " completed with " + a->result);
+    }
+    for (const auto& h : emu_.message_histories(group)) {
+      if (!h.deleted) continue;
+      const bool names_self = h.body.find(self) != std::string::npos;
+      const bool test = h.body.find("TEST_NOTIFICATION") != std::string::npos;
+      boost::system::error_code ec;
+      boost::json::parse(h.body, ec);
+      const bool parsed = !ec;
+      if (!parsed) f_.violations.push_back("an unreadable message was deleted: " + h.id);
+      else if (!names_self && !test) f_.violations.push_back("another instance's message was deleted: " + h.id);
+    }
+    if (f_.samples.size() >= 10) {
+      const auto half = f_.samples.size() / 2;
+      long rss_first = 0, rss_last = 0, fd_first = 0, fd_last = 0;
+      for (std::size_t i = 0; i < f_.samples.size(); ++i) {
+        auto& [rss, fds] = f_.samples[i];
+        (i < half ? rss_first : rss_last) = std::max(i < half ? rss_first : rss_last, rss);
+        (i < half ? fd_first : fd_last) = std::max(i < half ? fd_first : fd_last, fds);
+      }
+      if (rss_last > rss_first + 4096) f_.violations.push_back("RSS grew from " + std::to_string(rss_first) + " to " + std::to_string(rss_last) + " KiB");
+      if (fd_last > fd_first + 8) f_.violations.push_back("descriptors grew from " + std::to_string(fd_first) + " to " + std::to_string(fd_last));
+    }
+  }
+
+  net::io_context& ioc_;
+  emulator::server& emu_;
+  fs::path dir_;
+  std::string ca_, script_;
+  std::chrono::seconds length_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::vector<std::string> tokens_;
+  bool stop_ = false, running_ = false;
+  figures f_;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::chrono::seconds length{600};
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--seconds") length = std::chrono::seconds(std::atoi(argv[++i]));
+  net::io_context ioc{1};
+  const auto dir = fs::temp_directory_path() / ("hookd-soak-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto pki = emulator::make_test_pki((dir / "pki").string()).value();
+  emulator::options eo;
+  eo.tls = true;
+  eo.cert_file = pki.server_cert;
+  eo.key_file = pki.server_key;
+  emulator::server emu(ioc.get_executor(), eo);
+  emu.start().value();
+  soak s(ioc, emu, dir, "AWS_CA_BUNDLE=" + pki.ca_cert, length);
+  figures f;
+  net::co_spawn(ioc, s.run(), [&](std::exception_ptr e, figures r) {
+    if (e) std::rethrow_exception(e);
+    f = std::move(r);
+    ioc.stop();
+  });
+  ioc.run();
+  emu.stop();
+  fs::remove_all(dir);
+  std::printf("soak: %lld s, own actions %d, foreign %d, hostile %d, faults %d, clock jumps %d, kills %d, violations %zu\n",
+              static_cast<long long>(length.count()), f.own_actions, f.foreign, f.hostile, f.faults, f.clock_jumps,
+              f.kills, f.violations.size());
+  for (const auto& v : f.violations) std::printf("  violation: %s\n", v.c_str());
+  return f.violations.empty() ? 0 : 1;
+}
