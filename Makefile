@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # hookd — see README.md. Every target installs what it needs on Debian 12 (as root) first.
 SHELL := /bin/bash
 BUILD ?= build

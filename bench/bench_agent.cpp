@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hookd's agent against the emulator, measured from outside: the real binary, a real TLS
 // emulator, real scripts. Prints each figure beside its target (issue #5); asserts nothing.
 #include "hookd/emulator/emulator.hpp"

@@ -300,7 +300,9 @@ options parse(int argc, char** argv) {
     else if (a == "--agents") o.agents = next();
     else if (a == "--scale-in") o.scale_in = next();
     else if (a == "--script-seconds") o.script_seconds = next();
-    else std::fprintf(stderr, "hookd_bench_fleet: unknown argument %s (--quick, --check, --agents N, --scale-in K, --script-seconds S)\n", argv[i]);
+    else if (a == "--asg-rate") o.asg_rate = next(), o.asg_burst = o.asg_rate * 2;
+    else std::fprintf(stderr, "hookd_bench_fleet: unknown argument %s (--quick, --check, --agents N, --scale-in K, "
+                              "--script-seconds S, --asg-rate PER_SECOND)\n", argv[i]);
   }
   o.scale_in = std::clamp(o.scale_in, 1, std::max(1, o.agents));
   return o;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost of signing the request hookd sends most: an SQS ReceiveMessage (JSON protocol) with
 // temporary credentials. With the signing-key cache (the daemon's steady state) and without it.
 #include "hookd/crypto/digest.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Overhead of starting and supervising a script: spawn-to-reap latency of /bin/true through
 // proc::run (fork/exec, pipes, SIGCHLD reaping, drain), against a bare fork/exec/waitpid.
 #include "hookd/proc/supervisor.hpp"

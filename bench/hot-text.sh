@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make hot-text: regenerates cmake/hookd-hot-text.ld, the list of code the static hookd runs in
 # start-up, idle polls and actions (see bench/hot_text.py for why it matters to idle RSS).
 # Profile: the agent benchmark and `make demo`'s flow (S3 script, heartbeats, hookd cp), each

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a GNU ld script that gathers hookd's hot code into one output section.
 
 Why: RSS of a static binary is mostly file-backed text, and the kernel maps 64 KiB around

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The script the agent benchmark runs: a static program that writes the wall-clock time of its
 // start and of its exit (nanoseconds) beside itself, as <path>.start and <path>.end. A shell
 // script calling `date` would add two fork/execs and a dynamic loader to every figure, so the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Project-wide options and the two INTERFACE targets every real target links (cmake_template style).
 option(HOOKD_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (ON in CI)" OFF)
 option(HOOKD_STATIC "Link hookd fully statically (glibc, OpenSSL, Boost.JSON)" OFF)

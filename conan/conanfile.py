@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Builds hookd with Conan 2 instead of Debian's packages. The same CMakeLists.txt serves both:
 # it only uses find_package(), and CMakeDeps generates the config files it looks for.
 #   conan install conan --output-folder=build/conan --build=missing -s compiler.cppstd=20

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Instance bootstrap (run by user data): install hookd, write its config as export lines, and
 # start it at boot and every 5 minutes through cron. Usage:
 #   bootstrap.sh QUEUE_URL SCRIPT_S3_URI [HOOKD_DOWNLOAD_URL]

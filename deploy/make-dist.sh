@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make dist: the release artifacts from the static binary — a tarball and a .deb, each with the
 # man page (generated from --help by help2man), the deploy files, the README and the licences of the
 # libraries linked in, checksummed.
@@ -42,16 +43,18 @@ help2man --no-info --version-string="$version" \
 install -m 0755 "$bin" "$out/$name/hookd"
 cp -r "$top/deploy/." "$out/$name/deploy/"
 rm -f "$out/$name/deploy/make-dist.sh"
-cp "$top/README.md" "$out/$name/"
+cp "$top/README.md" "$top/LICENSE" "$top/NOTICE" "$out/$name/"
 third_party_licenses > "$out/$name/THIRD-PARTY-LICENSES"
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
 
 deb=$out/deb
 install -d "$deb/DEBIAN" "$deb/usr/bin" "$deb/usr/share/man/man1" "$deb/usr/share/doc/hookd/deploy"
+# The state directory is hookd's alone: root's, mode 0700 (hookd refuses anything looser).
+install -d -m 0700 "$deb/var/lib/hookd"
 install -m 0755 "$bin" "$deb/usr/bin/hookd"
 gzip -9n < "$out/$name/hookd.1" > "$deb/usr/share/man/man1/hookd.1.gz"
 cp -r "$out/$name/deploy/." "$deb/usr/share/doc/hookd/deploy/"
-cp "$top/README.md" "$out/$name/THIRD-PARTY-LICENSES" "$deb/usr/share/doc/hookd/"
+cp "$top/README.md" "$top/LICENSE" "$top/NOTICE" "$out/$name/THIRD-PARTY-LICENSES" "$deb/usr/share/doc/hookd/"
 cat > "$deb/DEBIAN/control" <<CONTROL
 Package: hookd
 Version: $version

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Example on-terminate script for hookd: copy this instance's system log to S3 before the
 # instance goes away. hookd runs it as: on-terminate.example.sh terminate INSTANCE_ID
 # Edit LOGS_BUCKET below (hookd gives the script a clean environment, so a variable set

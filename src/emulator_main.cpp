@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hookd-emulator: the local AWS that `make demo` and manual experiments talk to. Prints its URL
 // (and the CA bundle to trust, with --tls) on the first line of stdout, then serves until SIGINT
 // or SIGTERM. Scenarios are set up through the JSON control API under /_emulator/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hookd's command line: parse settings, take the lock, wire the clients, run the agent, and turn
 // signals into its two-stage stop. Everything that decides lives in the library; this file wires.
 #include "hookd/agent/agent.hpp"

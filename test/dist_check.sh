@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks what `make dist` produced: the tarball and the .deb each carry the binary, the man page,
 # the README, the third-party licences and the deploy files, and SHA256SUMS verifies both.
 set -euo pipefail
@@ -10,7 +11,7 @@ fail() { echo "dist_check: $*" >&2; exit 1; }
 [ -f "$dist/$name.tar.gz" ] || fail "no $name.tar.gz in $dist (run make dist)"
 (cd "$dist" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not verify"
 listing=$(tar tzf "$dist/$name.tar.gz")
-for f in hookd hookd.1 README.md THIRD-PARTY-LICENSES deploy/cron deploy/logrotate deploy/systemd/hookd.service \
+for f in hookd hookd.1 README.md LICENSE NOTICE THIRD-PARTY-LICENSES deploy/cron deploy/logrotate deploy/systemd/hookd.service \
          deploy/iam-policy.json deploy/cloudformation.yaml deploy/bootstrap.sh deploy/on-terminate.example.sh; do
   grep -qx "$name/$f" <<< "$listing" || fail "$name.tar.gz lacks $f"
 done
@@ -27,7 +28,9 @@ deb=$dist/hookd_${version}_amd64.deb
 [ "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" = "hookd $version" ] || fail "$deb has the wrong control fields"
 deb_listing=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in ./usr/bin/hookd ./usr/share/man/man1/hookd.1.gz ./usr/share/doc/hookd/README.md \
+         ./usr/share/doc/hookd/LICENSE ./usr/share/doc/hookd/NOTICE \
          ./usr/share/doc/hookd/THIRD-PARTY-LICENSES ./usr/share/doc/hookd/deploy/iam-policy.json; do
   grep -qx "$f" <<< "$deb_listing" || fail "$deb lacks $f"
 done
+dpkg-deb -c "$deb" | grep -Eq '^drwx------ root/root .* \./var/lib/hookd/$' || fail "$deb lacks /var/lib/hookd as root's, mode 0700"
 echo "dist_check: $name.tar.gz and hookd_${version}_amd64.deb hold what they should; SHA256SUMS verifies"

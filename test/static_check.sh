@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks that a hookd binary is a static executable that needs nothing from the filesystem to
 # start: `file` must call it statically linked, and `--version` must run inside an empty chroot.
 set -euo pipefail

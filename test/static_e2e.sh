@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The static hookd in a minimal root: nothing but the binary, /etc/hosts, /etc/resolv.conf, a CA
 # bundle at the Amazon Linux path, /dev/null, and a busybox /bin/sh for the operator's script.
 # Against the emulator over TLS under a host name (resolved from /etc/hosts, since a static glibc

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/aws/caller.hpp"
 
 #include "hookd/core/async.hpp"

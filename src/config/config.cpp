@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/config/config.hpp"
 
 #include "hookd/core/time.hpp"

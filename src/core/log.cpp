@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/core/log.hpp"
 
 #include "hookd/core/time.hpp"

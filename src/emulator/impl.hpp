@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The emulator's state and request handlers, shared by its per-service sources (server, sqs,
 // autoscaling, s3, imds, control). Internal to the emulator library.
 #include "hookd/emulator/emulator.hpp"

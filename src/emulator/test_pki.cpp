@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/emulator/test_pki.hpp"
 
 #include <openssl/evp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/http/client.hpp"
 
 #include "hookd/core/async.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/sigv4/verifier.hpp"
 
 #include "hookd/sigv4/signer.hpp"

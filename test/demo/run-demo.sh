@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: hookd handling a real lifecycle flow against the local AWS emulator, over TLS, with
 # no AWS account and nothing outside this machine.
 #   1. hookd-emulator starts with a throw-away CA, a queue, a group of three instances, a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks deploy/: the CloudFormation template parses as YAML and every Ref/GetAtt/Sub names a
 parameter, a resource or a pseudo parameter; the IAM policy parses and allows exactly the actions
 hookd calls; the shell scripts parse; the cron and systemd files have what they promise.

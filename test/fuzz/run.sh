@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every fuzzer in BUILD_DIR for SECONDS each, from the committed seeds (test/fuzz/corpus/NAME)
 # plus what it finds in a scratch corpus; the committed seeds are never written to. A crash stops
 # the run with the input saved as BUILD_DIR/crash-*: turn it into a unit test, then fix it.

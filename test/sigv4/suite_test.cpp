@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SigV4 suite, driven entirely by data: every case folder of the official suites and every
 // case of every reference-signer `*.json` file found under $HOOKD_SIGV4_TESTDATA (default:
 // test/data/sigv4). Each stage is compared separately so a failure names the case and the stage.

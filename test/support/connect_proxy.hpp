@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // A small HTTP CONNECT proxy on 127.0.0.1 for tests: it answers CONNECT, then relays bytes both
 // ways. It counts tunnels and remembers the Proxy-Authorization it was sent.
 #include "hookd/core/async.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // A TLS emulator on 127.0.0.1 with a throw-away CA, and hookd's real client stack pointed at it
 // through the standard variables (AWS_ENDPOINT_URL, AWS_CA_BUNDLE, ...). Retry backoff is cut
 // to milliseconds so fault tests stay fast.

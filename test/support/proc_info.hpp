@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // What /proc says about this test process: open descriptors, resident memory, zombie children.
 #include <filesystem>
 #include <fstream>

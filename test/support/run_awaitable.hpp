@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Runs one awaitable to completion on a fresh io_context and returns its value. A deadline bounds
 // the run so a bug shows up as a failed test, never as a hung CI job.
 #include <boost/asio/awaitable.hpp>

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The orchestrator: long-polls the queue, decides what each message is (disposition), releases
 // other instances' messages, and carries out this instance's lifecycle actions one at a time:
 // journal, fetch the script, run it under the supervisor while heartbeating, complete the action,

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The in-flight action on disk, so that a crash or reboot mid-action resumes it instead of losing
 // it. Each entry is written atomically (temporary file, fsync, rename, fsync of the directory)
 // on a helper thread: fsync must not stall the event loop. Finished tokens leave a marker so a

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Auto Scaling over the query protocol (Action=...&Version=2011-01-01, XML replies read with
 // Boost.PropertyTree), only the operations hookd uses. Pure encoding/parsing + a thin client.
 #include "hookd/aws/caller.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The one place that joins credentials, signer and transport: sign (a fresh X-Amz-Date per
 // attempt), send, parse the service error, classify, back off, retry, in the SDKs' standard mode.
 #include "hookd/aws/credential_providers.hpp"

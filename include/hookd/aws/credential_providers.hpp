@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Where credentials come from, in the AWS CLI's order: environment, shared files, instance
 // metadata (IMDS; its provider arrives with the HTTP client), all behind a caching wrapper.
 #include "hookd/aws/credentials.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The value every AWS request is signed with. Providers that produce it live in
 // credential_providers.hpp; this header is pure data so the signer can depend on it alone.
 #include "hookd/core/secret.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Which URL each AWS service is reached at: from region and partition, or from the SDKs' standard
 // override variables. Pure.
 #include "hookd/core/env.hpp"

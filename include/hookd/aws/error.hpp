@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // AWS service errors, parsed from JSON (SQS) or XML (Auto Scaling, S3) into one shape, and the
 // retry decision for each. Pure.
 #include "hookd/core/error.hpp"

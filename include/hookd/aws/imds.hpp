@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The instance metadata service, IMDSv2 only: a session token (PUT, TTL 6 h, renewed before it
 // expires, fetched again on 401) on every GET. Never proxied; short deadlines, since it is local.
 #include "hookd/aws/credential_providers.hpp"

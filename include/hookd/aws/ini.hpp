@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The INI dialect of ~/.aws/credentials and ~/.aws/config, parsed without I/O.
 #include "hookd/core/error.hpp"
 

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The SDKs' "standard" retry mode as pure parts: attempts, full-jitter exponential backoff capped
 // at 20 s, and the retry token bucket that keeps a dead endpoint from multiplying traffic
 // (aws-sdk-go-v2 retry/standard.go: 500 tokens, 5 per retry, 10 per timeout retry, +1 per success).

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // S3 GetObject (streamed to a private file), HeadObject and PutObject (streamed from a file).
 #include "hookd/aws/caller.hpp"
 

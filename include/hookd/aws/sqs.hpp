@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // SQS over the JSON protocol (X-Amz-Target: AmazonSQS.*), only the operations hookd uses.
 // Request bodies and response parsing are pure functions; the client is a thin shell over caller.
 #include "hookd/aws/caller.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // hookd's settings from three sources, highest first: command-line flags, environment variables,
 // and a config file of KEY=VALUE lines using the variables' names (so a bootstrap script can write
 // `export` lines into it). Pure: the caller hands in argv, the environment and the file's text.

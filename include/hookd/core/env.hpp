@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Environment variables reach pure code through `env_lookup`, so tests pass a map instead of
 // mutating the process environment.
 #include <functional>

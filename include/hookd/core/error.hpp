@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Errors as values: `outcome<T>` is what every pure function and every AWS-level call returns.
 // An `error` reads as one line for an operator: what failed, where, and what to do about it.
 #include <boost/system/result.hpp>

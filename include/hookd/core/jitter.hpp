@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Randomness for spreading a fleet's calls: 200 agents started, throttled or heartbeating at the
 // same moment must not call AWS at the same moment. Not for anything secret.
 #include <chrono>

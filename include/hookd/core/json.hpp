@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Reading untrusted JSON without throwing: a missing or non-string field reads as "".
 #include <boost/json/object.hpp>
 

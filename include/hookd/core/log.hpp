@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // One line per event, to stderr or a file (cron redirects stderr; SIGHUP reopens the file for
 // logrotate). Text is `TIME LEVEL event key=value ...`; JSON is one object per line. Values are
 // whatever the caller passes: secrets never reach here because secret_string cannot be printed.

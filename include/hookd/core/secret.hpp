@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Secret keys, session tokens and signatures live in `secret_string`. It has no stream operator,
 // no formatter and no implicit conversion, so a secret cannot reach a log line by accident: the
 // only way out is the deliberately loud `reveal()`, called where the bytes go on the wire or into

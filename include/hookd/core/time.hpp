@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Time formats AWS uses, as pure functions. Pure code never reads a clock: the time is passed in.
 #include "hookd/core/error.hpp"
 

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // SHA-256 and HMAC-SHA256 over OpenSSL EVP: the only hashing hookd does. Pure functions.
 #include <array>
 #include <cstdint>

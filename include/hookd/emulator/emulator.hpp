@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // hookd-emulator: a local AWS strict where AWS is strict. One Beast server on 127.0.0.1 (HTTP or
 // HTTPS) answers SQS (JSON protocol), Auto Scaling (query protocol), S3 (path style) and IMDSv2,
 // verifies the SigV4 signature of every AWS request with its own keys, records every call, and

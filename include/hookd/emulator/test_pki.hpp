@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // A throw-away certificate authority and a server certificate for 127.0.0.1/localhost, made with
 // OpenSSL at test (or demo) start-up, so TLS is tested for real without shipping keys.
 #include "hookd/core/error.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // HTTP/1.1 over TCP or TLS on the io_context: keep-alive connections reused per origin, a
 // deadline on every exchange, a cap on bodies held in memory, downloads streamed to a file,
 // proxies through CONNECT. Peer verification is always on: there is no switch to turn it off.

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Proxy settings from the environment, as curl and the AWS CLI read them. Pure.
 #include "hookd/core/env.hpp"
 #include "hookd/core/error.hpp"

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Name resolution that works in a static binary: glibc's getaddrinfo needs NSS modules it cannot
 // load when statically linked on another distribution, so when it fails hookd reads /etc/hosts
 // and asks the nameservers of /etc/resolv.conf itself (A, then AAAA, over UDP).

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Where the CA certificates are, for a static binary that runs on any distribution: OpenSSL's
 // compiled-in OPENSSLDIR is Debian's, which is wrong on Amazon Linux, so hookd looks for itself
 // (the order Go's crypto/x509 root_linux.go uses, after the SDKs' AWS_CA_BUNDLE). Pure.

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Endpoints as hookd uses them: scheme, host, port and a base path, parsed from a URL. Pure.
 #include "hookd/core/error.hpp"
 

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The no-loss policy: what hookd does with each message it receives. Pure, so every rule is a
 // unit test: a message is deleted only when its action is done or can never be done; anything
 // hookd cannot vouch for is put back, never deleted.

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // What an SQS message body says: a lifecycle action (sent directly by Auto Scaling, wrapped in an
 // SNS envelope, or as an EventBridge event), Auto Scaling's test notification, or something we
 // cannot read. Pure; never throws on bad input.

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // fork/exec of one command in its own session (so its whole process group can be signalled), with
 // stdin from /dev/null, stdout/stderr on pipes, default signal dispositions, an empty signal mask
 // and no descriptor of hookd's inherited. Exec failures come back through a close-on-exec pipe.

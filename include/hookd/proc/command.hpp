@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // What to run and under which limits: plain data, filled by the agent (or a test), read by the
 // supervisor.
 #include <chrono>

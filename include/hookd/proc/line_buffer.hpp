@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Bytes from a pipe into lines, with memory that stays flat whatever the script writes: a line is
 // cut at `max_line` bytes (the rest of it counted, not kept), and only the last N lines are kept
 // for the final report. Pure: no I/O.

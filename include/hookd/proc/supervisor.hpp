@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // Runs one command to the end on the caller's io_context: captures both output streams line by
 // line, enforces the time limit (SIGTERM to the process group, SIGKILL after the grace period),
 // reaps the child without pidfd (SIGCHLD + waitpid(WNOHANG), kernels from 4.14), and reports how

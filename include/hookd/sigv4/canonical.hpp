@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The pieces of a SigV4 canonical request, each a pure function so a test can compare every stage
 // with the official suite (the decomposition follows aws-c-auth's s_build_canonical_request_sigv4).
 #include <string>

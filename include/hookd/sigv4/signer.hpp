@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // AWS Signature Version 4, header and presigned-URL forms, as pure functions over a request's parts.
 // Stages (canonical request, string to sign, signing key, signature, Authorization) are exposed one
 // by one so the test suite can name the stage that differs from AWS's vectors.

@@ -1,4 +1,5 @@
 #pragma once
+// SPDX-License-Identifier: Apache-2.0
 // The receiving side of SigV4: parse an Authorization header and recompute the signature from the
 // request as received. The emulator uses it to answer exactly as AWS would; the signer it checks
 // is pinned by independent vectors, so sharing the canonical pieces is not circular. Pure.

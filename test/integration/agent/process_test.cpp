@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real hookd binary as operators run it: environment-only configuration, the lock, SIGKILL
 // mid-action and a restart, SIGTERM during an action. The emulator runs in this process; hookd
 // runs as a child under hookd's own supervisor, both on this test's io_context.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every client against the emulator over TLS: what the wire carries, what the emulator recorded,
 // and how faults are survived.
 #include "hookd/aws/autoscaling.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor against real /bin/sh scripts. Intervals are milliseconds; nothing asserts on
 // speed, deadlines only bound hangs.
 #include "hookd/proc/supervisor.hpp"

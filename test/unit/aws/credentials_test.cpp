@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/aws/credential_providers.hpp"
 #include "support/run_awaitable.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request bodies and response parsing of the SQS, Auto Scaling and IMDS clients, without a wire.
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/imds.hpp"

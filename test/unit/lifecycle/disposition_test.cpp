@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hookd/lifecycle/disposition.hpp"
 #include "hookd/core/bounded_set.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Edge cases of each canonical-request piece beyond what the AWS suites cover.
 #include "hookd/sigv4/canonical.hpp"
 

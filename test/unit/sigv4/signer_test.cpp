@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Signer behaviour the vectors cannot show: what it adds, what it refuses, its key cache.
 #include "hookd/sigv4/signer.hpp"
 
