@@ -9,7 +9,7 @@ CTEST_FLAGS ?= --output-on-failure
 DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libssl-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev help2man \
                 python3 python3-yaml busybox-static
-FUZZ_PACKAGES := clang-16 libfuzzer-16-dev
+FUZZ_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
 # A package is missing when dpkg does not list it as installed.
 missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 MISSING = $(call missing,$(DEB_PACKAGES))

@@ -315,15 +315,10 @@ int main(int argc, char** argv) {
   net::io_context ioc{1};
   const auto dir = fs::temp_directory_path() / ("hookd-fleet-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const auto pki = emulator::make_test_pki((dir / "pki").string()).value();
-  emulator::options eo;
-  eo.tls = true;
-  eo.cert_file = pki.server_cert;
-  eo.key_file = pki.server_key;
-  emulator::server emu(ioc.get_executor(), eo);
-  emu.start().value();
+  auto tls = emulator::start_tls_emulator(ioc.get_executor(), (dir / "pki").string()).value();
+  auto& emu = *tls.emu;
   emu.set_autoscaling_rate(o.asg_rate, o.asg_burst);
-  fleet_run run(ioc, emu, dir, "AWS_CA_BUNDLE=" + pki.ca_cert, o);
+  fleet_run run(ioc, emu, dir, tls.ca_env(), o);
   bool ok = true;
   net::co_spawn(ioc, [&]() -> net::awaitable<void> {
     for (bool shuffled : {true, false}) ok = co_await run.phase(shuffled) && ok;

@@ -47,9 +47,9 @@ endif()
 add_library(hookd_warnings INTERFACE)
 target_compile_options(hookd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
   # GCC 12 misreports asio awaitable frames (custom operator new/delete) as mismatched: GCC bug 109224.
-  -Wno-mismatched-new-delete
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>
   # GCC 12 at -O2/-O3 reports impossible overlaps inside std::string (GCC bug 105329).
-  -Wno-restrict)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 if(HOOKD_WARNINGS_AS_ERRORS)
   target_compile_options(hookd_warnings INTERFACE -Werror)
 endif()

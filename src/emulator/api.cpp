@@ -164,4 +164,16 @@ outcome<json::object> server::control(const std::string& command, const json::ob
 }
 
 
+outcome<tls_emulator> start_tls_emulator(net::any_io_executor ex, const std::string& dir) {
+  auto pki = make_test_pki(dir);
+  if (!pki) return pki.error();
+  options o;
+  o.tls = true;
+  o.cert_file = pki->server_cert;
+  o.key_file = pki->server_key;
+  tls_emulator out{*pki, std::make_unique<server>(std::move(ex), o)};
+  if (auto p = out.emu->start(); !p) return p.error();
+  return out;
+}
+
 } // namespace hookd::emulator

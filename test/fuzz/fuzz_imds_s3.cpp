@@ -2,6 +2,7 @@
 // Instance-metadata answers (role credentials) and S3 addresses (s3:// URIs, endpoints).
 #include "hookd/aws/imds.hpp"
 #include "hookd/aws/s3.hpp"
+#include "hookd/aws/sqs.hpp"
 #include "hookd/http/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -261,14 +261,9 @@ int main(int argc, char** argv) {
   net::io_context ioc{1};
   const auto dir = fs::temp_directory_path() / ("hookd-soak-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const auto pki = emulator::make_test_pki((dir / "pki").string()).value();
-  emulator::options eo;
-  eo.tls = true;
-  eo.cert_file = pki.server_cert;
-  eo.key_file = pki.server_key;
-  emulator::server emu(ioc.get_executor(), eo);
-  emu.start().value();
-  soak s(ioc, emu, dir, "AWS_CA_BUNDLE=" + pki.ca_cert, length);
+  auto tls = emulator::start_tls_emulator(ioc.get_executor(), (dir / "pki").string()).value();
+  auto& emu = *tls.emu;
+  soak s(ioc, emu, dir, tls.ca_env(), length);
   figures f;
   net::co_spawn(ioc, s.run(), [&](std::exception_ptr e, figures r) {
     if (e) std::rethrow_exception(e);

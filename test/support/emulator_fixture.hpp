@@ -7,6 +7,7 @@
 #include "hookd/aws/credential_providers.hpp"
 #include "hookd/aws/endpoints.hpp"
 #include "hookd/emulator/emulator.hpp"
+#include "hookd/lifecycle/notification.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/http/client.hpp"
 #include "support/run_awaitable.hpp"
@@ -18,6 +19,18 @@
 #include <memory>
 
 namespace hookd::test {
+
+/// The terminating action of "i-self" through hook "drain" of group "asg" (hook_scenario()).
+inline lifecycle::lifecycle_action own_action(const std::string& token) {
+  lifecycle::lifecycle_action a;
+  a.token = token;
+  a.group = "asg";
+  a.hook = "drain";
+  a.instance_id = "i-self";
+  a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  return a;
+}
+
 
 inline constexpr const char* test_key_id = "AKIDHOOKDTEST";
 inline constexpr const char* test_secret = "hookd-test-secret-key-0123456789abcdef";

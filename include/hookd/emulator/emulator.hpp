@@ -8,6 +8,7 @@
 // Never linked into hookd.
 #include "hookd/core/error.hpp"
 #include "hookd/core/time.hpp"
+#include "hookd/emulator/test_pki.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json/object.hpp>
@@ -181,5 +182,14 @@ public:
 private:
   std::shared_ptr<impl> impl_;
 };
+
+/// An emulator over TLS on 127.0.0.1 with a throw-away CA written to `dir`: what the benches and
+/// the soak start.
+struct tls_emulator {
+  pki_files pki;
+  std::unique_ptr<server> emu;
+  std::string ca_env() const { return "AWS_CA_BUNDLE=" + pki.ca_cert; }
+};
+outcome<tls_emulator> start_tls_emulator(boost::asio::any_io_executor ex, const std::string& dir);
 
 } // namespace hookd::emulator

@@ -65,15 +65,7 @@ protected:
     return a.finished();
   }
 
-  static lifecycle::lifecycle_action own_action(const std::string& token) {
-    lifecycle::lifecycle_action a;
-    a.token = token;
-    a.group = "asg";
-    a.hook = "drain";
-    a.instance_id = "i-self";
-    a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
-    return a;
-  }
+  static lifecycle::lifecycle_action own_action(const std::string& token) { return test::own_action(token); }
 
   bool logged(std::string_view what) const {
     return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });

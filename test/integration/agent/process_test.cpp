@@ -444,13 +444,7 @@ TEST_F(hookd_process, sigterm_while_a_journaled_action_is_resumed_does_not_start
   {
     agent::journal j(state);
     ASSERT_TRUE(j.prepare());
-    lifecycle::lifecycle_action a;
-    a.token = token;
-    a.group = "asg";
-    a.hook = "drain";
-    a.instance_id = "i-self";
-    a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
-    ASSERT_TRUE(run(j.write({a, "m", "stale", std::chrono::system_clock::now()})));
+    ASSERT_TRUE(run(j.write({test::own_action(token), "m", "stale", std::chrono::system_clock::now()})));
   }
   emulator::fault slow;
   slow.operation = "RecordLifecycleActionHeartbeat";

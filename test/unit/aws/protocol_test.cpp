@@ -114,3 +114,13 @@ TEST(verifier, accepts_what_the_signer_signed_and_rejects_tampering) {
   EXPECT_FALSE(sigv4::parse_authorization("Basic abc"));
   EXPECT_FALSE(sigv4::parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sqs, SignedHeaders=host, Signature=x"));
 }
+
+TEST(sqs_protocol, a_sent_timestamp_past_what_a_time_can_hold_is_dropped_not_overflowed) {
+  // Found by fuzz_sqs: 17064496800000 ms (year 2510) overflowed sys_time's nanoseconds (UBSan).
+  auto r = parse_sqs_receive(R"({"Messages":[{"MessageId":"m1","ReceiptHandle":"h1","MD5OfBody":"x","Body":"{}",)"
+                             R"("Attributes":{"ApproximateReceiveCount":"3","SentTimestamp":"17064496800000"}}]})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_FALSE((*r)[0].sent);
+  EXPECT_EQ((*r)[0].receive_count, 3);
+}
