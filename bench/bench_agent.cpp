@@ -109,7 +109,7 @@ void print_log(std::string_view, std::string_view line, bool) {
 }
 
 void row(const char* what, const std::string& value, const char* target) {
-  std::printf("  %-48s %16s   target %s\n", what, value.c_str(), target);
+  std::printf("  %-48s %-30s target %s\n", what, value.c_str(), target);
 }
 
 std::string ms(double v) {
@@ -215,39 +215,63 @@ std::vector<std::pair<std::string, std::string>> system_ca_stores(const fs::path
 
 } // namespace
 
+// One action of a fresh hookd; appends its three figures (ms).
+void one_action(bench_env& b, const std::string& name, std::vector<double>& exec_to_receive,
+                std::vector<double>& notif_to_exec, std::vector<double>& exit_to_complete) {
+  b.scenario(name, 0);
+  // The script is bench/stamp.cpp, a static program that writes its start and exit times beside itself.
+  const auto script = (b.dir / ("stamp-" + name)).string();
+  fs::copy_file(HOOKD_BENCH_STAMP, script);
+  const auto start_file = script + ".start", end_file = script + ".end";
+  b.emu->terminate_instance(name, "i-self");
+  const auto before = b.emu->calls().size();
+  const auto t0 = steady::now();
+  auto r = b.run(proc::run(b.hookd(name, script, 1, true), {}, print_log));
+  if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
+  const auto all = b.emu->calls();
+  const std::vector<emulator::recorded_call> mine(all.begin() + static_cast<long>(before), all.end());
+  auto first = [&](const char* op) {
+    return std::find_if(mine.begin(), mine.end(), [op](const emulator::recorded_call& c) { return c.operation == op; });
+  };
+  const auto receive = first("ReceiveMessage"), complete = first("CompleteLifecycleAction");
+  if (receive == mine.end() || complete == mine.end()) return;
+  exec_to_receive.push_back(std::chrono::duration<double, std::milli>(receive->received - t0).count());
+  notif_to_exec.push_back((read_ns(start_file) - ns_since_epoch(receive->answered)) / 1e6);
+  exit_to_complete.push_back((ns_since_epoch(complete->answered) - read_ns(end_file)) / 1e6);
+  if (std::getenv("HOOKD_BENCH_VERBOSE")) { // the timeline, relative to the first ReceiveMessage's answer
+    const auto zero = ns_since_epoch(receive->answered);
+    for (const auto& c : mine)
+      std::printf("    %+9.3f ms  %s answered\n", (ns_since_epoch(c.answered) - zero) / 1e6, c.operation.c_str());
+    std::printf("    %+9.3f ms  script start\n    %+9.3f ms  script end\n", (read_ns(start_file) - zero) / 1e6,
+                (read_ns(end_file) - zero) / 1e6);
+  }
+}
+
+std::string spread(std::vector<double> v) {
+  if (v.empty()) return "no sample";
+  std::sort(v.begin(), v.end());
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.2f / %.2f / %.2f ms", v.front(), v[v.size() / 2], v.back());
+  return buf;
+}
+
+constexpr int runs = 5;
+
 int main() {
   bench_env b;
   std::printf("hookd agent (%s) against the local emulator (TLS, loopback); figures, not assertions\n",
               std::getenv("HOOKD_BENCH_BINARY") ? std::getenv("HOOKD_BENCH_BINARY") : HOOKD_BINARY);
 
-  // 1. One action: exec -> first ReceiveMessage; notification -> script exec; script exit -> Complete on the wire.
+  // 1. One action, five times: exec -> first ReceiveMessage; notification -> script exec; script
+  // exit -> Complete on the wire. Printed as min / median / max: one sample hides noise and
+  // regressions alike.
   {
-    b.scenario("one", 0);
-    // The script is bench/stamp.cpp, a static program that writes its start and exit times beside itself.
-    const auto script = (b.dir / "stamp").string();
-    fs::copy_file(HOOKD_BENCH_STAMP, script);
-    const auto start_file = script + ".start", end_file = script + ".end";
-    b.emu->terminate_instance("one", "i-self");
-    const auto t0 = steady::now();
-    auto r = b.run(proc::run(b.hookd("one", script, 1, true), {}, print_log));
-    if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
-    auto receives = b.emu->calls("ReceiveMessage");
-    auto completes = b.emu->calls("CompleteLifecycleAction");
-    if (!receives.empty() && !completes.empty()) {
-      const double exec_to_receive = std::chrono::duration<double, std::milli>(receives.front().received - t0).count();
-      const double notif_to_exec = (read_ns(start_file) - ns_since_epoch(receives.front().answered)) / 1e6;
-      const double exit_to_complete = (ns_since_epoch(completes.front().answered) - read_ns(end_file)) / 1e6;
-      row("exec -> first ReceiveMessage (identity given)", ms(exec_to_receive), "<= 10 ms");
-      row("notification received -> script exec", ms(notif_to_exec), "<= 3 ms + download");
-      row("script exit -> CompleteLifecycleAction answered", ms(exit_to_complete), "<= 2 ms");
-      if (std::getenv("HOOKD_BENCH_VERBOSE")) { // the timeline, relative to the first ReceiveMessage's answer
-        const auto zero = ns_since_epoch(receives.front().answered);
-        for (const auto& c : b.emu->calls())
-          std::printf("    %+9.3f ms  %s answered\n", (ns_since_epoch(c.answered) - zero) / 1e6, c.operation.c_str());
-        std::printf("    %+9.3f ms  script start\n    %+9.3f ms  script end\n", (read_ns(start_file) - zero) / 1e6,
-                    (read_ns(end_file) - zero) / 1e6);
-      }
-    }
+    std::vector<double> exec_to_receive, notif_to_exec, exit_to_complete;
+    for (int run = 0; run < runs; ++run)
+      one_action(b, "one" + std::to_string(run), exec_to_receive, notif_to_exec, exit_to_complete);
+    row("exec -> first ReceiveMessage (identity given)", spread(exec_to_receive), "<= 10 ms");
+    row("notification received -> script exec", spread(notif_to_exec), "<= 3 ms + download");
+    row("script exit -> CompleteLifecycleAction answered", spread(exit_to_complete), "<= 2 ms");
   }
 
   // 2. Our message behind 500 foreign ones in a same-order queue: requests until ours is reached.

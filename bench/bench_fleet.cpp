@@ -146,6 +146,7 @@ private:
              "AWS_SECRET_ACCESS_KEY=secret-" + a.instance, "HOOKD_CONFIG=/dev/null",
              "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(imds_port),
              "HOOKD_QUEUE_URL=" + emu_.queue_url(queue), "HOOKD_STATE_DIR=" + a.state, "HOOKD_ON_TERMINATE=" + script_,
+             "HOOKD_STARTUP_JITTER=5s", // as the boot-time cron line and systemd unit start it
              std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_FLEET_LOG_LEVEL") ? std::getenv("HOOKD_FLEET_LOG_LEVEL") : "warn")};
     return c;
   }

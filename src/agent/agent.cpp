@@ -139,11 +139,18 @@ net::awaitable<void> agent::resume_journal() {
       log_.warn("surviving-script-ended", {{"token", e.action.token}, {"process_group", std::to_string(e.script_pgid)},
                                            {"what", "the script of an earlier hookd was still running: stopped before "
                                                     "the action is taken up again"}});
-    if (e.resumes + 1 > max_resumes) {
+    // Only a restart whose script had started counts: a script that brings hookd down (or a
+    // machine that keeps crashing under it) must not run again on every restart.
+    const int resumes = e.resumes + (e.script_pgid > 0 ? 1 : 0);
+    if (resumes > max_resumes) {
       log_.error("journal-given-up", {{"token", e.action.token}, {"resumes", std::to_string(e.resumes)},
-                                      {"what", "taken up " + std::to_string(max_resumes) + " times without finishing; "
-                                               "not run again (the hook's DefaultResult applies at its timeout)"}});
-      co_await journal_.finish(e.action.token);
+                                      {"what", "its script was started " + std::to_string(max_resumes + 1) +
+                                               " times without finishing: not run again; completed with " + s_.on_failure}});
+      received_action r{e.action, e.message_id, e.receipt_handle, true, resumes};
+      action_summary sum;
+      sum.result = s_.on_failure;
+      co_await complete(e.action, s_.on_failure, steady::now() + global_timeout(e.action.hook), sum);
+      co_await settle_action(r, sum);
       continue;
     }
     // The runner asks Auto Scaling first (confirm): an action that ended while hookd was down is
@@ -151,7 +158,7 @@ net::awaitable<void> agent::resume_journal() {
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
                                  {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
     running_.insert(journal::file_name(e.action.token));
-    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, e.resumes + 1});
+    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, resumes});
   }
   start_runner();
   co_return;

@@ -164,7 +164,7 @@ const std::vector<setting>& table() {
        [](settings& s, const std::string& v) { return set_int(s.wait_seconds, v, 1, 20, "a number of seconds from 1 to 20"); }},
       {"--error-backoff", "HOOKD_ERROR_BACKOFF", "DURATION", "pause after a failed poll or start-up step (5s)",
        [](settings& s, const std::string& v) { return set_duration(s.error_backoff, v); }},
-      {"--startup-jitter", "HOOKD_STARTUP_JITTER", "DURATION", "random wait, up to this, before the first Auto Scaling call (2s)",
+      {"--startup-jitter", "HOOKD_STARTUP_JITTER", "DURATION", "random wait, up to this, before the first Auto Scaling call (0; the boot-time cron line and unit use 5s)",
        [](settings& s, const std::string& v) { return set_duration(s.startup_jitter, v); }},
       {"--yield-pause", "HOOKD_YIELD_PAUSE", "DURATION",
        "pause after a receive of only other instances' messages, so the fleet gets them (1s)",

@@ -76,7 +76,7 @@ public:
     }
     // Calm: no more faults or kills; what is owed must now be done.
     emu_.set_clock_skew(0s);
-    const auto drain_until = steady::now() + 60s;
+    const auto drain_until = steady::now() + 90s;
     while (steady::now() < drain_until && !all_own_done()) co_await pause(200ms);
     stop_ = true;
     if (auto pid = pid_of(); pid > 0) ::kill(pid, SIGTERM);
@@ -149,7 +149,7 @@ private:
     } else if (pick < 80) {
       emu_.set_clock_skew(std::chrono::seconds(static_cast<int>(rng_() % 1200) - 600));
       ++f_.clock_jumps;
-    } else if (pick < 84) {
+    } else if (pick < 82) {
       if (auto pid = pid_of(); pid > 0 && running_) {
         ::kill(pid, SIGKILL);
         ++f_.kills;

@@ -36,8 +36,9 @@ struct received_action {
   int resumes = 0;      ///< times the journal entry has been taken up again (counting this one)
 };
 
-/// A journal entry taken up this many times without being finished is given up: a script that
-/// crashes hookd, or an action that can never complete, must not run again on every restart.
+/// A journal entry whose script was started this many times more without finishing is given up
+/// (completed with the failure result): a script that crashes hookd, or a machine that keeps
+/// crashing under it, must not run again on every restart.
 inline constexpr int max_resumes = 3;
 
 struct action_summary {

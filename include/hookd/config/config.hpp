@@ -45,7 +45,7 @@ struct settings {
   std::chrono::milliseconds error_backoff{std::chrono::seconds(5)};
   /// A random wait, up to this, before the first Auto Scaling call: 200 instances started by
   /// cron @reboot in one second must not call DescribeLifecycleHooks in one second.
-  std::chrono::milliseconds startup_jitter{std::chrono::seconds(2)};
+  std::chrono::milliseconds startup_jitter{0};
   /// After a receive that held only other instances' messages (all released), wait about this
   /// long (50-150%) before the next receive, so the rest of the fleet gets them (0: never).
   std::chrono::milliseconds yield_pause{std::chrono::seconds(1)};

@@ -441,4 +441,21 @@ TEST_F(agent_e2e, run_as_runs_an_s3_script_as_that_user_with_its_home_and_withou
   EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "scripts")) << "the downloaded copy is removed";
 }
 
+TEST_F(agent_e2e, a_journal_entry_whose_script_keeps_being_cut_short_is_given_up_with_the_failure_result) {
+  s.on_terminate = script("#!/bin/sh\necho should-not-run\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  agent::journal_entry e{own_action(token), "m", "stale-handle", std::chrono::system_clock::now()};
+  e.resumes = agent::max_resumes;
+  e.script_pgid = 999999; // started last time too, by a hookd that then died
+  ASSERT_TRUE(run(journal->write(e)));
+  s.once = false;
+  net::steady_timer t(ioc, 1000ms);
+  auto done = run_agent(30s, [&](agent::agent& ag) { t.async_wait([&ag](auto) { ag.stop(); }); });
+  EXPECT_TRUE(logged("journal-given-up"));
+  EXPECT_FALSE(logged("should-not-run"));
+  ASSERT_TRUE(emu->action(token));
+  EXPECT_EQ(emu->action(token)->result, "ABANDON") << "completed with the failure result, not left to time out";
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+}
+
 } // namespace
