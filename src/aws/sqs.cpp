@@ -71,7 +71,7 @@ outcome<std::vector<sqs_message>> parse_sqs_receive(std::string_view body) {
       long long ms = 0;
       // Only times sys_time can hold (found by fuzzing: 17064496800000 ms overflowed it); outside
       // that the message simply has no SentTimestamp.
-      constexpr long long max_ms = 9'000'000'000'000'000LL / 1'000'000;
+      constexpr long long max_ms = 9'000'000'000'000LL; // 9e18 ns, as milliseconds
       if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms).ec == std::errc{} &&
           ms >= 0 && ms < max_ms)
         msg.sent = sys_time{std::chrono::milliseconds(ms)};
