@@ -5,6 +5,9 @@
 #include "hookd/aws/imds.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include "support/emulator_fixture.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -99,6 +102,59 @@ TEST_F(clients, long_poll_wakes_when_a_message_arrives) {
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].body, "late");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 15s) << "woke up, did not sit out the 20 s wait";
+}
+
+TEST_F(clients, a_released_message_wakes_a_waiting_long_poll_and_many_polls_can_wait) {
+  // Two hundred agents' long polls wait at once; a release (visibility 0) hands the message to one
+  // of them at once, as SQS does.
+  emu->create_queue("q");
+  emu->send_message("q", "m");
+  auto first = run(sqs("q").receive(10, 0, 30));
+  ASSERT_TRUE(first && first->size() == 1u);
+  std::vector<std::optional<outcome<std::vector<sqs_message>>>> waiting(200);
+  std::vector<sqs_client> clients_;
+  for (int i = 0; i < 200; ++i) clients_.push_back(sqs("q"));
+  for (int i = 0; i < 200; ++i)
+    net::co_spawn(ioc, clients_[static_cast<std::size_t>(i)].receive(10, 3), [&, i](std::exception_ptr, auto r) {
+      waiting[static_cast<std::size_t>(i)] = std::move(r);
+      if (std::all_of(waiting.begin(), waiting.end(), [](const auto& w) { return w.has_value(); })) ioc.stop();
+    });
+  net::steady_timer later(ioc, 300ms);
+  later.async_wait([&](auto) {
+    net::co_spawn(ioc, sqs("q").change_visibility((*first)[0].receipt_handle, 0), net::detached);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  ioc.restart();
+  ioc.run_for(10s);
+  int got_it = 0;
+  for (auto& w : waiting) {
+    ASSERT_TRUE(w && *w) << "every long poll answers";
+    got_it += static_cast<int>((*w)->size());
+  }
+  EXPECT_EQ(got_it, 1) << "exactly one waiting poll gets the released message";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 8s) << "the polls answered (3 s waits), none hung";
+}
+
+TEST_F(clients, at_the_in_flight_limit_a_receive_returns_nothing) {
+  emu->create_queue("q");
+  emu->set_inflight_limit("q", 2);
+  for (int i = 0; i < 5; ++i) emu->send_message("q", "m" + std::to_string(i));
+  auto a = run(sqs("q").receive(10, 0));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->size(), 2u) << "no more in flight than the limit";
+  auto b = run(sqs("q").receive(10, 0));
+  ASSERT_TRUE(b) << "silently nothing, as SQS does, not an error";
+  EXPECT_TRUE(b->empty());
+}
+
+TEST_F(clients, auto_scaling_throttles_past_the_account_budget) {
+  hook_scenario();
+  emu->set_autoscaling_rate(1, 2);
+  for (int i = 0; i < 6; ++i) (void)run(asg().describe_lifecycle_hooks("asg"));
+  EXPECT_GT(emu->autoscaling_throttled(), 0) << "six calls in a moment against a budget of two, one a second";
+  bool rate_exceeded = false;
+  for (const auto& c : emu->calls("DescribeLifecycleHooks")) rate_exceeded = rate_exceeded || c.error_code == "Throttling";
+  EXPECT_TRUE(rate_exceeded);
 }
 
 TEST_F(clients, autoscaling_hook_lifecycle_heartbeat_and_completion) {
