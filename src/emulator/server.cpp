@@ -47,6 +47,7 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
   // Faults first: they stand for what the network or AWS does before any logic runs.
   reply out;
   bool faulted = false, drop = false, close_after = false;
+  std::erase_if(faults, [](const fault& f) { return f.until && *f.until < steady::now(); });
   for (auto it = faults.begin(); it != faults.end(); ++it) {
     if (it->count <= 0 || (it->operation != "*" && it->operation != op)) continue;
     fault f = *it;

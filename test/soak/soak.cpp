@@ -185,6 +185,9 @@ private:
                                               "CompleteLifecycleAction", "RecordLifecycleActionHeartbeat", "*"};
     emulator::fault f;
     f.operation = ops[rng_() % ops.size()];
+    // An outage of a few seconds: faults for a call hookd rarely makes (completion) must not
+    // queue up for minutes and fail it forever.
+    f.until = steady::now() + std::chrono::milliseconds(500 + rng_() % 2500);
     f.count = 1 + static_cast<int>(rng_() % 3);
     switch (rng_() % 4) {
     case 0: f.status = 500, f.code = "InternalFailure", f.message = "soak"; break;

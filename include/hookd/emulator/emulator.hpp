@@ -63,6 +63,10 @@ struct fault {
   /// Answer normally (still claiming keep-alive), then close the connection silently: the next
   /// request a client sends on it finds it dead, as with an idle timeout on AWS's side.
   bool close_after = false;
+  /// Unset: the fault waits for its calls however long that takes. Set: calls after this time
+  /// are answered normally and the fault is forgotten, as a real outage ends whether or not
+  /// anybody called during it.
+  std::optional<std::chrono::steady_clock::time_point> until;
 };
 
 struct recorded_call {

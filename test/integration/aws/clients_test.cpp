@@ -269,7 +269,7 @@ TEST_F(clients, imds_requires_a_token_and_refetches_it_on_401) {
   vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emu->url();
   imds_client imds(*http_client, imds_config_from_env(env()).value());
   ASSERT_TRUE(run(imds.instance_id()));
-  emu->add_fault({"GET /latest/meta-data/instance-id", 1, 401, "", "Unauthorized", 0ms, false, false});
+  emu->add_fault({"GET /latest/meta-data/instance-id", 1, 401, "", "Unauthorized", 0ms, false, false, std::nullopt});
   EXPECT_EQ(run(imds.instance_id()).value(), "i-0abc");
   EXPECT_EQ(emu->calls("PUT /latest/api/token").size(), 2u);
   EXPECT_FALSE(run(imds_client(*http_client, imds_config{true, ep}).instance_id())) << "AWS_EC2_METADATA_DISABLED";
@@ -277,26 +277,26 @@ TEST_F(clients, imds_requires_a_token_and_refetches_it_on_401) {
 
 TEST_F(clients, retries_on_throttling_and_5xx_then_stop) {
   emu->create_queue("q");
-  emu->add_fault({"GetQueueAttributes", 2, 400, "ThrottlingException", "Rate exceeded", 0ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 2, 400, "ThrottlingException", "Rate exceeded", 0ms, false, false, std::nullopt});
   const auto before = call->attempts();
   EXPECT_TRUE(run(sqs("q").get_attributes()));
   EXPECT_EQ(call->attempts() - before, 3u);
 
-  emu->add_fault({"GetQueueAttributes", 3, 503, "ServiceUnavailable", "down", 0ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 3, 503, "ServiceUnavailable", "down", 0ms, false, false, std::nullopt});
   auto r = run(sqs("q").get_attributes());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().aws_code, "ServiceUnavailable");
   EXPECT_EQ(call->attempts() - before, 6u) << "three attempts (AWS_MAX_ATTEMPTS default), then stop";
   EXPECT_LT(call->token_bucket().tokens(), aws::retry_token_bucket::initial_tokens);
 
-  emu->add_fault({"GetQueueAttributes", 1, 400, "AccessDenied", "no", 0ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 1, 400, "AccessDenied", "no", 0ms, false, false, std::nullopt});
   EXPECT_FALSE(run(sqs("q").get_attributes()));
   EXPECT_EQ(call->attempts() - before, 7u) << "a client error is not retried";
 }
 
 TEST_F(clients, a_dead_endpoint_spends_the_retry_budget_instead_of_multiplying_traffic) {
   emu->create_queue("q");
-  emu->add_fault({"GetQueueAttributes", 1000, 500, "InternalError", "boom", 0ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 1000, 500, "InternalError", "boom", 0ms, false, false, std::nullopt});
   auto q = sqs("q");
   int calls_made = 0;
   while (call->token_bucket().tokens() >= aws::retry_token_bucket::retry_cost && calls_made < 200) {
@@ -353,7 +353,7 @@ TEST_F(clients, keep_alive_is_reused_and_a_closed_connection_is_survived) {
   ASSERT_TRUE(run(q.get_attributes()));
   ASSERT_TRUE(run(q.get_attributes()));
   EXPECT_EQ(http_client->connections_opened(), 1u);
-  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, false, /*close_after=*/true});
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, false, /*close_after=*/true, std::nullopt});
   ASSERT_TRUE(run(q.get_attributes()));
   const auto attempts = call->attempts();
   ASSERT_TRUE(run(q.get_attributes())) << "the pooled connection was dead: retried on a fresh one";
@@ -363,7 +363,7 @@ TEST_F(clients, keep_alive_is_reused_and_a_closed_connection_is_survived) {
 
 TEST_F(clients, a_response_cut_mid_body_is_retried) {
   emu->create_queue("q");
-  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, /*drop=*/true, false});
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 0ms, /*drop=*/true, false, std::nullopt});
   auto r = run(sqs("q").get_attributes());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(emu->calls("GetQueueAttributes").size(), 2u);
@@ -371,7 +371,7 @@ TEST_F(clients, a_response_cut_mid_body_is_retried) {
 
 TEST_F(clients, deadlines_bound_every_exchange) {
   emu->create_queue("q");
-  emu->add_fault({"GetQueueAttributes", 3, 0, "", "", 1500ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 3, 0, "", "", 1500ms, false, false, std::nullopt});
   aws_request req;
   req.svc = service::sqs;
   req.operation = "GetQueueAttributes";
@@ -388,7 +388,7 @@ TEST_F(clients, a_cancelled_call_ends_at_once_as_cancelled_and_is_not_retried) {
   // The agent cancels a heartbeat or visibility request when the script ends; the caller must
   // neither retry it nor wait for the answer, however it was told to treat cancellation.
   emu->create_queue("q");
-  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 2000ms, false, false});
+  emu->add_fault({"GetQueueAttributes", 1, 0, "", "", 2000ms, false, false, std::nullopt});
   auto q = sqs("q");
   net::cancellation_signal stop;
   net::steady_timer soon(ioc, 50ms);
