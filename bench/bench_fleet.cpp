@@ -5,6 +5,7 @@
 // an invariant breaks (every action completed exactly once with CONTINUE, no wrong delete); it
 // never judges timings, which depend on the machine.
 #include "fleet_stats.hpp"
+#include "support/harness.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/proc/supervisor.hpp"
 
@@ -45,26 +46,14 @@ struct phase_result {
   bool ok = true;
 };
 
-net::awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer t(co_await net::this_coro::executor, d);
-  co_await t.async_wait(net::use_awaitable);
-}
+using test::pause;
 
 long rss_kib(const std::string& state_dir) {
-  pid_t pid = 0;
-  std::ifstream(state_dir + "/hookd.lock") >> pid;
-  if (pid <= 0) return 0;
-  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(st, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
+  const auto pid = test::hookd_pid(state_dir);
+  return pid > 0 ? std::max(0L, test::proc_status_kib(pid, "VmRSS:")) : 0;
 }
 
-pid_t pid_of(const std::string& state_dir) {
-  pid_t pid = 0;
-  std::ifstream(state_dir + "/hookd.lock") >> pid;
-  return pid;
-}
+pid_t pid_of(const std::string& state_dir) { return test::hookd_pid(state_dir); }
 
 void row(const std::string& what, const std::string& value, const std::string& target) {
   std::printf("  %-44s %-30s %s\n", what.c_str(), value.c_str(), target.c_str());

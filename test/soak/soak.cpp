@@ -6,6 +6,7 @@
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/proc/supervisor.hpp"
+#include "support/harness.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -35,17 +36,7 @@ namespace {
 constexpr const char* group = "soak";
 constexpr const char* self = "i-soak0000000000";
 
-net::awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer t(co_await net::this_coro::executor, d);
-  co_await t.async_wait(net::use_awaitable);
-}
-
-long proc_field_kib(pid_t pid, const char* field) {
-  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(st, line);)
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-  return -1;
-}
+using test::pause;
 
 long fd_count(pid_t pid) {
   std::error_code ec;
@@ -115,11 +106,7 @@ private:
     return c;
   }
 
-  pid_t pid_of() const {
-    pid_t pid = 0;
-    std::ifstream(dir_ / "state" / "hookd.lock") >> pid;
-    return pid;
-  }
+  pid_t pid_of() const { return test::hookd_pid((dir_ / "state").string()); }
 
   net::awaitable<void> keep_hookd_running() {
     while (!stop_) {
@@ -201,7 +188,7 @@ private:
 
   void sample() {
     if (auto pid = pid_of(); pid > 0 && running_) {
-      const auto rss = proc_field_kib(pid, "VmRSS:");
+      const auto rss = test::proc_status_kib(pid, "VmRSS:");
       const auto fds = fd_count(pid);
       if (rss > 0 && fds > 0) f_.samples.emplace_back(rss, fds);
     }
