@@ -332,12 +332,12 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   co_await net::this_coro::throw_if_cancelled(false);
   const auto cancel = co_await net::this_coro::cancellation_state;
   const auto stopped = [&cancel] { return cancel.cancelled() != net::cancellation_type::none; };
-  const int visibility = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(interval).count()) * 2 + 30;
+  const int visibility = action_visibility(a.hook);
   // Heartbeats are spread, not aligned: each one comes 85-100% of the interval after the last.
   const auto spread = [interval] { return jittered(interval, 0.85, 1.0); };
   bool gone = false, warned = false;
   auto extend = [&]() -> net::awaitable<void> {
-    auto v = co_await sqs_.change_visibility(handle, std::min(visibility, aws::sqs_max_visibility_seconds));
+    auto v = co_await sqs_.change_visibility(handle, visibility);
     if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
   };
   if (extend_first) co_await extend();
@@ -527,19 +527,29 @@ net::awaitable<void> agent::run_action(received_action r) {
   if (finished_.size() > token_memory) finished_.pop_front();
 }
 
+net::awaitable<void> agent::mark_done(const std::string& token) {
+  // Done first: a copy the poll loop receives while we await below is deleted as finished,
+  // rather than held as a duplicate after its handles were taken.
+  done_.insert(journal::file_name(token));
+  auto held = std::move(duplicate_handles_[token]);
+  duplicate_handles_.erase(token);
+  for (const auto& extra : held) co_await sqs_.delete_message(extra);
+  auto f = co_await journal_.finish(token);
+  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+}
+
 net::awaitable<void> agent::drop_action(const received_action& r, bool refused) {
   const auto& a = r.action;
-  auto f = co_await journal_.finish(a.token);
-  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
   if (refused) {
     // It names us, and Auto Scaling says there is no such action of ours: nobody can act on it.
     co_await sqs_.delete_message(r.receipt_handle);
-    for (const auto& extra : duplicate_handles_[a.token]) co_await sqs_.delete_message(extra);
-    done_.insert(journal::file_name(a.token));
-  } else {
-    // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
-    co_await sqs_.change_visibility(r.receipt_handle, receive_hold_seconds);
+    co_await mark_done(a.token);
+    co_return;
   }
+  // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
+  auto f = co_await journal_.finish(a.token);
+  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+  co_await sqs_.change_visibility(r.receipt_handle, receive_hold_seconds);
   duplicate_handles_.erase(a.token);
 }
 
@@ -550,11 +560,7 @@ net::awaitable<void> agent::settle_action(const received_action& r, action_summa
     sum.deleted = bool(d);
     if (!d) log_.warn("delete-failed", {{"message", r.message_id}, {"error", d.error().message()},
                                         {"what", "it will come back and be recognised as finished"}});
-    for (const auto& extra : duplicate_handles_[a.token]) co_await sqs_.delete_message(extra);
-    duplicate_handles_.erase(a.token);
-    auto f = co_await journal_.finish(a.token);
-    if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
-    done_.insert(journal::file_name(a.token));
+    co_await mark_done(a.token);
   } else {
     // Not completed: the message is kept (Auto Scaling will time the action out with its default
     // result); hookd does not run the script again for this token while it lives.

@@ -84,6 +84,9 @@ private:
   /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
   /// unknown (put back to be decided again).
   boost::asio::awaitable<void> drop_action(const received_action& r, bool refused);
+  /// The action of `token` is over: its held duplicates are deleted, its journal entry ends and
+  /// it is remembered as done.
+  boost::asio::awaitable<void> mark_done(const std::string& token);
   /// After completion: delete the message and its duplicates, end the journal entry.
   boost::asio::awaitable<void> settle_action(const received_action& r, action_summary& sum);
   boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
