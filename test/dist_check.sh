@@ -19,7 +19,7 @@ grep -q "$name/deploy/make-dist.sh" <<< "$listing" && fail "$name.tar.gz carries
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tar -C "$tmp" -xzf "$dist/$name.tar.gz"
-"$tmp/$name/hookd" --version | grep -qx "hookd $version" || fail "the packed binary does not say hookd $version"
+"$tmp/$name/hookd" --version | grep -q "^hookd $version (commit " || fail "the packed binary does not say hookd $version"
 for lib in "OpenSSL" "GNU C Library" "GCC runtime" "Boost Software License - Version 1.0"; do
   grep -q "$lib" "$tmp/$name/THIRD-PARTY-LICENSES" || fail "THIRD-PARTY-LICENSES lacks $lib"
 done

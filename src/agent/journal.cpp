@@ -94,6 +94,7 @@ std::string journal::serialize(const journal_entry& e) {
                  {"instance_id", e.action.instance_id},
                  {"transition", e.action.transition},
                  {"metadata", e.action.metadata},
+                 {"trigger", e.action.trigger},
                  {"message_id", e.message_id},
                  {"receipt_handle", e.receipt_handle},
                  {"started", iso8601(e.started)},
@@ -118,6 +119,7 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.action.transition = str("transition");
   e.action.metadata = str("metadata");
   e.action.shape = "journal";
+  if (auto t = str("trigger"); !t.empty()) e.action.trigger = t;
   if (auto t = parse_iso8601(str("time")); t) e.action.time = *t;
   e.message_id = str("message_id");
   e.receipt_handle = str("receipt_handle");
@@ -132,7 +134,8 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.resumes = static_cast<int>(std::clamp<long long>(number("resumes"), 0, 1000));
   e.script_pgid = static_cast<int>(std::clamp<long long>(number("script_pgid"), 0, 1 << 22)); // pid_max's ceiling
   e.script_start = static_cast<unsigned long long>(std::max<long long>(number("script_start"), 0));
-  if (e.action.token.empty() || e.action.group.empty() || e.action.hook.empty())
+  // An action by instance id may wait on no hook at all (a Spot notice in a group without one).
+  if (e.action.token.empty() || e.action.group.empty() || (e.action.hook.empty() && !e.action.by_instance()))
     return make_error(errc::invalid_input, "journal entry lacks token, group or hook");
   return e;
 }

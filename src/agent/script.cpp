@@ -5,6 +5,7 @@
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
 #include "hookd/core/private_dir.hpp"
+#include "hookd/core/retry_loop.hpp"
 #include "hookd/crypto/digest.hpp"
 #include "hookd/proc/child.hpp"
 
@@ -61,7 +62,7 @@ outcome<std::string> stage_for_user(const std::string& path, const std::string& 
 }
 } // namespace
 
-void discard_script(const std::string& path, const config::settings& s) {
+void discard_script(const std::string& path, const script_options& s) {
   const auto parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (path.rfind(s.state_dir + "/scripts/", 0) == 0) std::filesystem::remove(path, ec);
@@ -72,42 +73,36 @@ net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, st
                                                    aws::autoscaling_client& asg, logger& log,
                                                    const std::function<bool()>& give_up) {
   identity id{std::move(region), std::move(instance_id), s.group, {}};
-  auto ex = co_await net::this_coro::executor;
-  auto backoff = s.error_backoff;
-  for (int attempt = 1;; ++attempt) {
-    std::string problem;
+  auto attempt = [&]() -> net::awaitable<std::string> {
     if (id.group.empty()) {
       auto inst = co_await asg.describe_instance(id.instance_id);
-      if (!inst) problem = inst.error().message();
-      else if (!*inst)
-        problem = "instance " + id.instance_id + " is not in any Auto Scaling group (DescribeAutoScalingInstances); set --group if it is";
-      else id.group = (*inst)->group;
+      if (!inst) co_return inst.error().message();
+      if (!*inst)
+        co_return "instance " + id.instance_id + " is not in any Auto Scaling group (DescribeAutoScalingInstances); set --group if it is";
+      id.group = (*inst)->group;
     }
-    if (problem.empty()) {
-      auto hooks = co_await asg.describe_lifecycle_hooks(id.group);
-      if (!hooks) {
-        problem = hooks.error().message();
-      } else {
-        id.hooks.clear();
-        for (auto& h : *hooks) id.hooks[h.name] = h;
-        for (const auto& wanted : s.hooks)
-          if (!id.hooks.count(wanted))
-            problem = "lifecycle hook '" + wanted + "' does not exist in group " + id.group +
-                      " (DescribeLifecycleHooks); create it or fix --hook";
-        if (problem.empty()) co_return id;
-      }
-    }
-    log.warn("startup-retry", {{"attempt", std::to_string(attempt)}, {"problem", problem}, {"retry_in", format_duration(backoff)}});
-    if (give_up()) co_return make_error(errc::not_found, problem);
-    net::steady_timer t(ex, jittered(backoff, 0.5, 1.0)); // a fleet's retries must not stay aligned
-    co_await t.async_wait(nothrow);
-    if (give_up()) co_return make_error(errc::not_found, problem);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::minutes(5));
-  }
+    auto hooks = co_await asg.describe_lifecycle_hooks(id.group);
+    if (!hooks) co_return hooks.error().message();
+    id.hooks.clear();
+    for (auto& h : *hooks) id.hooks[h.name] = h;
+    for (const auto& wanted : s.hooks)
+      if (!id.hooks.count(wanted))
+        co_return "lifecycle hook '" + wanted + "' does not exist in group " + id.group +
+            " (DescribeLifecycleHooks); create it or fix --hook";
+    co_return std::string();
+  };
+  const backoff_policy policy{s.error_backoff, std::chrono::minutes(5)}; // named: GCC 12 and temporaries in co_await
+  auto problem = co_await retry_with_backoff(
+      attempt, policy, give_up,
+      [&log](int n, const std::string& p, std::chrono::milliseconds wait) {
+        log.warn("startup-retry", {{"attempt", std::to_string(n)}, {"problem", p}, {"retry_in", format_duration(wait)}});
+      });
+  if (!problem.empty()) co_return make_error(errc::not_found, problem);
+  co_return id;
 }
 
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
-                             const config::settings& s, const env_lookup& env) {
+                             const script_options& s, const env_lookup& env) {
   proc::command c;
   c.path = path;
   c.args = {std::string(lifecycle::transition_word(a.transition)), a.instance_id};
@@ -116,7 +111,8 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
            "HOOKD_INSTANCE_ID=" + a.instance_id,
            "HOOKD_GROUP=" + a.group,
            "HOOKD_HOOK=" + a.hook,
-           "HOOKD_ACTION_TOKEN=" + a.token,
+           "HOOKD_ACTION_TOKEN=" + a.aws_token(),
+           "HOOKD_TRIGGER=" + a.trigger,
            "HOOKD_NOTIFICATION_METADATA=" + a.metadata,
            "HOOKD_REGION=" + region,
            "AWS_REGION=" + region,
@@ -150,7 +146,7 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
   return c;
 }
 
-net::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
+net::awaitable<std::optional<std::string>> fetch_script(const script_options& s, const lifecycle::lifecycle_action& a,
                                                         const std::string& source_override, aws::s3_client* s3, logger& log,
                                                         std::string& why) {
   const auto& source = !source_override.empty() ? source_override
@@ -205,10 +201,10 @@ net::awaitable<std::optional<std::string>> fetch_script(const config::settings& 
   co_return path;
 }
 
-net::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s, const std::string& token,
+net::awaitable<proc::run_result> supervise_script(proc::command cmd, const script_options& s, const std::string& token,
                                                   logger& log, net::cancellation_slot stop, std::function<void(pid_t)> on_spawn) {
   proc::limits lim;
-  lim.time_limit = s.script_timeout;
+  lim.time_limit = s.time_limit;
   lim.grace = s.kill_grace;
   lim.on_spawn = std::move(on_spawn);
   auto on_line = [&log, token](std::string_view stream, std::string_view line, bool truncated) {

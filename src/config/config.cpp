@@ -45,6 +45,26 @@ std::optional<std::string> set_script(std::string& out, const std::string& v) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_notice(notice_action& out, const std::string& v) {
+  if (v == "script") out = notice_action::script;
+  else if (v == "log") out = notice_action::log;
+  else return "script or log";
+  return std::nullopt;
+}
+
+std::optional<std::string> set_triggers(settings& s, const std::string& v) {
+  s.trigger_queue = s.trigger_imds = false;
+  for (std::size_t pos = 0; pos <= v.size();) {
+    const auto comma = std::min(v.find(',', pos), v.size());
+    const auto word = v.substr(pos, comma - pos);
+    if (word == "queue") s.trigger_queue = true;
+    else if (word == "imds") s.trigger_imds = true;
+    else return "queue, imds, or queue,imds";
+    pos = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> set_int(int& out, const std::string& v, int lo, int hi, const std::string& what) {
   int n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -55,7 +75,7 @@ std::optional<std::string> set_int(int& out, const std::string& v, int lo, int h
 
 const std::vector<setting>& table() {
   static const std::vector<setting> t{
-      {"--queue-url", "HOOKD_QUEUE_URL", "URL", "the SQS queue the lifecycle hook notifies (required)",
+      {"--queue-url", "HOOKD_QUEUE_URL", "URL", "the SQS queue the lifecycle hook notifies (required with --trigger queue)",
        [](settings& s, const std::string& v) -> std::optional<std::string> {
          if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) return "an https:// queue URL";
          s.queue_url = v;
@@ -156,6 +176,25 @@ const std::vector<setting>& table() {
        }},
       {"--once", "HOOKD_ONCE", "", "handle one action of this instance, then exit",
        [](settings& s, const std::string& v) { return set_bool(s.once, v); }},
+      {"--trigger", "HOOKD_TRIGGER", "SOURCES",
+       "where actions come from: queue, imds (instance metadata, no queue needed) or queue,imds (queue)",
+       [](settings& s, const std::string& v) { return set_triggers(s, v); }},
+      {"--imds-poll", "HOOKD_IMDS_POLL", "DURATION", "with --trigger imds: how often instance metadata is read (5s)",
+       [](settings& s, const std::string& v) -> std::optional<std::string> {
+         if (auto e = set_duration(s.imds_poll, v)) return e;
+         if (s.imds_poll < std::chrono::milliseconds(100)) return "a duration of at least 100ms";
+         return std::nullopt;
+       }},
+      {"--on-spot-interruption", "HOOKD_ON_SPOT_INTERRUPTION", "ACTION",
+       "a Spot interruption notice: run the terminate script at once, or only log it (script)",
+       [](settings& s, const std::string& v) { return set_notice(s.on_spot_interruption, v); }},
+      {"--on-rebalance", "HOOKD_ON_REBALANCE", "ACTION", "a rebalance recommendation: log, or run the terminate script (log)",
+       [](settings& s, const std::string& v) { return set_notice(s.on_rebalance, v); }},
+      {"--on-maintenance", "HOOKD_ON_MAINTENANCE", "ACTION",
+       "scheduled stop, retirement or reboot: log, or run the terminate script --maintenance-lead before it (log)",
+       [](settings& s, const std::string& v) { return set_notice(s.on_maintenance, v); }},
+      {"--maintenance-lead", "HOOKD_MAINTENANCE_LEAD", "DURATION", "with --on-maintenance script: how long before NotBefore (10m)",
+       [](settings& s, const std::string& v) { return set_duration(s.maintenance_lead, v); }},
       {"--shutdown-grace", "HOOKD_SHUTDOWN_GRACE", "DURATION", "on SIGTERM, how long a running action may go on (5m)",
        [](settings& s, const std::string& v) { return set_duration(s.shutdown_grace, v); }},
       {"--kill-grace", "HOOKD_KILL_GRACE", "DURATION", "between SIGTERM and SIGKILL for a script past its limit (10s)",
@@ -217,61 +256,6 @@ error invalid(const setting& s, const std::string& source, const std::string& ac
 }
 
 } // namespace
-
-outcome<std::vector<std::pair<std::string, std::pair<std::string, int>>>> parse_env_file(std::string_view text,
-                                                                                       const std::string& path) {
-  std::vector<std::pair<std::string, std::pair<std::string, int>>> out;
-  int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    auto trim_front = [](std::string_view s) {
-      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-      return s;
-    };
-    line = trim_front(line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
-    if (line.rfind("export ", 0) == 0) line = trim_front(line.substr(7));
-    const auto eq = line.find('=');
-    auto fail = [&](const std::string& why) {
-      return make_error(errc::invalid_input, path + ":" + std::to_string(line_no) + ": " + why);
-    };
-    if (eq == std::string_view::npos || eq == 0) return fail("expected KEY=VALUE (optionally prefixed by 'export ')");
-    const std::string key(line.substr(0, eq));
-    if (key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-      // Never echo the text: a line such as `export AWS_SESSION_TOKEN IQoJ...=` holds a secret.
-      return fail("the text before '=' is not a variable name (letters, digits and _ only)");
-    std::string_view raw = line.substr(eq + 1);
-    std::string value;
-    if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) {
-      const char q = raw.front();
-      std::size_t i = 1;
-      bool closed = false;
-      for (; i < raw.size(); ++i) {
-        if (raw[i] == q) {
-          closed = true;
-          break;
-        }
-        if (q == '"' && raw[i] == '\\' && i + 1 < raw.size()) ++i;
-        value.push_back(raw[i]);
-      }
-      if (!closed) return fail("unterminated " + std::string(q == '"' ? "double" : "single") + " quote");
-      auto rest = trim_front(raw.substr(i + 1));
-      if (!rest.empty() && rest.front() != '#') return fail("text after the closing quote");
-    } else {
-      const auto hash = raw.find(" #");
-      value = std::string(raw.substr(0, hash));
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    }
-    out.emplace_back(key, std::pair{value, line_no});
-  }
-  return out;
-}
 
 outcome<parse_result> load(const std::vector<std::string>& args, const env_lookup& env,
                            const std::function<std::optional<std::string>(const std::string&)>& file_text) {

@@ -1,12 +1,16 @@
 #pragma once
 // SPDX-License-Identifier: Apache-2.0
-// The orchestrator: long-polls the queue, decides what each message is (disposition), releases
-// other instances' messages, and carries out this instance's lifecycle actions one at a time:
-// journal, fetch the script, run it under the supervisor while heartbeating, complete the action,
-// delete the message. Single-threaded on the caller's io_context.
+// The orchestrator. Sources tell it of this instance's lifecycle actions: the queue (long-polled
+// here: each message decided, other instances' messages released) and instance metadata
+// (imds_source). Its runner carries them out one transition at a time: journal, fetch the script,
+// run it under the supervisor while heartbeating, complete every action that waits on that run,
+// delete their messages. The script runs once per transition, whichever source spoke first.
+// Single-threaded on the caller's io_context.
 #include "hookd/agent/journal.hpp"
+#include "hookd/agent/options.hpp"
 #include "hookd/agent/script.hpp"
 #include "hookd/aws/autoscaling.hpp"
+#include "hookd/aws/imds.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
 #include "hookd/core/bounded_set.hpp"
@@ -34,6 +38,26 @@ struct received_action {
   std::string receipt_handle;
   bool resumed = false; ///< from the journal: its message's visibility has not been extended yet
   int resumes = 0;      ///< times the journal entry has been taken up again (counting this one)
+  std::optional<sys_time> must_end_by; ///< a Spot interruption's time: the script's limit is cut to end before it
+};
+
+/// The AWS clients the agent uses; `sqs` is null without the queue source, `imds` may be null
+/// without the IMDS source.
+struct clients {
+  aws::sqs_client* sqs = nullptr;
+  aws::autoscaling_client* asg = nullptr;
+  aws::s3_client* s3 = nullptr;
+  aws::imds_client* imds = nullptr;
+};
+
+/// Where a source hands what it learnt about this instance. `submit` takes an action by instance
+/// id (no token); an action for a transition that already has a run attaches to that run.
+class action_sink {
+public:
+  virtual ~action_sink() = default;
+  virtual void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) = 0;
+  /// The transition has a run (going or ended): a later signal for it changes nothing.
+  virtual bool has_run(const std::string& transition) const = 0;
 };
 
 /// A journal entry whose script was started this many times more without finishing is given up
@@ -51,10 +75,15 @@ struct action_summary {
   std::chrono::milliseconds script_duration{0}, total{0};
 };
 
-class agent {
+class imds_source;
+
+/// An action by instance id waits on every hook of its transition: "a,b" (or none).
+std::vector<std::string> hook_names(const std::string& joined);
+
+class agent final : public action_sink {
 public:
-  agent(boost::asio::any_io_executor ex, config::settings s, identity id, aws::sqs_client& sqs,
-        aws::autoscaling_client& asg, aws::s3_client& s3, journal& j, logger& log, env_lookup env);
+  agent(boost::asio::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env);
+  ~agent() override;
 
   /// Runs until stopped (or, with --once, until one action of this instance is done). Returns the
   /// process exit code. Never throws for AWS or script failures.
@@ -68,7 +97,57 @@ public:
   /// How many tokens, message ids and summaries the agent remembers at most.
   static constexpr std::size_t token_memory = 1000;
 
+  void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
+  bool has_run(const std::string& transition) const override { return runs_.count(transition) > 0; }
+
 private:
+  // How long a received message stays invisible before hookd decides about it. It is also the
+  // longest any other instance's message is ever held by this one (release_planner): short, so a
+  // fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
+  // same-order queue of thousands. Our own messages are extended at once, beside the action.
+  static constexpr int receive_hold_seconds = 6;
+  // Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.
+  static constexpr std::chrono::seconds default_global_timeout{172800};
+  // CompleteLifecycleAction is retried (beyond the caller's own retries) this many rounds: it is
+  // the one call whose loss would leave the instance waiting for the hook's timeout.
+  static constexpr int complete_rounds = 10;
+
+  boost::asio::awaitable<void> poll_queue();
+  /// One message of a receive, decided; what to do with it is added to `out`.
+  struct batch_plan;
+  void decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out);
+  /// The parts of run_action: the run itself once confirmed, and its summary line.
+  boost::asio::awaitable<void> run_confirmed(received_action& r, const std::optional<std::string>& path,
+                                             const std::string& why, std::chrono::steady_clock::time_point global,
+                                             action_summary& sum);
+  void log_done(action_summary& sum);
+  /// What one run of a transition's script came to; every action of that transition gets it.
+  struct transition_run {
+    bool finished = false;
+    std::string result;
+    bool by_notice = false; ///< started by a Spot, rebalance or maintenance notice
+    sys_time ended_at{};    ///< AWS's time
+  };
+  /// Whether `a` waits on the transition's run (going, or ended for this same transition) rather
+  /// than needing a run of its own: an action created after the run ended is a new transition
+  /// (a warm pool's second launch, a test that terminates the same instance twice).
+  bool belongs_to_run(const lifecycle::lifecycle_action& a);
+  sys_time aws_now() const;
+  /// An action whose transition already has a run: heartbeated until the run ends, then completed
+  /// with its result.
+  boost::asio::awaitable<void> attach(received_action r);
+  void start_attached(received_action r);
+  boost::asio::awaitable<void> wait_for_run(const std::string& transition);
+  void end_run(const lifecycle::lifecycle_action& a, const std::string& result);
+  /// By instance id: complete each hook of `a`, retrying "no active action" while the instance
+  /// is still on its way into (or in) the wait state.
+  boost::asio::awaitable<void> complete_by_instance(const lifecycle::lifecycle_action& a, const std::string& result,
+                                                    std::chrono::steady_clock::time_point global_deadline, action_summary& sum);
+  /// An action from the journal without a token: still live when the group still shows the
+  /// instance on its way through that transition.
+  boost::asio::awaitable<bool> instance_still_waiting(const lifecycle::lifecycle_action& a);
+  /// One heartbeat by instance id for each hook of `a`; returns how many were taken.
+  boost::asio::awaitable<int> heartbeat_by_instance(const lifecycle::lifecycle_action& a);
   boost::asio::awaitable<void> resume_journal();
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
   /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
@@ -107,11 +186,16 @@ private:
   int heartbeat_timeout(const std::string& hook) const;
 
   boost::asio::any_io_executor ex_;
-  config::settings s_;
+  options s_;
   identity id_;
-  aws::sqs_client& sqs_;
+  aws::sqs_client* sqs_;
   aws::autoscaling_client& asg_;
   aws::s3_client& s3_;
+  aws::imds_client* imds_;
+  std::unique_ptr<imds_source> imds_source_;
+  std::map<std::string, transition_run> runs_; ///< by transition: at most one run each
+  int attached_ = 0;                            ///< attach() coroutines still going
+  boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
   journal& journal_;
   logger& log_;
   env_lookup env_;

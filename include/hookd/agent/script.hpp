@@ -3,6 +3,7 @@
 // What an action needs around its script, shared by the agent and `hookd simulate`: the identity
 // (group and hooks), the script itself (downloaded, checked, handed to a --run-as user), the
 // command line and environment it runs with, and its supervision.
+#include "hookd/agent/options.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/config/config.hpp"
@@ -36,24 +37,24 @@ boost::asio::awaitable<outcome<identity>> resolve_identity(const config::setting
 /// What the script gets: arguments `TRANSITION INSTANCE_ID`, the HOOKD_* variables, AWS_REGION, and
 /// the standard AWS/proxy variables passed through so that `hookd cp` and the AWS CLI work in it.
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
-                             const config::settings& s, const env_lookup& env);
+                             const script_options& s, const env_lookup& env);
 
 /// The script for the action's transition (`--on-terminate` / `--on-launch`, or `source` when
 /// given): an S3 object downloaded into STATE/scripts, or a local path; checked against
 /// `--script-sha256`. nullopt with `why` set when it cannot be had.
-boost::asio::awaitable<std::optional<std::string>> fetch_script(const config::settings& s, const lifecycle::lifecycle_action& a,
+boost::asio::awaitable<std::optional<std::string>> fetch_script(const script_options& s, const lifecycle::lifecycle_action& a,
                                                                 const std::string& source, aws::s3_client* s3, logger& log,
                                                                 std::string& why);
 
 /// Supervises the script with the configured limits, logging every output line with the token.
 /// `stop` (optional) cancels it the way hookd's shutdown does.
-boost::asio::awaitable<proc::run_result> supervise_script(proc::command cmd, const config::settings& s,
+boost::asio::awaitable<proc::run_result> supervise_script(proc::command cmd, const script_options& s,
                                                           const std::string& token, logger& log,
                                                           boost::asio::cancellation_slot stop = {},
                                                           std::function<void(pid_t)> on_spawn = {});
 
 /// Removes a script hookd put in place for one run (a download, or a copy handed to the --run-as
 /// user); leaves an operator's own local script alone.
-void discard_script(const std::string& path, const config::settings& s);
+void discard_script(const std::string& path, const script_options& s);
 
 } // namespace hookd::agent

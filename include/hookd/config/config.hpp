@@ -17,6 +17,8 @@ namespace hookd::config {
 
 enum class log_format { text, json };
 enum class log_level { debug, info, warn, error };
+/// What a notice (Spot interruption, rebalance, scheduled maintenance) makes hookd do.
+enum class notice_action { log, script };
 
 struct settings {
   std::string queue_url;
@@ -40,6 +42,16 @@ struct settings {
   log_format format = log_format::text;
   log_level level = log_level::info;
   bool once = false;
+  // Where lifecycle actions come from: the shared SQS queue, instance metadata, or both.
+  bool trigger_queue = true;
+  bool trigger_imds = false;
+  std::chrono::milliseconds imds_poll{std::chrono::seconds(5)}; ///< AWS's advice; IMDS has a packet-rate limit
+  notice_action on_spot_interruption = notice_action::script;
+  notice_action on_rebalance = notice_action::log;     ///< acting on it causes thrash: opt-in
+  notice_action on_maintenance = notice_action::log;
+  std::chrono::milliseconds maintenance_lead{std::chrono::minutes(10)}; ///< script mode: this long before NotBefore
+  bool uses_queue() const { return trigger_queue; }
+  bool uses_imds() const { return trigger_imds; }
   std::chrono::milliseconds shutdown_grace{std::chrono::minutes(5)};
   int wait_seconds = 20;                              ///< SQS long poll
   std::chrono::milliseconds error_backoff{std::chrono::seconds(5)};

@@ -23,7 +23,19 @@ struct lifecycle_action {
   std::string metadata;   ///< NotificationMetadata, may be empty
   std::optional<sys_time> time; ///< when Auto Scaling sent it
   std::string shape;      ///< "direct", "sns" or "eventbridge": for logs
+  std::string trigger = "queue"; ///< what made hookd act: queue, imds, spot, rebalance, maintenance
+  /// Learnt from instance metadata: no token, no single hook. `token` then holds a key of the
+  /// instance and transition, and Auto Scaling is called by instance id for every hook in `hook`
+  /// (comma-separated).
+  bool by_instance() const { return token.rfind("instance:", 0) == 0; }
+  /// The token to send to Auto Scaling (empty for an action by instance id).
+  std::string aws_token() const { return by_instance() ? std::string() : token; }
 };
+
+/// The key of this instance's `transition` (terminating or launching) when it has no token.
+inline std::string instance_action_key(const std::string& instance_id, std::string_view word) {
+  return "instance:" + instance_id + ":" + std::string(word);
+}
 
 struct test_notification {
   std::string group;

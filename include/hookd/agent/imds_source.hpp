@@ -1,0 +1,53 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// The instance-metadata source: every --imds-poll it reads this instance's Auto Scaling target
+// lifecycle state, Spot interruption notice, rebalance recommendation and scheduled maintenance,
+// and tells the agent (an action_sink) when one of them means a transition has begun. It acts on
+// changes only: a state that stays "Terminated" is one event, not one per poll.
+#include "hookd/agent/agent.hpp"
+#include "hookd/agent/options.hpp"
+#include "hookd/aws/autoscaling.hpp"
+#include "hookd/aws/imds.hpp"
+#include "hookd/core/log.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <set>
+#include <string>
+
+namespace hookd::agent {
+
+class imds_source {
+public:
+  imds_source(boost::asio::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
+              aws::autoscaling_client& asg, action_sink& sink, logger& log);
+
+  void start();
+  /// Ends the polling loop and waits for it.
+  boost::asio::awaitable<void> stop();
+
+private:
+  boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> target_state();
+  boost::asio::awaitable<void> spot();
+  boost::asio::awaitable<void> rebalance();
+  boost::asio::awaitable<void> maintenance();
+  /// GET one path; nullopt both for 404 and for a failure (logged once per failing streak).
+  boost::asio::awaitable<std::optional<std::string>> read(const char* path);
+  void act(const std::string& transition, const char* trigger, std::optional<sys_time> must_end_by = std::nullopt);
+
+  boost::asio::any_io_executor ex_;
+  const options& o_;
+  std::string instance_id_;
+  aws::imds_client& imds_;
+  aws::autoscaling_client& asg_;
+  action_sink& sink_;
+  logger& log_;
+  boost::asio::steady_timer timer_, done_;
+  bool stopping_ = false, running_ = false, failing_ = false;
+  std::string last_state_;
+  std::set<std::string> logged_;      ///< what was said once: states, notices, event fingerprints
+  std::set<std::string> maintenance_acted_; ///< event ids whose lead time has come
+};
+
+} // namespace hookd::agent

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: Apache-2.0
+// One action of this instance, from confirmation to completion: Auto Scaling's word, the journal,
+// the script (fetched, supervised, heartbeated) and the completion, then its messages.
+#include "hookd/agent/agent.hpp"
+
+#include "hookd/core/async.hpp"
+#include "hookd/core/jitter.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace hookd::agent {
+namespace net = boost::asio;
+using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+net::awaitable<agent::confirmation> agent::confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats) {
+  if (a.by_instance()) {
+    // Instance metadata is the instance's own word: nothing to forge. Taken up from the journal,
+    // it runs again only while the group still shows the instance in that transition.
+    if (!resumed || co_await instance_still_waiting(a)) co_return confirmation::confirmed;
+    log_.info("journal-action-over", {{"token", a.token}, {"what", "the transition ended while hookd was down; cleaning up"}});
+    co_return confirmation::refused;
+  }
+  // A heartbeat with the token *and* our instance id: Auto Scaling answers it only for a live
+  // action of this instance, so a forged, stale or stolen token never runs the script.
+  auto backoff = 250ms;
+  const auto until = steady::now() + (resumed ? 0ms : s_.confirm_window);
+  for (;;) {
+    auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
+    if (r) {
+      ++heartbeats;
+      co_return confirmation::confirmed;
+    }
+    // "No active action" can precede the action's activation by a moment; anything else AWS
+    // refuses outright (a malformed token) will not change.
+    const bool over = aws::is_no_active_action(r.error());
+    if (aws::is_permanent(r.error()) || (over && steady::now() >= until)) {
+      if (resumed)
+        log_.info("journal-action-over", {{"token", a.token}, {"hook", a.hook},
+                                          {"what", "the action ended while hookd was down; cleaning up"}});
+      else
+        log_.warn("action-unconfirmed", {{"token", a.token}, {"hook", a.hook}, {"error", r.error().message()},
+                                         {"what", "Auto Scaling has no such action for this instance: the message is "
+                                                  "stale or forged; deleted, the script not run"}});
+      co_return confirmation::refused;
+    }
+    if (steady::now() >= until && !over) {
+      log_.error("confirm-failed", {{"token", a.token}, {"error", r.error().message()},
+                                    {"what", "cannot confirm the action with Auto Scaling; the message comes back and is tried again"}});
+      co_return confirmation::unknown;
+    }
+    net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
+    co_await t.async_wait(nothrow);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
+  }
+}
+
+net::awaitable<void> agent::run_action(received_action r) {
+  using namespace net::experimental::awaitable_operators;
+  const auto& a = r.action;
+  const auto start = steady::now();
+  running_.insert(journal::file_name(a.token));
+  action_running_ = true;
+  action_summary sum;
+  sum.token = a.token;
+  sum.transition = std::string(lifecycle::transition_word(a.transition));
+  sum.instance_id = a.instance_id;
+  sum.hook = a.hook;
+  log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
+                             {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
+  const auto global = steady::now() + global_timeout(a.hook) -
+                      (a.time ? std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *a.time)
+                              : std::chrono::seconds(0));
+  // Nothing serial before the exec but what it needs: the journal entry (durable before the
+  // script runs), the script itself and Auto Scaling's word, all three at once.
+  // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
+  journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
+  entry.resumes = r.resumes;
+  std::string why;
+  auto [w, path, confirmed] = co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) &&
+                                        confirm(a, r.resumed, sum.heartbeats));
+  if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
+  if (stopping_ && confirmed == confirmation::confirmed) {
+    // Stopped before the script started: it is not started now. The journal entry and the
+    // message stay, and the next hookd takes the action up.
+    log_.warn("action-not-started", {{"token", a.token}, {"what", "hookd is stopping; the next hookd takes it up"}});
+    if (path) discard_script(*path, s_.script);
+    running_.erase(journal::file_name(a.token));
+    action_running_ = false;
+    grace_timer_.reset();
+    co_return;
+  }
+  if (confirmed != confirmation::confirmed) {
+    if (path) discard_script(*path, s_.script);
+    co_await drop_action(r, confirmed == confirmation::refused);
+  } else {
+    runs_[a.transition] = {};
+    co_await run_confirmed(r, path, why, global, sum);
+    end_run(a, sum.result);
+  }
+  running_.erase(journal::file_name(a.token));
+  action_running_ = false;
+  grace_timer_.reset();
+  sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+  if (confirmed == confirmation::confirmed) log_done(sum);
+}
+
+net::awaitable<void> agent::run_confirmed(received_action& r, const std::optional<std::string>& path, const std::string& why,
+                                          steady::time_point global, action_summary& sum) {
+  using namespace net::experimental::awaitable_operators;
+  const auto& a = r.action;
+  proc::run_result rr;
+  if (!path) {
+    log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
+    rr.spawn_error = why;
+  } else {
+    // Its process group and start time go into the journal, so a hookd restarted after a
+    // SIGKILL ends this script before it runs the action again.
+    journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
+    entry.resumes = r.resumes;
+    auto record = [this, entry](pid_t pid) {
+      auto e = entry;
+      e.script_pgid = pid;
+      e.script_start = process_start_ticks(pid);
+      net::co_spawn(ex_, [this, e]() -> net::awaitable<void> {
+        if (auto written = co_await journal_.write(e); !written)
+          log_.warn("journal-write-failed", {{"error", written.error().message()}});
+      }, net::detached);
+    };
+    auto limits = s_.script;
+    if (r.must_end_by) {
+      // A Spot interruption: the script must be over before the instance is taken away.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*r.must_end_by - std::chrono::system_clock::now());
+      limits.time_limit = std::clamp(left - limits.kill_grace - 5s, std::chrono::milliseconds(1000), limits.time_limit);
+    }
+    auto result = co_await (supervise_script(script_command(*path, a, id_.region, limits, env_), limits, a.token, log_,
+                                             script_stop_.slot(), record) ||
+                            keep_alive(a, r.receipt_handle, r.resumed, heartbeat_interval(a.hook), global, sum.heartbeats));
+    if (result.index() == 0) rr = std::get<0>(std::move(result));
+    discard_script(*path, s_.script);
+  }
+  sum.outcome = rr.describe();
+  sum.script_duration = rr.duration;
+  sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
+  if (!rr.succeeded())
+    for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
+  co_await complete(a, sum.result, global, sum);
+  co_await settle_action(r, sum);
+}
+
+void agent::log_done(action_summary& sum) {
+  log_.info("action-done", {{"transition", sum.transition}, {"instance", sum.instance_id}, {"hook", sum.hook},
+                            {"result", sum.result}, {"script", sum.outcome}, {"script_duration", format_duration(sum.script_duration)},
+                            {"heartbeats", std::to_string(sum.heartbeats)}, {"total", format_duration(sum.total)},
+                            {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
+                            {"message_deleted", sum.deleted ? "yes" : "no"}});
+  finished_.push_back(std::move(sum));
+  if (finished_.size() > token_memory) finished_.pop_front();
+}
+
+net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
+                                       std::chrono::milliseconds interval, steady::time_point global_deadline,
+                                       int& heartbeats) {
+  // Runs beside the script until `||` cancels it, and then returns rather than throws: in a static
+  // binary the first exception makes libgcc sort every FDE of the executable (about 4 ms), which
+  // would sit between the script's exit and CompleteLifecycleAction.
+  co_await net::this_coro::throw_if_cancelled(false);
+  const auto cancel = co_await net::this_coro::cancellation_state;
+  const auto stopped = [&cancel] { return cancel.cancelled() != net::cancellation_type::none; };
+  const int visibility = action_visibility(a.hook);
+  // Heartbeats are spread, not aligned: each one comes 85-100% of the interval after the last.
+  const auto spread = [interval] { return jittered(interval, 0.85, 1.0); };
+  bool gone = false, warned = false;
+  auto extend = [&]() -> net::awaitable<void> {
+    if (!sqs_ || handle.empty()) co_return; // an action from instance metadata has no message
+    auto v = co_await sqs_->change_visibility(handle, visibility);
+    if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
+  };
+  if (extend_first) co_await extend();
+  net::steady_timer t(ex_);
+  auto next = steady::now() + spread();
+  while (!stopped()) {
+    t.expires_at(next);
+    if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
+    next += spread();
+    if (gone) continue;
+    if (steady::now() + interval >= global_deadline) {
+      if (!warned) {
+        warned = true;
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(global_deadline - steady::now());
+        log_.warn("global-timeout-near", {{"token", a.token}, {"time_left", format_duration(left)},
+                                          {"what", "heartbeats cannot extend the action past the hook's global timeout"}});
+      }
+      continue;
+    }
+    // A failed heartbeat is retried within the interval, not skipped.
+    if (a.by_instance()) {
+      heartbeats += co_await heartbeat_by_instance(a);
+      continue;
+    }
+    for (int attempt = 0;; ++attempt) {
+      auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
+      if (stopped()) co_return; // the script ended while the heartbeat was in flight
+      if (r) {
+        ++heartbeats;
+        log_.debug("heartbeat", {{"token", a.token}, {"count", std::to_string(heartbeats)}});
+        break;
+      }
+      if (aws::is_no_active_action(r.error())) {
+        gone = true;
+        log_.warn("action-gone", {{"token", a.token}, {"what", "Auto Scaling no longer has this action; heartbeats stop, the script goes on"}});
+        break;
+      }
+      log_.warn("heartbeat-failed", {{"token", a.token}, {"error", r.error().message()}});
+      if (steady::now() + interval / 4 >= next) break;
+      t.expires_after(interval / 4);
+      if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
+    }
+    if (!gone) co_await extend();
+  }
+}
+
+net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const std::string& result,
+                                     steady::time_point global_deadline, action_summary& sum) {
+  if (a.by_instance()) co_return co_await complete_by_instance(a, result, global_deadline, sum);
+  auto backoff = std::max<std::chrono::milliseconds>(s_.error_backoff / 5, 100ms);
+  for (int round = 1, failures = 0;; ++round) {
+    auto r = co_await asg_.complete_action(a.group, a.hook, result, a.token, a.instance_id);
+    if (r) {
+      sum.completed = true;
+      co_return;
+    }
+    if (aws::is_no_active_action(r.error())) {
+      sum.already_over = true;
+      log_.warn("action-already-over", {{"token", a.token}, {"what", "Auto Scaling had already ended it (timeout or another completion)"}});
+      co_return;
+    }
+    const bool permanent = aws::is_permanent(r.error());
+    log_.error("complete-failed", {{"token", a.token}, {"round", std::to_string(round)}, {"error", r.error().message()},
+                                   {"what", permanent ? "AWS refused the request itself: not retried" : "retrying"}});
+    if (permanent) co_return;
+    // Throttling uses up no rounds: under a fleet's throttling a completion keeps its turn until
+    // the action's own deadline, and heartbeats (which retry less) give way to it.
+    if (!aws::is_throttling(r.error()) && ++failures >= complete_rounds) co_return;
+    if (steady::now() + backoff >= global_deadline) co_return;
+    net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
+    co_await t.async_wait(nothrow);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+  }
+}
+
+net::awaitable<void> agent::mark_done(const std::string& token) {
+  // Done first: a copy the poll loop receives while we await below is deleted as finished,
+  // rather than held as a duplicate after its handles were taken.
+  done_.insert(journal::file_name(token));
+  auto held = std::move(duplicate_handles_[token]);
+  duplicate_handles_.erase(token);
+  if (sqs_)
+    for (const auto& extra : held) co_await sqs_->delete_message(extra);
+  auto f = co_await journal_.finish(token);
+  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+}
+
+net::awaitable<void> agent::drop_action(const received_action& r, bool refused) {
+  const auto& a = r.action;
+  if (refused) {
+    // It names us, and Auto Scaling says there is no such action of ours: nobody can act on it.
+    if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->delete_message(r.receipt_handle);
+    co_await mark_done(a.token);
+    co_return;
+  }
+  // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
+  auto f = co_await journal_.finish(a.token);
+  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+  if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, receive_hold_seconds);
+  duplicate_handles_.erase(a.token);
+}
+
+net::awaitable<void> agent::settle_action(const received_action& r, action_summary& sum) {
+  const auto& a = r.action;
+  if ((sum.completed || sum.already_over) && (!sqs_ || r.receipt_handle.empty())) {
+    co_await mark_done(a.token); // from instance metadata: no message to delete
+  } else if (sum.completed || sum.already_over) {
+    auto d = co_await sqs_->delete_message(r.receipt_handle);
+    sum.deleted = bool(d);
+    if (!d) log_.warn("delete-failed", {{"message", r.message_id}, {"error", d.error().message()},
+                                        {"what", "it will come back and be recognised as finished"}});
+    co_await mark_done(a.token);
+  } else {
+    // Not completed: the message is kept (Auto Scaling will time the action out with its default
+    // result); hookd does not run the script again for this token while it lives.
+    attempted_.insert(journal::file_name(a.token));
+    duplicate_handles_.erase(a.token);
+    log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
+  }
+}
+
+net::awaitable<int> agent::heartbeat_by_instance(const lifecycle::lifecycle_action& a) {
+  // Before the wait state begins (load balancer draining) Auto Scaling has no action to beat:
+  // that is expected, and the next beat tries again.
+  int beats = 0;
+  for (const auto& hook : hook_names(a.hook)) {
+    auto r = co_await asg_.record_heartbeat(a.group, hook, "", a.instance_id);
+    if (r) ++beats;
+    else if (aws::is_no_active_action(r.error())) log_.debug("heartbeat-not-active-yet", {{"hook", hook}});
+    else log_.warn("heartbeat-failed", {{"hook", hook}, {"instance", a.instance_id}, {"error", r.error().message()}});
+  }
+  co_return beats;
+}
+
+namespace {
+/// DescribeAutoScalingInstances states in which an action of the transition is still to come or
+/// still waits; any other state means it is over (Proceed, Retained, Terminated, InService...).
+bool still_in_transition(const std::string& state, bool terminating) {
+  if (terminating) return state == "Terminating" || state == "Terminating:Wait";
+  return state == "Pending" || state == "Pending:Wait";
+}
+} // namespace
+
+net::awaitable<bool> agent::instance_still_waiting(const lifecycle::lifecycle_action& a) {
+  auto inst = co_await asg_.describe_instance(a.instance_id);
+  if (!inst) {
+    log_.warn("describe-instance-failed", {{"instance", a.instance_id}, {"error", inst.error().message()}});
+    co_return true; // unknown: keep trying rather than give up on a live action
+  }
+  co_return *inst && still_in_transition((*inst)->lifecycle_state, a.transition == lifecycle::terminating);
+}
+
+net::awaitable<void> agent::complete_by_instance(const lifecycle::lifecycle_action& a, const std::string& result,
+                                                 steady::time_point global_deadline, action_summary& sum) {
+  // Instance metadata says "Terminated" before the action exists (the load balancer drains
+  // first), and Auto Scaling can answer "No active Lifecycle Action" for a while after the wait
+  // state begins: retry until it is taken, or the group shows the instance past the wait.
+  bool all = true;
+  int taken = 0;
+  for (const auto& hook : hook_names(a.hook)) {
+    auto backoff = std::max<std::chrono::milliseconds>(s_.error_backoff / 5, 100ms);
+    for (int failures = 0;;) {
+      auto r = co_await asg_.complete_action(a.group, hook, result, "", a.instance_id);
+      if (r) {
+        ++taken;
+        break;
+      }
+      const bool inactive = aws::is_no_active_action(r.error());
+      if (inactive && !co_await instance_still_waiting(a)) {
+        log_.info("action-already-over", {{"hook", hook}, {"instance", a.instance_id}, {"what", "the instance has left the wait state"}});
+        break;
+      }
+      if (!inactive) log_.error("complete-failed", {{"hook", hook}, {"error", r.error().message()}});
+      if ((!inactive && aws::is_permanent(r.error())) || (!inactive && !aws::is_throttling(r.error()) && ++failures >= complete_rounds) ||
+          steady::now() + backoff >= global_deadline || stop_requests_ > 1) {
+        all = false;
+        break;
+      }
+      net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
+      co_await t.async_wait(nothrow);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
+    }
+  }
+  // Every hook taken or over: the action is done (with no hook at all, a Spot run, nothing waited).
+  sum.completed = all && taken > 0;
+  sum.already_over = all && taken == 0;
+}
+
+} // namespace hookd::agent

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hookd/agent/imds_source.hpp"
+
+#include "hookd/core/async.hpp"
+#include "hookd/core/jitter.hpp"
+#include "hookd/lifecycle/notices.hpp"
+#include "hookd/lifecycle/notification.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+namespace hookd::agent {
+namespace net = boost::asio;
+using steady = std::chrono::steady_clock;
+
+imds_source::imds_source(net::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
+                         aws::autoscaling_client& asg, action_sink& sink, logger& log)
+    : ex_(ex), o_(o), instance_id_(std::move(instance_id)), imds_(imds), asg_(asg), sink_(sink), log_(log), timer_(ex),
+      done_(ex) {}
+
+void imds_source::start() {
+  running_ = true;
+  log_.info("imds-polling", {{"instance", instance_id_}, {"every", format_duration(o_.imds_poll)},
+                             {"paths", "autoscaling/target-lifecycle-state spot/instance-action events/recommendations/rebalance "
+                                       "events/maintenance/scheduled"}});
+  net::co_spawn(ex_, loop(), [this](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_.error("internal-error", {{"where", "imds source"}, {"error", ex.what()}});
+      }
+    }
+    running_ = false;
+    done_.cancel();
+  });
+}
+
+net::awaitable<void> imds_source::stop() {
+  stopping_ = true;
+  timer_.cancel();
+  while (running_) {
+    done_.expires_at(steady::time_point::max());
+    co_await done_.async_wait(nothrow);
+  }
+}
+
+net::awaitable<void> imds_source::loop() {
+  while (!stopping_) {
+    co_await target_state();
+    if (!stopping_) co_await spot();
+    if (!stopping_) co_await rebalance();
+    if (!stopping_) co_await maintenance();
+    // Jittered: a fleet started together must not read IMDS (and then call Auto Scaling) together.
+    timer_.expires_after(jittered(o_.imds_poll, 0.8, 1.2));
+    if (!stopping_) co_await timer_.async_wait(nothrow);
+  }
+}
+
+net::awaitable<std::optional<std::string>> imds_source::read(const char* path) {
+  auto r = co_await imds_.get(path);
+  if (!r) {
+    if (!failing_) log_.warn("imds-poll-failed", {{"path", path}, {"error", r.error().message()}, {"what", "polling goes on"}});
+    failing_ = true;
+    co_return std::nullopt;
+  }
+  if (failing_) log_.info("imds-poll-recovered", {{"path", path}});
+  failing_ = false;
+  co_return std::move(*r);
+}
+
+void imds_source::act(const std::string& transition, const char* trigger, std::optional<sys_time> must_end_by) {
+  const bool terminating = transition == lifecycle::terminating;
+  if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
+    if (logged_.insert(std::string("no-script:") + trigger).second)
+      log_.warn("no-script", {{"trigger", trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
+                                                              " script: nothing to run"}});
+    return;
+  }
+  sink_.submit(transition, trigger, must_end_by);
+}
+
+net::awaitable<void> imds_source::target_state() {
+  auto text = co_await read("autoscaling/target-lifecycle-state");
+  if (!text || *text == last_state_) co_return; // 404 (no transition yet), a failure, or no change
+  const auto state = lifecycle::parse_target_state(*text);
+  log_.info("target-lifecycle-state", {{"state", *text}, {"was", last_state_.empty() ? "(none)" : last_state_}});
+  if (state == lifecycle::target_state::terminated) {
+    act(std::string(lifecycle::terminating), "imds");
+  } else if (state == lifecycle::target_state::in_service) {
+    // InService is also the steady state of an instance long in service: only a group that still
+    // holds the instance in Pending means a launch waits on us.
+    auto inst = co_await asg_.describe_instance(instance_id_);
+    if (!inst) {
+      log_.warn("describe-instance-failed", {{"instance", instance_id_}, {"error", inst.error().message()}, {"what", "asked again next poll"}});
+      co_return; // last_state_ unchanged: the next poll asks again
+    }
+    if (*inst && ((*inst)->lifecycle_state == "Pending:Wait" || (*inst)->lifecycle_state == "Pending"))
+      act(std::string(lifecycle::launching), "imds");
+  } else if (state == lifecycle::target_state::other) {
+    log_.warn("target-lifecycle-state-unknown", {{"state", *text}, {"what", "not a state hookd knows; nothing done"}});
+  }
+  last_state_ = *text;
+}
+
+net::awaitable<void> imds_source::spot() {
+  auto text = co_await read("spot/instance-action");
+  if (!text || !logged_.insert("spot:" + *text).second) co_return;
+  auto n = lifecycle::parse_spot_notice(*text);
+  if (!n) {
+    log_.warn("spot-notice-unreadable", {{"error", n.error().message()}});
+    co_return;
+  }
+  const bool run = o_.on_spot_interruption == config::notice_action::script;
+  log_.warn("spot-interruption", {{"action", n->action}, {"time", iso8601(n->time)},
+                                  {"what", run ? (sink_.has_run(std::string(lifecycle::terminating))
+                                                      ? "the terminate script has already run or is running"
+                                                      : "running the terminate script now, to end before that time")
+                                               : "logged only (--on-spot-interruption log)"}});
+  if (run) act(std::string(lifecycle::terminating), "spot", n->time);
+}
+
+net::awaitable<void> imds_source::rebalance() {
+  auto text = co_await read("events/recommendations/rebalance");
+  if (!text || !logged_.insert("rebalance:" + *text).second) co_return;
+  auto t = lifecycle::parse_rebalance_notice(*text);
+  const bool run = o_.on_rebalance == config::notice_action::script;
+  log_.warn("rebalance-recommendation", {{"notice_time", t ? iso8601(*t) : "unreadable"},
+                                         {"what", run ? "running the terminate script (--on-rebalance script)"
+                                                      : "logged only: the group's own terminate hook follows if it replaces "
+                                                        "this instance (--on-rebalance script to act on it)"}});
+  if (run) act(std::string(lifecycle::terminating), "rebalance");
+}
+
+net::awaitable<void> imds_source::maintenance() {
+  auto text = co_await read("events/maintenance/scheduled");
+  if (!text) co_return;
+  auto events = lifecycle::parse_maintenance_events(*text);
+  if (!events) {
+    if (logged_.insert("maintenance-unreadable:" + *text).second)
+      log_.warn("maintenance-unreadable", {{"error", events.error().message()}});
+    co_return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& e : *events) {
+    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)).second)
+      log_.warn("scheduled-maintenance", {{"event", e.id}, {"code", e.code}, {"state", e.state},
+                                          {"not_before", e.not_before ? iso8601(*e.not_before) : ""},
+                                          {"not_after", e.not_after ? iso8601(*e.not_after) : ""}, {"description", e.description}});
+    if (o_.on_maintenance != config::notice_action::script || e.state != "active" || !e.ends_instance() || !e.not_before ||
+        now < *e.not_before - o_.maintenance_lead || !maintenance_acted_.insert(e.id).second)
+      continue;
+    log_.warn("maintenance-script", {{"event", e.id}, {"code", e.code}, {"what", "running the terminate script ahead of it"}});
+    act(std::string(lifecycle::terminating), "maintenance");
+  }
+}
+
+} // namespace hookd::agent
