@@ -204,7 +204,7 @@ void agent::submit(const std::string& transition, const std::string& trigger, st
   for (const auto& [name, h] : id_.hooks)
     if (h.transition == transition && (s_.hooks.empty() || s_.hooks.count(name))) hooks += (hooks.empty() ? "" : ",") + name;
   a.hook = hooks;
-  if (known_token(a.token) && !runs_.count(transition)) return; // done before a restart, or going
+  if (known_token(a.token)) return; // this same signal is running, or was done (before a restart too)
   received_action r{a, "", "", false, 0, must_end_by};
   if (belongs_to_run(a)) start_attached(std::move(r));
   else {

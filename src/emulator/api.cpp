@@ -108,6 +108,11 @@ void server::set_imds_identity(const std::string& instance_id, const std::string
   impl_->imds_key.reset();
 }
 void server::set_spot_action(std::optional<std::string> json_text) { impl_->spot_action = std::move(json_text); }
+void server::set_imds_item(const std::string& instance_id, const std::string& path, std::optional<std::string> body) {
+  if (body) impl_->imds_items[instance_id][path] = std::move(*body);
+  else impl_->imds_items[instance_id].erase(path);
+}
+void server::set_activation_delay(std::chrono::milliseconds d) { impl_->activation_delay = d; }
 void server::add_fault(fault f) { impl_->faults.push_back(std::move(f)); }
 void server::set_clock_skew(std::chrono::seconds skew) { impl_->skew = skew; }
 void server::advance(std::chrono::seconds by) {

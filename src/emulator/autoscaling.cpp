@@ -47,8 +47,9 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     action_rec a;
     a.state = {uuid(), group, h.spec.name, instance, transition_name, true, "", false, 0};
     a.heartbeat_timeout = h.spec.heartbeat_timeout;
-    a.deadline = steady::now() + std::chrono::seconds(h.spec.heartbeat_timeout);
-    a.global_deadline = steady::now() + std::chrono::seconds(h.global_timeout);
+    a.active_from = steady::now() + activation_delay;
+    a.deadline = a.active_from + std::chrono::seconds(h.spec.heartbeat_timeout);
+    a.global_deadline = a.active_from + std::chrono::seconds(h.global_timeout);
     a.default_result = h.spec.default_result;
     json::object detail{{"Origin", terminating ? "AutoScalingGroup" : "EC2"},
                         {"Destination", terminating ? "EC2" : "AutoScalingGroup"},
@@ -69,8 +70,10 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     action_order.push_back(a.state.token);
     actions.emplace(a.state.token, std::move(a));
   }
+  const bool waits_now = activation_delay.count() <= 0;
   g[instance] = tokens.empty() ? (terminating ? "Terminated" : "InService")
-                               : (terminating ? "Terminating:Wait" : "Pending:Wait");
+                : waits_now    ? (terminating ? "Terminating:Wait" : "Pending:Wait")
+                               : (terminating ? "Terminating" : "Pending");
   return tokens;
 }
 
@@ -93,6 +96,10 @@ void server::impl::expire_actions() {
   const auto t = steady::now();
   for (auto& [_, a] : actions) {
     if (!a.state.active) continue;
+    if (t >= a.active_from && groups.count(a.state.group)) { // draining over: the wait state begins
+      auto& st = groups[a.state.group][a.state.instance_id];
+      if (st == "Terminating" || st == "Pending") st += ":Wait";
+    }
     if (t >= a.deadline || t >= a.global_deadline) {
       a.state.active = false;
       a.state.timed_out = true;
@@ -182,7 +189,7 @@ reply server::impl::autoscaling(const std::string& action, const std::map<std::s
     const auto hook = get("LifecycleHookName");
     action_rec* found = nullptr;
     for (auto& [t, a] : actions) {
-      if (!a.state.active || a.state.group != group || a.state.hook != hook) continue;
+      if (!a.state.active || a.state.group != group || a.state.hook != hook || steady::now() < a.active_from) continue;
       if ((!token.empty() && t == token) || (token.empty() && !instance.empty() && a.state.instance_id == instance)) found = &a;
     }
     // A token sent with the instance it must belong to: Auto Scaling refuses the pair when they

@@ -106,6 +106,18 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     else spot_action.reset();
     return json::object{{"ok", true}};
   }
+  if (cmd == "imds-item") { // {"instance_id", "path", "body"}: no body removes it
+    const auto* body = a.if_contains("body");
+    const auto instance = string_field(a, "instance_id"), path = string_field(a, "path");
+    if (instance.empty() || path.empty()) return make_error(errc::invalid_input, "imds-item needs instance_id and path");
+    if (body && body->is_string()) imds_items[instance][path] = std::string(body->as_string());
+    else imds_items[instance].erase(path);
+    return json::object{{"ok", true}};
+  }
+  if (cmd == "activation-delay") {
+    activation_delay = std::chrono::milliseconds(json_int(a, "ms").value_or(0));
+    return json::object{{"ok", true}};
+  }
   if (cmd == "fault") {
     fault f;
     if (auto op = string_field(a, "operation"); !op.empty()) f.operation = op;

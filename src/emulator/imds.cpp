@@ -59,6 +59,8 @@ reply server::impl::imds(const bhttp::request<bhttp::string_body>& req, const st
     }
     return text(404, "Not Found");
   }
+  if (auto items = imds_items.find(instance); items != imds_items.end())
+    if (auto it = items->second.find(item); it != items->second.end()) return text(200, it->second);
   if (item == "spot/instance-action" && spot_action) return text(200, *spot_action);
   return text(404, "Not Found");
 }

@@ -96,6 +96,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     steady::time_point deadline, global_deadline;
     std::string default_result;
     int heartbeat_timeout = 0;
+    steady::time_point active_from{}; ///< before it, Auto Scaling answers "No active Lifecycle Action"
   };
 
   impl(net::any_io_executor e, options o) : ex(std::move(e)), opt(std::move(o)), acceptor(ex) {}
@@ -117,6 +118,11 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::optional<access_key> imds_key;
   std::map<std::string, steady::time_point> imds_tokens;
   std::optional<std::string> spot_action;
+  /// Per-instance metadata items (spot/instance-action, events/...): path -> body.
+  std::map<std::string, std::map<std::string, std::string>> imds_items;
+  /// Between a transition's start and its wait state: the load balancer's draining, during which
+  /// the group shows Terminating (Pending) and the action is not active yet.
+  std::chrono::milliseconds activation_delay{0};
   std::vector<fault> faults;
   std::chrono::seconds skew{0};
   std::vector<recorded_call> calls;

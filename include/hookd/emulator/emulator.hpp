@@ -150,6 +150,13 @@ public:
   void set_imds_identity(const std::string& instance_id, const std::string& role,
                          std::chrono::seconds credential_lifetime = std::chrono::hours(6));
   void set_spot_action(std::optional<std::string> json);
+  /// One instance's metadata item under /latest/meta-data/ (spot/instance-action,
+  /// events/recommendations/rebalance, events/maintenance/scheduled); nullopt removes it (404).
+  void set_imds_item(const std::string& instance_id, const std::string& path, std::optional<std::string> body);
+  /// Time from a transition's start to its wait state. Meanwhile the target lifecycle state already
+  /// reads Terminated, the group shows Terminating (or Pending), and heartbeats and completions
+  /// answer "No active Lifecycle Action found", as on AWS while the load balancer drains.
+  void set_activation_delay(std::chrono::milliseconds d);
   void add_fault(fault f);
   void set_clock_skew(std::chrono::seconds skew);
   /// Moves the emulator's timers forward (lifecycle-action timeouts, message visibility), so a

@@ -2,115 +2,14 @@
 // The real hookd binary as operators run it: environment-only configuration, the lock, SIGKILL
 // mid-action and a restart, SIGTERM during an action. The emulator runs in this process; hookd
 // runs as a child under hookd's own supervisor, both on this test's io_context.
-#include "hookd/agent/journal.hpp"
-#include "hookd/proc/supervisor.hpp"
-#include "support/emulator_fixture.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include <csignal>
-#include <fstream>
-#include <sys/stat.h>
+#include "process_fixture.hpp"
 
 using namespace hookd;
 using namespace std::chrono_literals;
 namespace net = boost::asio;
 
 namespace {
-
-class hookd_process : public test::emulator_fixture {
-protected:
-  std::string state, script_path;
-  std::vector<std::string> output;
-
-  void SetUp() override {
-    emulator_fixture::SetUp();
-    hook_scenario();
-    state = (dir / "state").string();
-  }
-
-  void write_script(const std::string& body) {
-    script_path = (dir / "on-terminate.sh").string();
-    std::ofstream(script_path) << body;
-    ::chmod(script_path.c_str(), 0755);
-  }
-
-  proc::command hookd_cmd(std::vector<std::string> args = {"--once"}) {
-    proc::command c;
-    c.path = HOOKD_BINARY;
-    c.args = std::move(args);
-    c.env = {"PATH=/usr/bin:/bin",
-             "AWS_ENDPOINT_URL=" + emu->url(),
-             "AWS_CA_BUNDLE=" + pki.ca_cert,
-             std::string("AWS_ACCESS_KEY_ID=") + test::test_key_id,
-             std::string("AWS_SECRET_ACCESS_KEY=") + test::test_secret,
-             "AWS_REGION=us-east-1",
-             "AWS_EC2_METADATA_DISABLED=true",
-             "HOOKD_CONFIG=/dev/null",
-             "HOOKD_QUEUE_URL=" + emu->queue_url("hooks"),
-             "HOOKD_INSTANCE_ID=i-self",
-             "HOOKD_STATE_DIR=" + state,
-             "HOOKD_ON_TERMINATE=" + script_path,
-             "HOOKD_HEARTBEAT_INTERVAL=100ms",
-             "HOOKD_WAIT_TIME=1",
-             "HOOKD_ERROR_BACKOFF=100ms",
-             "HOOKD_SHUTDOWN_GRACE=300ms",
-             "HOOKD_KILL_GRACE=200ms"};
-    return c;
-  }
-
-  net::awaitable<proc::run_result> start(proc::command c) {
-    proc::limits lim;
-    lim.time_limit = 60s;
-    co_return co_await proc::run(std::move(c), lim, [this](std::string_view, std::string_view line, bool) {
-      output.emplace_back(line);
-    });
-  }
-
-  std::vector<emulator::recorded_call> calls_for(const std::string& op) { return emu->calls(op); }
-
-  std::string all_output() const {
-    std::string out;
-    for (const auto& l : output) out += l + "\n";
-    return out;
-  }
-
-  bool said(std::string_view what) const {
-    return std::any_of(output.begin(), output.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
-  }
-
-  /// True once hookd has journaled an action (the directory may not exist yet: hookd starting).
-  bool journaled() const {
-    std::error_code ec;
-    return std::filesystem::exists(state + "/journal", ec) && !std::filesystem::is_empty(state + "/journal", ec);
-  }
-
-  pid_t hookd_pid() const {
-    std::ifstream in(state + "/hookd.lock");
-    pid_t pid = 0;
-    in >> pid;
-    return pid;
-  }
-
-  /// Calls `act` once `ready()` holds, polling every 20 ms (bounded by the test's deadline). The
-  /// timers belong to the fixture, so a poll still pending at the end is cancelled, not leaked.
-  void when(std::function<bool()> ready, std::function<void()> act) {
-    pollers_.push_back(std::make_unique<net::steady_timer>(ioc));
-    poll(pollers_.back().get(), std::move(ready), std::move(act));
-  }
-
-private:
-  static void poll(net::steady_timer* t, std::function<bool()> ready, std::function<void()> act) {
-    t->expires_after(20ms);
-    t->async_wait([t, ready = std::move(ready), act = std::move(act)](boost::system::error_code ec) mutable {
-      if (ec) return;
-      if (ready()) act();
-      else poll(t, std::move(ready), std::move(act));
-    });
-  }
-  std::vector<std::unique_ptr<net::steady_timer>> pollers_;
-};
+using test::hookd_process;
 
 TEST_F(hookd_process, handles_an_action_configured_by_environment_alone) {
   write_script("#!/bin/sh\necho \"handled $1 $2\"\n");

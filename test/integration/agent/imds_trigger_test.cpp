@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// The instance-metadata source end to end, with the real binary: a group with no queue read at
+// all, the activation race, a launch, Spot then the hook, IMDS and the queue for one action,
+// notices in log mode, scheduled maintenance with its non-RFC dates, and SIGKILL mid-run.
+#include "process_fixture.hpp"
+
+#include "hookd/core/time.hpp"
+
+#include <ctime>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+
+namespace {
+
+class imds_trigger : public test::hookd_process {
+protected:
+  std::string runs_file;
+
+  void SetUp() override {
+    hookd_process::SetUp();
+    runs_file = (dir / "runs").string();
+    imds_port = emu->add_imds_instance("i-self").value();
+    // Every run leaves a line: how many times the script ran, and for what.
+    write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER token=$HOOKD_ACTION_TOKEN hook=$HOOKD_HOOK\" >> " + runs_file + "\n");
+  }
+
+  proc::command imds_cmd(const std::string& triggers, std::vector<std::string> args = {}) {
+    auto c = hookd_cmd(std::move(args));
+    std::erase_if(c.env, [](const std::string& v) { return v.starts_with("AWS_EC2_METADATA_DISABLED="); });
+    c.env.push_back("AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(imds_port));
+    c.env.push_back("HOOKD_TRIGGER=" + triggers);
+    c.env.push_back("HOOKD_IMDS_POLL=100ms");
+    return c;
+  }
+
+  std::vector<std::string> runs() const {
+    std::ifstream in(runs_file);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+
+  std::size_t sqs_calls() const {
+    std::size_t n = 0;
+    for (const auto& c : emu->calls()) n += c.service == "sqs";
+    return n;
+  }
+
+  int completions(const std::string& status_filter = "ok") const {
+    int n = 0;
+    for (const auto& c : emu->calls("CompleteLifecycleAction"))
+      n += status_filter == "ok" ? c.status == 200 : c.status != 200;
+    return n;
+  }
+
+  /// Stops hookd (SIGTERM) once `ready()` holds.
+  void stop_when(std::function<bool()> ready) {
+    when(std::move(ready), [this] { ::kill(hookd_pid(), SIGTERM); });
+  }
+
+  std::uint16_t imds_port = 0;
+};
+
+std::string event_date(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%e %b %Y %H:%M:%S GMT", &tm); // " 5 Jan 2019 ...": a one-digit day, as EC2 writes it
+  std::string s(buf);
+  return s[0] == ' ' ? s.substr(1) : s;
+}
+
+TEST_F(imds_trigger, terminated_in_metadata_runs_the_script_and_completes_by_instance_id_without_the_queue) {
+  emu->terminate_instance("asg", "i-self");
+  auto r = run(start(imds_cmd("imds", {"--once"})), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << all_output();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "terminate imds token= hook=drain");
+  const auto done = emu->calls("CompleteLifecycleAction");
+  ASSERT_EQ(completions(), 1);
+  EXPECT_FALSE(done.back().params.contains("LifecycleActionToken")) << "an IMDS action has no token";
+  EXPECT_EQ(done.back().params.at("InstanceId").as_string(), "i-self");
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Terminated");
+  EXPECT_EQ(sqs_calls(), 0u) << "the IMDS source alone sends no SQS request";
+}
+
+TEST_F(imds_trigger, terminated_before_the_action_is_active_starts_the_script_at_once_and_completes_once_it_is) {
+  emu->set_activation_delay(1500ms);
+  emu->terminate_instance("asg", "i-self");
+  auto r = run(start(imds_cmd("imds", {"--once"})), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_GE(completions("refused"), 1) << "the first completion came before the wait state";
+  EXPECT_EQ(completions(), 1) << all_output();
+  EXPECT_EQ(emu->actions().at(0).result, "CONTINUE");
+}
+
+TEST_F(imds_trigger, a_launch_seen_in_metadata_runs_the_launch_script_and_completes_it) {
+  emulator::hook_spec h;
+  h.group = "asg";
+  h.name = "warm-up";
+  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+  h.heartbeat_timeout = 30;
+  emu->put_hook(h);
+  emu->launch_instance("asg", "i-self");
+  auto c = imds_cmd("imds", {"--once"});
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "launch imds token= hook=warm-up");
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService");
+}
+
+TEST_F(imds_trigger, a_spot_notice_runs_the_script_and_the_hook_that_follows_is_completed_without_a_second_run) {
+  const auto in_two_minutes = iso8601(std::chrono::system_clock::now() + 2min);
+  emu->set_imds_item("i-self", "spot/instance-action", R"({"action":"terminate","time":")" + in_two_minutes + R"("})");
+  when([&] { return runs().size() == 1; }, [&] { emu->terminate_instance("asg", "i-self"); });
+  stop_when([&] { return emu->instance_state("asg", "i-self") == "Terminated"; });
+  auto r = run(start(imds_cmd("queue,imds")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "terminate spot token= hook=drain");
+  EXPECT_TRUE(said("action-attached")) << all_output();
+  EXPECT_EQ(completions(), 1);
+  EXPECT_EQ(emu->actions().at(0).result, "CONTINUE");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u) << "the hook's message is deleted once its action is completed";
+}
+
+TEST_F(imds_trigger, metadata_and_the_queue_for_the_same_action_run_the_script_once_and_complete_it_once) {
+  write_script("#!/bin/sh\nsleep 0.5\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  stop_when([&] {
+    return std::count_if(output.begin(), output.end(), [](const std::string& l) { return l.find("action-done") != std::string::npos; }) == 2;
+  });
+  auto r = run(start(imds_cmd("queue,imds")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(completions(), 1) << all_output();
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(emu->queue_depth("hooks"), 0u);
+}
+
+TEST_F(imds_trigger, a_rebalance_recommendation_in_log_mode_runs_nothing) {
+  emu->set_imds_item("i-self", "events/recommendations/rebalance", R"({"noticeTime":"2026-12-01T08:22:00Z"})");
+  stop_when([&] { return said("rebalance-recommendation"); });
+  auto r = run(start(imds_cmd("imds")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(runs().empty()) << all_output();
+  EXPECT_TRUE(said("notice_time=2026-12-01T08:22:00Z")) << all_output();
+}
+
+TEST_F(imds_trigger, scheduled_maintenance_with_ec2_dates_is_logged_and_in_script_mode_runs_the_script_ahead) {
+  const auto soon = std::chrono::system_clock::now() + 5min;
+  emu->set_imds_item("i-self", "events/maintenance/scheduled",
+                     R"([{"NotBefore":")" + event_date(soon) + R"(","NotAfter":"","Code":"instance-retirement",)"
+                     R"("Description":"The instance is running on degraded hardware","EventId":"instance-event-0d59937288b749b32","State":"active"},)"
+                     R"({"NotBefore":")" + event_date(soon) + R"(","Code":"instance-reboot","EventId":"instance-event-1","State":"active"}])");
+  auto c = imds_cmd("imds");
+  c.env.push_back("HOOKD_ON_MAINTENANCE=script");
+  c.env.push_back("HOOKD_MAINTENANCE_LEAD=10m");
+  stop_when([&] { return runs().size() == 1; });
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "terminate maintenance token= hook=drain");
+  EXPECT_TRUE(said("not_before=" + iso8601(std::chrono::floor<std::chrono::seconds>(soon)))) << all_output();
+  EXPECT_TRUE(said("code=instance-reboot")) << "a reboot is logged too, though no script runs for it";
+}
+
+TEST_F(imds_trigger, sigkill_mid_run_then_restart_ends_the_old_script_and_completes_once) {
+  const auto pidfile = (dir / "script.pid").string();
+  write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
+  emu->terminate_instance("asg", "i-self");
+  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0; },
+       [&] { when([&] { return hookd_pid() > 0; }, [&] { ::usleep(200000); ::kill(hookd_pid(), SIGKILL); }); });
+  auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
+  write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
+  output.clear();
+  auto restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
+  EXPECT_TRUE(said("journal-resume")) << all_output();
+  EXPECT_TRUE(said("surviving-script-ended")) << all_output();
+  EXPECT_EQ(runs().size(), 1u);
+  EXPECT_EQ(completions(), 1);
+  EXPECT_EQ(emu->actions().at(0).result, "CONTINUE");
+}
+
+} // namespace
