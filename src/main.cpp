@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   if (cfg->command == "cp") return cli::run_cp(*cfg, effective);
   if (cfg->command == "simulate") return cli::run_simulate(*cfg, effective);
   if (cfg->command == "check") return cli::run_check(*cfg, effective);
+  if (cfg->command == "status") return cli::run_status(*cfg, effective);
   if (cfg->command != "run") {
     std::fprintf(stderr, "hookd: '%s' is not available in this build; run 'hookd --help'\n", cfg->command.c_str());
     return cli::exit_usage;

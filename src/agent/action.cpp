@@ -69,6 +69,8 @@ net::awaitable<void> agent::run_action(received_action r) {
   sum.transition = std::string(lifecycle::transition_word(a.transition));
   sum.instance_id = a.instance_id;
   sum.hook = a.hook;
+  sum.trigger = a.trigger;
+  status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
   const auto global = steady::now() + global_timeout(a.hook) -
@@ -103,6 +105,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   }
   running_.erase(journal::file_name(a.token));
   action_running_ = false;
+  status_.running.reset();
   grace_timer_.reset();
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
   if (confirmed == confirmation::confirmed) log_done(sum);
@@ -157,6 +160,16 @@ void agent::log_done(action_summary& sum) {
                             {"heartbeats", std::to_string(sum.heartbeats)}, {"total", format_duration(sum.total)},
                             {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
                             {"message_deleted", sum.deleted ? "yes" : "no"}});
+  const std::string completed = sum.completed ? "yes" : (sum.already_over ? "already-over" : "no");
+  ++status_.actions[{sum.trigger, sum.transition, sum.completed || sum.already_over ? sum.result : "not-completed"}];
+  status_.heartbeats += static_cast<std::uint64_t>(sum.heartbeats);
+  if (sum.script_duration.count() > 0) {
+    status_.script_seconds += std::chrono::duration<double>(sum.script_duration).count();
+    ++status_.scripts;
+  }
+  status_.add_result({sum.token, sum.transition, sum.hook, sum.trigger, sum.result, completed, std::chrono::system_clock::now(),
+                      sum.script_duration});
+  status_changed();
   finished_.push_back(std::move(sum));
   if (finished_.size() > token_memory) finished_.pop_front();
 }
@@ -183,17 +196,17 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   net::steady_timer t(ex_);
   auto next = steady::now() + spread();
   while (!stopped()) {
+    if (status_.running && status_.running->token == a.token)
+      status_.running->next_heartbeat = std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(next - steady::now());
     t.expires_at(next);
     if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
     next += spread();
     if (gone) continue;
     if (steady::now() + interval >= global_deadline) {
-      if (!warned) {
-        warned = true;
-        const auto left = std::chrono::duration_cast<std::chrono::seconds>(global_deadline - steady::now());
-        log_.warn("global-timeout-near", {{"token", a.token}, {"time_left", format_duration(left)},
+      if (!std::exchange(warned, true))
+        log_.warn("global-timeout-near", {{"token", a.token},
+                                          {"time_left", format_duration(std::chrono::duration_cast<std::chrono::seconds>(global_deadline - steady::now()))},
                                           {"what", "heartbeats cannot extend the action past the hook's global timeout"}});
-      }
       continue;
     }
     // A failed heartbeat is retried within the interval, not skipped.

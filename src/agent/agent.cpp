@@ -5,11 +5,16 @@
 #include "hookd/agent/imds_source.hpp"
 
 #include "hookd/core/async.hpp"
+#include "hookd/core/atomic_file.hpp"
+#include "hookd/version.hpp"
 #include "hookd/core/jitter.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <filesystem>
+#include <unistd.h>
 
 namespace hookd::agent {
 namespace net = boost::asio;
@@ -18,7 +23,15 @@ using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), journal_(j), log_(log),
-      env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), imds_(c.imds), run_ended_(ex) {
+      env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), imds_(c.imds), run_ended_(ex),
+      caller_(c.caller), report_timer_(ex) {
+  status_.pid = ::getpid();
+  status_.version = hookd::version;
+  status_.instance = id_.instance_id;
+  status_.group = id_.group;
+  status_.started = std::chrono::system_clock::now();
+  if (sqs_) status_.source("queue").interval = std::chrono::seconds(s_.wait_seconds);
+  if (s_.imds && imds_) status_.source("imds").interval = s_.imds_poll;
   self_.instance_id = id_.instance_id;
   self_.group = id_.group;
   self_.hooks = s_.hooks;
@@ -26,7 +39,7 @@ agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal
   self_.launch_script = !s_.script.on_launch.empty();
   for (const auto& [name, _] : id_.hooks) self_.group_hooks.insert(name);
   for (const auto& t : journal_.done_tokens()) done_.insert(t);
-  if (s_.imds && imds_) imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, *imds_, asg_, *this, log_);
+  if (s_.imds && imds_) imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, *imds_, asg_, *this, log_, status_);
 }
 
 agent::~agent() = default;
@@ -98,12 +111,17 @@ void agent::stop() {
 }
 
 net::awaitable<int> agent::run() {
+  reporting_ = true;
+  net::co_spawn(ex_, report_loop(), net::detached);
   co_await resume_journal();
   if (imds_source_) imds_source_->start();
   if (sqs_) co_await poll_queue();
   while (!stopping_ && !once_done_) co_await sleep(std::chrono::hours(1)); // stop() or --once wakes it
   if (imds_source_) co_await imds_source_->stop();
   co_await wait_for_runner();
+  reporting_ = false;
+  report_timer_.cancel();
+  write_report();
   log_.info("stopped", {{"actions", std::to_string(finished_.size())}});
   co_return 0;
 }
@@ -236,6 +254,7 @@ net::awaitable<void> agent::attach(received_action r) {
   sum.transition = std::string(lifecycle::transition_word(a.transition));
   sum.instance_id = a.instance_id;
   sum.hook = a.hook;
+  sum.trigger = a.trigger;
   const auto start = steady::now();
   const auto global = start + global_timeout(a.hook);
   auto confirmed = co_await confirm(a, r.resumed, sum.heartbeats);
@@ -279,6 +298,37 @@ void agent::end_run(const lifecycle::lifecycle_action& a, const std::string& res
   const bool notice = a.trigger == "spot" || a.trigger == "rebalance" || a.trigger == "maintenance";
   runs_[a.transition] = {true, result, notice, aws_now()};
   run_ended_.cancel();
+}
+
+void agent::record_poll(const std::string& source, const std::string& error) {
+  auto& st = status_.source(source);
+  // First poll, first success, or a flip between working and failing: worth writing at once.
+  const bool changed = !st.last_poll || (error.empty() && !st.last_ok) || st.last_error.empty() != error.empty();
+  st.last_poll = std::chrono::system_clock::now();
+  st.last_error = error;
+  if (error.empty()) st.last_ok = st.last_poll;
+  if (changed) status_changed();
+}
+
+net::awaitable<void> agent::report_loop() {
+  while (reporting_) {
+    write_report();
+    report_timer_.expires_after(status_interval);
+    co_await report_timer_.async_wait(nothrow);
+  }
+}
+
+void agent::write_report() {
+  status_.updated = std::chrono::system_clock::now();
+  if (caller_) status_.aws_calls = caller_->call_counts();
+  // Not fsynced: both are rewritten every few seconds, and a reader only needs them whole.
+  if (auto w = write_file_atomic(s_.script.state_dir, "status.json", status_json(status_), 0600, false); !w)
+    log_.debug("status-write-failed", {{"error", w.error().message()}});
+  if (s_.metrics_file.empty()) return;
+  const std::filesystem::path p(s_.metrics_file);
+  if (auto w = write_file_atomic(p.parent_path().string(), p.filename().string(), metrics_text(status_), 0644, false); !w &&
+      logged_once_.insert("metrics-write-failed"))
+    log_.warn("metrics-write-failed", {{"error", w.error().message()}, {"what", "check --metrics-file's directory"}});
 }
 
 } // namespace hookd::agent

@@ -13,9 +13,9 @@ namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
 imds_source::imds_source(net::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
-                         aws::autoscaling_client& asg, action_sink& sink, logger& log)
-    : ex_(ex), o_(o), instance_id_(std::move(instance_id)), imds_(imds), asg_(asg), sink_(sink), log_(log), timer_(ex),
-      done_(ex) {}
+                         aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status)
+    : ex_(ex), o_(o), instance_id_(std::move(instance_id)), imds_(imds), asg_(asg), sink_(sink), log_(log), status_(status),
+      timer_(ex), done_(ex) {}
 
 void imds_source::start() {
   running_ = true;
@@ -58,6 +58,12 @@ net::awaitable<void> imds_source::loop() {
 
 net::awaitable<std::optional<std::string>> imds_source::read(const char* path) {
   auto r = co_await imds_.get(path);
+  auto& st = status_.source("imds");
+  const bool changed = !st.last_poll || (r && !st.last_ok) || st.last_error.empty() != bool(r);
+  st.last_poll = std::chrono::system_clock::now();
+  st.last_error = r ? "" : r.error().message();
+  if (r) st.last_ok = st.last_poll;
+  if (changed) sink_.status_changed();
   if (!r) {
     if (!failing_) log_.warn("imds-poll-failed", {{"path", path}, {"error", r.error().message()}, {"what", "polling goes on"}});
     failing_ = true;
@@ -110,6 +116,7 @@ net::awaitable<void> imds_source::spot() {
     log_.warn("spot-notice-unreadable", {{"error", n.error().message()}});
     co_return;
   }
+  ++status_.notices["spot"];
   const bool run = o_.on_spot_interruption == config::notice_action::script;
   log_.warn("spot-interruption", {{"action", n->action}, {"time", iso8601(n->time)},
                                   {"what", run ? (sink_.has_run(std::string(lifecycle::terminating))
@@ -122,6 +129,7 @@ net::awaitable<void> imds_source::spot() {
 net::awaitable<void> imds_source::rebalance() {
   auto text = co_await read("events/recommendations/rebalance");
   if (!text || !logged_.insert("rebalance:" + *text).second) co_return;
+  ++status_.notices["rebalance"];
   auto t = lifecycle::parse_rebalance_notice(*text);
   const bool run = o_.on_rebalance == config::notice_action::script;
   log_.warn("rebalance-recommendation", {{"notice_time", t ? iso8601(*t) : "unreadable"},
@@ -142,7 +150,7 @@ net::awaitable<void> imds_source::maintenance() {
   }
   const auto now = std::chrono::system_clock::now();
   for (const auto& e : *events) {
-    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)).second)
+    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)).second && ++status_.notices["maintenance"])
       log_.warn("scheduled-maintenance", {{"event", e.id}, {"code", e.code}, {"state", e.state},
                                           {"not_before", e.not_before ? iso8601(*e.not_before) : ""},
                                           {"not_after", e.not_after ? iso8601(*e.not_after) : ""}, {"description", e.description}});

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/agent/journal.hpp"
+#include "hookd/core/atomic_file.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -25,48 +26,6 @@ namespace net = boost::asio;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-namespace {
-outcome<void> write_atomic(const std::string& dir, const std::string& name, const std::string& data) {
-  const std::string tmp = dir + "/." + name + ".tmp";
-  const std::string final_path = dir + "/" + name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(errc::io_failed, "journal: cannot create " + tmp + ": " + std::strerror(errno));
-  // Whatever fails (a full disk most often), the descriptor is closed and the half-written file
-  // removed: nothing is left behind to fill the disk further or to be mistaken for an entry.
-  const auto fail = [&](const char* what, int e) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return make_error(errc::io_failed, std::string("journal: cannot ") + what + " " + tmp + ": " + std::strerror(e) +
-                                           (e == ENOSPC ? " (the disk is full: free space in the state directory)" : ""));
-  };
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const auto n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write", errno);
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail("sync", errno);
-  if (::close(fd) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return make_error(errc::io_failed, "journal: cannot close " + tmp + ": " + std::strerror(e));
-  }
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return make_error(errc::io_failed, "journal: cannot rename to " + final_path + ": " + std::strerror(e));
-  }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd); // makes the rename itself durable
-    ::close(dfd);
-  }
-  return {};
-}
-} // namespace
 
 // Tokens are UUIDs from AWS, but a file name must never be steered by message content.
 std::string journal::file_name(const std::string& token) {
@@ -145,7 +104,11 @@ net::awaitable<outcome<void>> journal::write(const journal_entry& e) {
   const auto dir = dir_ + "/journal";
   const auto name = file_name(e.action.token) + ".json";
   co_return co_await net::co_spawn(
-      pool_, [&]() -> net::awaitable<outcome<void>> { co_return write_atomic(dir, name, data); }, net::use_awaitable);
+      pool_, [&]() -> net::awaitable<outcome<void>> {
+        auto r = write_file_atomic(dir, name, data, 0600, true);
+        if (!r) co_return wrap_error(r.error(), "journal");
+        co_return r;
+      }, net::use_awaitable);
 }
 
 net::awaitable<outcome<void>> journal::finish(const std::string& token) {
@@ -154,8 +117,8 @@ net::awaitable<outcome<void>> journal::finish(const std::string& token) {
   co_return co_await net::co_spawn(
       pool_,
       [&]() -> net::awaitable<outcome<void>> {
-        auto r = write_atomic(ddir, name, iso8601(std::chrono::system_clock::now()));
-        if (!r) co_return r;
+        auto r = write_file_atomic(ddir, name, iso8601(std::chrono::system_clock::now()), 0600, true);
+        if (!r) co_return wrap_error(r.error(), "journal");
         if (::unlink((jdir + "/" + name + ".json").c_str()) != 0 && errno != ENOENT)
           co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
         const int dfd = ::open(jdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

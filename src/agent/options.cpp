@@ -27,6 +27,7 @@ options options_from(const config::settings& s) {
   o.on_rebalance = s.on_rebalance;
   o.on_maintenance = s.on_maintenance;
   o.maintenance_lead = s.maintenance_lead;
+  o.metrics_file = s.metrics_file;
   return o;
 }
 

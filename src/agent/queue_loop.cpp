@@ -22,6 +22,7 @@ net::awaitable<void> agent::poll_queue() {
     auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_->receive(10, s_.wait_seconds, receive_hold_seconds),
                                                  net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
     if (stopping_ || once_done_) break;
+    record_poll("queue", cancelled ? "aborted" : r ? "" : r.error().message());
     if (cancelled) {
       log_.warn("receive-aborted", {{"retry_in", format_duration(s_.error_backoff)}});
       co_await sleep(s_.error_backoff);
@@ -71,13 +72,9 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     }
     break;
   case lifecycle::verdict::foreign:
-    log_.debug("foreign-released", {{"message", m.message_id}, {"why", d.why}});
-    out.foreign.push_back({m.message_id, m.receive_count});
-    out.foreign_handles.push_back(m.receipt_handle);
-    break;
-  case lifecycle::verdict::no_script:
-    if (logged_once_.insert(m.message_id))
-      log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
+  case lifecycle::verdict::no_script: // released like another instance's: some hookd may have the script
+    if (d.what == lifecycle::verdict::foreign) log_.debug("foreign-released", {{"message", m.message_id}, {"why", d.why}});
+    else if (logged_once_.insert(m.message_id)) log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
     out.foreign.push_back({m.message_id, m.receive_count});
     out.foreign_handles.push_back(m.receipt_handle);
     break;
@@ -94,8 +91,7 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     break;
   case lifecycle::verdict::expired:
   case lifecycle::verdict::test:
-    log_.info(d.what == lifecycle::verdict::test ? "test-notification-deleted" : "expired-deleted",
-              {{"message", m.message_id}, {"why", d.why}});
+    log_.info(d.what == lifecycle::verdict::test ? "test-notification-deleted" : "expired-deleted", {{"message", m.message_id}, {"why", d.why}});
     out.deletes.push_back({entry_id, m.receipt_handle, 0});
     break;
   case lifecycle::verdict::unparseable:

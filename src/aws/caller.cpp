@@ -42,7 +42,35 @@ caller::caller(http::client& http, cached_provider& creds, std::string region, r
   }
 }
 
+namespace {
+std::string outcome_code(const outcome<aws_response>& r) {
+  if (r) return "OK";
+  const auto& e = r.error();
+  if (!e.aws_code.empty()) return e.aws_code;
+  if (e.code.category() != hookd_category()) return "io_error";
+  switch (static_cast<errc>(e.code.value())) {
+  case errc::timeout: return "timeout";
+  case errc::connection_failed: return "connection_failed";
+  case errc::tls_failed: return "tls_failed";
+  case errc::cancelled: return "cancelled";
+  case errc::no_credentials: return "no_credentials";
+  case errc::too_large: return "too_large";
+  default: return "local_error";
+  }
+}
+} // namespace
+
 net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep, aws_request req) {
+  const std::string svc = req.svc == service::sqs ? "sqs" : req.svc == service::s3 ? "s3" : "autoscaling";
+  auto r = co_await call_with_retries(rep, std::move(req));
+  // Labels stay bounded whatever an endpoint answers: past 32 codes per service, "other".
+  auto code = outcome_code(r);
+  if (!counts_.count({svc, code}) && counts_.size() >= 32 * 3) code = "other";
+  ++counts_[{svc, code}];
+  co_return r;
+}
+
+net::awaitable<outcome<aws_response>> caller::call_with_retries(const resolved_endpoint& rep, aws_request req) {
   const http::endpoint ep = req.endpoint_override.value_or(rep.ep);
   const std::string what = std::string(display_name(req.svc)) + " " + req.operation + " at " + ep.url();
   const bool s3 = req.svc == service::s3;

@@ -88,7 +88,7 @@ public:
     log_.info("identity", {{"instance", id->instance_id}, {"region", id->region}, {"group", id->group},
                            {"credentials", "resolved on first call"}});
     agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id),
-                                            agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get()},
+                                            agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get()},
                                             journal_, log_, env_);
     if (stop_requested) agent_->stop();
     co_return co_await agent_->run();

@@ -195,6 +195,13 @@ const std::vector<setting>& table() {
        [](settings& s, const std::string& v) { return set_notice(s.on_maintenance, v); }},
       {"--maintenance-lead", "HOOKD_MAINTENANCE_LEAD", "DURATION", "with --on-maintenance script: how long before NotBefore (10m)",
        [](settings& s, const std::string& v) { return set_duration(s.maintenance_lead, v); }},
+      {"--metrics-file", "HOOKD_METRICS_FILE", "PATH",
+       "write Prometheus metrics here every 5s (a node_exporter textfile, e.g. .../textfile_collector/hookd.prom)",
+       [](settings& s, const std::string& v) -> std::optional<std::string> {
+         if (v.empty() || v[0] != '/' || v.back() == '/') return "an absolute file path";
+         s.metrics_file = v;
+         return std::nullopt;
+       }},
       {"--shutdown-grace", "HOOKD_SHUTDOWN_GRACE", "DURATION", "on SIGTERM, how long a running action may go on (5m)",
        [](settings& s, const std::string& v) { return set_duration(s.shutdown_grace, v); }},
       {"--kill-grace", "HOOKD_KILL_GRACE", "DURATION", "between SIGTERM and SIGKILL for a script past its limit (10s)",
@@ -307,7 +314,8 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
     from_flags.emplace_back(s, value, a);
   }
   if (!r.positional.empty() &&
-      (r.positional[0] == "run" || r.positional[0] == "simulate" || r.positional[0] == "check" || r.positional[0] == "cp")) {
+      (r.positional[0] == "run" || r.positional[0] == "simulate" || r.positional[0] == "check" || r.positional[0] == "cp" ||
+       r.positional[0] == "status")) {
     r.command = r.positional[0];
     r.positional.erase(r.positional.begin());
   }

@@ -8,6 +8,7 @@
 // Single-threaded on the caller's io_context.
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
+#include "hookd/agent/status.hpp"
 #include "hookd/agent/script.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/imds.hpp"
@@ -48,6 +49,7 @@ struct clients {
   aws::autoscaling_client* asg = nullptr;
   aws::s3_client* s3 = nullptr;
   aws::imds_client* imds = nullptr;
+  aws::caller* caller = nullptr; ///< for the AWS call counts in the metrics
 };
 
 /// Where a source hands what it learnt about this instance. `submit` takes an action by instance
@@ -58,6 +60,8 @@ public:
   virtual void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) = 0;
   /// The transition has a run (going or ended): a later signal for it changes nothing.
   virtual bool has_run(const std::string& transition) const = 0;
+  /// Something `hookd status` shows has changed (a source's first success, a failure): write it now.
+  virtual void status_changed() = 0;
 };
 
 /// A journal entry whose script was started this many times more without finishing is given up
@@ -66,7 +70,7 @@ public:
 inline constexpr int max_resumes = 3;
 
 struct action_summary {
-  std::string token, transition, instance_id, hook, result;
+  std::string token, transition, instance_id, hook, result, trigger;
   std::string outcome;            ///< "exit 0", "killed by SIGKILL ...", "not started: ..."
   int heartbeats = 0;
   bool completed = false;         ///< CompleteLifecycleAction succeeded
@@ -99,6 +103,7 @@ public:
 
   void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
   bool has_run(const std::string& transition) const override { return runs_.count(transition) > 0; }
+  void status_changed() override { report_timer_.cancel(); }
 
 private:
   // How long a received message stays invisible before hookd decides about it. It is also the
@@ -196,6 +201,14 @@ private:
   std::map<std::string, transition_run> runs_; ///< by transition: at most one run each
   int attached_ = 0;                            ///< attach() coroutines still going
   boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
+  aws::caller* caller_;
+  status_snapshot status_;
+  boost::asio::steady_timer report_timer_;
+  bool reporting_ = false;
+  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file.
+  boost::asio::awaitable<void> report_loop();
+  void write_report();
+  void record_poll(const std::string& source, const std::string& error);
   journal& journal_;
   logger& log_;
   env_lookup env_;

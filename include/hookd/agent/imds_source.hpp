@@ -6,6 +6,7 @@
 // changes only: a state that stays "Terminated" is one event, not one per poll.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/options.hpp"
+#include "hookd/agent/status.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/imds.hpp"
 #include "hookd/core/log.hpp"
@@ -20,7 +21,7 @@ namespace hookd::agent {
 class imds_source {
 public:
   imds_source(boost::asio::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
-              aws::autoscaling_client& asg, action_sink& sink, logger& log);
+              aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status);
 
   void start();
   /// Ends the polling loop and waits for it.
@@ -43,6 +44,7 @@ private:
   aws::autoscaling_client& asg_;
   action_sink& sink_;
   logger& log_;
+  status_snapshot& status_;
   boost::asio::steady_timer timer_, done_;
   bool stopping_ = false, running_ = false, failing_ = false;
   std::string last_state_;

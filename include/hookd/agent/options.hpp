@@ -42,6 +42,7 @@ struct options {
   config::notice_action on_rebalance = config::notice_action::log;
   config::notice_action on_maintenance = config::notice_action::log;
   milliseconds maintenance_lead{std::chrono::minutes(10)};
+  std::string metrics_file;
 };
 
 script_options script_options_from(const config::settings& s);

@@ -10,6 +10,7 @@
 #include "hookd/sigv4/signer.hpp"
 
 #include <functional>
+#include <map>
 #include <optional>
 
 namespace hookd::aws {
@@ -61,8 +62,13 @@ public:
   const retry_token_bucket& token_bucket() const noexcept { return bucket_; }
   /// Attempts made by all calls (tests assert retries happen and stop).
   std::uint64_t attempts() const noexcept { return attempts_; }
+  /// Calls by (service, outcome): "OK", AWS's error code, or the kind of local failure. For the
+  /// metrics file; the codes are bounded (rare ones become "other").
+  const std::map<std::pair<std::string, std::string>, std::uint64_t>& call_counts() const noexcept { return counts_; }
 
 private:
+  boost::asio::awaitable<outcome<aws_response>> call_with_retries(const resolved_endpoint& ep, aws_request req);
+  std::map<std::pair<std::string, std::string>, std::uint64_t> counts_;
   http::client& http_;
   cached_provider& creds_;
   std::string region_;

@@ -17,6 +17,7 @@ int run_agent(const config::parse_result& cfg, const env_lookup& env);
 int run_cp(const config::parse_result& cfg, const env_lookup& env);
 int run_simulate(const config::parse_result& cfg, const env_lookup& env);
 int run_check(const config::parse_result& cfg, const env_lookup& env);
+int run_status(const config::parse_result& cfg, const env_lookup& env);
 
 
 } // namespace hookd::cli

@@ -6,10 +6,14 @@
 
 #include "hookd/core/time.hpp"
 
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <ctime>
 
 using namespace hookd;
 using namespace std::chrono_literals;
+namespace net = boost::asio;
 
 namespace {
 
@@ -187,6 +191,52 @@ TEST_F(imds_trigger, sigkill_mid_run_then_restart_ends_the_old_script_and_comple
   EXPECT_EQ(runs().size(), 1u);
   EXPECT_EQ(completions(), 1);
   EXPECT_EQ(emu->actions().at(0).result, "CONTINUE");
+}
+
+TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_counts_them) {
+  const auto metrics = (dir / "hookd.prom").string();
+  auto c = imds_cmd("queue,imds");
+  c.env.push_back("HOOKD_METRICS_FILE=" + metrics);
+  auto status = [&]() {
+    auto s = hookd_cmd({"status"});
+    std::vector<std::string> out;
+    auto r = run(proc::run(s, {}, [&](std::string_view, std::string_view l, bool) { out.emplace_back(l); }), 10s);
+    std::string all;
+    for (const auto& l : out) all += l + "\n";
+    return std::pair{r.exit_code.value_or(-1), all};
+  };
+  std::pair<int, std::string> while_running;
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // Once the action is done and both sources have polled since, ask; then stop hookd.
+  when([&] { return emu->action(token)->result == "CONTINUE" && std::filesystem::exists(metrics); }, [&] {
+    when([&] { return std::ifstream(metrics).good(); }, [&] {
+      net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+        net::steady_timer settle(ioc, 300ms); // a poll of each source after the action
+        co_await settle.async_wait(net::use_awaitable);
+        auto s = hookd_cmd({"status"});
+        std::vector<std::string> out;
+        auto r = co_await proc::run(s, {}, [&](std::string_view, std::string_view l, bool) { out.emplace_back(l); });
+        while_running.first = r.exit_code.value_or(-1);
+        for (const auto& l : out) while_running.second += l + "\n";
+        ::kill(hookd_pid(), SIGTERM);
+      }, net::detached);
+    });
+  });
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(while_running.first, 0) << while_running.second;
+  EXPECT_NE(while_running.second.find("source queue"), std::string::npos) << while_running.second;
+  EXPECT_NE(while_running.second.find("source imds"), std::string::npos) << while_running.second;
+  EXPECT_NE(while_running.second.find("result=CONTINUE completed=yes"), std::string::npos) << while_running.second;
+  EXPECT_NE(while_running.second.find("healthy"), std::string::npos);
+  std::ifstream in(metrics);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("hookd_actions_total{trigger=\"queue\",transition=\"terminate\",result=\"CONTINUE\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("hookd_aws_requests_total{service=\"autoscaling\",code=\"OK\"}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("i-self"), std::string::npos);
+  auto after = status();
+  EXPECT_EQ(after.first, 1) << "a stopped hookd is not healthy: " << after.second;
+  EXPECT_NE(after.second.find("no hookd is running"), std::string::npos) << after.second;
 }
 
 } // namespace

@@ -1,0 +1,75 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// What a running hookd tells the outside, without I/O: the state file `hookd status` reads
+// (STATE/status.json), the node_exporter textfile (--metrics-file), and the health rule that
+// `hookd status` exits with. Label sets are bounded: never an instance id or a token as a label.
+#include "hookd/core/error.hpp"
+#include "hookd/core/time.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace hookd::agent {
+
+struct source_status {
+  std::string name;                     ///< "queue" or "imds"
+  std::chrono::milliseconds interval{}; ///< how often it polls (a long poll's wait for the queue)
+  std::optional<sys_time> last_poll, last_ok;
+  std::string last_error;               ///< empty when the last poll succeeded
+};
+
+struct running_status {
+  std::string token, transition, hook, trigger;
+  sys_time started{};
+  std::optional<sys_time> next_heartbeat;
+};
+
+struct result_status {
+  std::string token, transition, hook, trigger, result, completed;
+  sys_time finished{};
+  std::chrono::milliseconds script_duration{};
+};
+
+struct status_snapshot {
+  long pid = 0;
+  std::string version, instance, group;
+  sys_time started{}, updated{};
+  std::deque<source_status> sources; ///< a deque: sources keep a reference to their entry
+  std::optional<running_status> running;
+  std::deque<result_status> results; ///< the last few, newest last
+  static constexpr std::size_t results_kept = 10;
+
+  // Counters, for the metrics file.
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> actions; ///< (trigger, transition, result)
+  double script_seconds = 0;
+  std::uint64_t scripts = 0, heartbeats = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> aws_calls; ///< (service, code)
+  std::map<std::string, std::uint64_t> notices;                          ///< spot, rebalance, maintenance
+
+  source_status& source(const std::string& name);
+  void add_result(result_status r);
+};
+
+std::string status_json(const status_snapshot& s);
+outcome<status_snapshot> parse_status_json(std::string_view text);
+/// node_exporter textfile format (# HELP / # TYPE, one sample a line).
+std::string metrics_text(const status_snapshot& s);
+
+/// How often a running hookd rewrites its state file.
+inline constexpr std::chrono::seconds status_interval{5};
+
+struct health {
+  bool ok = true;
+  std::vector<std::string> problems; ///< one line each, with what to do
+};
+/// Healthy: hookd runs, its state file is fresh, and every source has succeeded recently (within
+/// three of its intervals, and at least a minute).
+health judge(const status_snapshot& s, sys_time now, bool running);
+
+} // namespace hookd::agent

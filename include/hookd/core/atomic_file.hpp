@@ -1,0 +1,16 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// A file replaced whole or not at all: written beside its final name as ".NAME.tmp", then renamed.
+// A reader (hookd after a crash, `hookd status`, node_exporter) never sees half of it.
+#include "hookd/core/error.hpp"
+
+#include <string>
+
+namespace hookd {
+
+/// Writes DIR/NAME with `mode`. `durable`: fsync the file and the directory too (the journal),
+/// so the new content survives a power loss, not only a crash of hookd.
+outcome<void> write_file_atomic(const std::string& dir, const std::string& name, const std::string& data, unsigned mode,
+                                bool durable);
+
+} // namespace hookd

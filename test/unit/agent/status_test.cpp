@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hookd/agent/status.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace hookd;
+using namespace hookd::agent;
+using namespace std::chrono_literals;
+
+namespace {
+status_snapshot sample(sys_time now) {
+  status_snapshot s;
+  s.pid = 42;
+  s.version = "0.1.0";
+  s.instance = "i-0abc";
+  s.group = "web";
+  s.started = now - 1h;
+  s.updated = now - 2s;
+  auto& q = s.source("queue");
+  q.interval = 20s;
+  q.last_poll = q.last_ok = now - 3s;
+  auto& m = s.source("imds");
+  m.interval = 5s;
+  m.last_poll = now - 1s;
+  m.last_ok = now - 10min;
+  m.last_error = "IMDS GET timed out";
+  s.running = running_status{"tok-1", "terminate", "drain", "queue", now - 12s, now + 8s};
+  s.add_result({"tok-0", "launch", "warm", "imds", "CONTINUE", "yes", now - 30min, 1500ms});
+  s.actions[{"queue", "terminate", "CONTINUE"}] = 3;
+  s.actions[{"spot", "terminate", "ABANDON"}] = 1;
+  s.aws_calls[{"sqs", "OK"}] = 100;
+  s.aws_calls[{"autoscaling", "Throttling"}] = 2;
+  s.notices["spot"] = 1;
+  s.script_seconds = 12.5;
+  s.scripts = 4;
+  s.heartbeats = 9;
+  return s;
+}
+} // namespace
+
+TEST(status, the_state_file_round_trips) {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto back = parse_status_json(status_json(sample(now)));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->pid, 42);
+  EXPECT_EQ(back->instance, "i-0abc");
+  EXPECT_EQ(back->updated, now - 2s);
+  ASSERT_EQ(back->sources.size(), 2u);
+  EXPECT_EQ(back->sources[1].name, "imds");
+  EXPECT_EQ(back->sources[1].last_error, "IMDS GET timed out");
+  EXPECT_EQ(back->sources[1].interval, 5s);
+  ASSERT_TRUE(back->running);
+  EXPECT_EQ(back->running->next_heartbeat, now + 8s);
+  ASSERT_EQ(back->results.size(), 1u);
+  EXPECT_EQ(back->results[0].script_duration, 1500ms);
+  EXPECT_FALSE(parse_status_json("{}")) << "no 'updated' time";
+  EXPECT_FALSE(parse_status_json("not json"));
+}
+
+TEST(status, only_the_last_results_are_kept) {
+  status_snapshot s;
+  for (int i = 0; i < 25; ++i) s.add_result({"t" + std::to_string(i), "terminate", "h", "queue", "CONTINUE", "yes", {}, {}});
+  ASSERT_EQ(s.results.size(), status_snapshot::results_kept);
+  EXPECT_EQ(s.results.back().token, "t24");
+}
+
+TEST(status, metrics_are_node_exporter_text_with_bounded_labels) {
+  const auto now = std::chrono::system_clock::now();
+  const auto text = metrics_text(sample(now));
+  EXPECT_NE(text.find("# TYPE hookd_actions_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("hookd_actions_total{trigger=\"queue\",transition=\"terminate\",result=\"CONTINUE\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("hookd_aws_requests_total{service=\"autoscaling\",code=\"Throttling\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("hookd_script_seconds_sum 12.500\nhookd_script_seconds_count 4\n"), std::string::npos);
+  EXPECT_NE(text.find("hookd_last_successful_poll_timestamp_seconds{source=\"queue\"} "), std::string::npos);
+  EXPECT_NE(text.find("hookd_notices_total{kind=\"spot\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("hookd_action_running 1\n"), std::string::npos);
+  EXPECT_EQ(text.find("i-0abc"), std::string::npos) << "never an instance id as a label";
+  EXPECT_EQ(text.find("tok-1"), std::string::npos) << "never a token as a label";
+  EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(status, health_names_each_problem) {
+  const auto now = std::chrono::system_clock::now();
+  auto s = sample(now);
+  auto h = judge(s, now, true);
+  EXPECT_FALSE(h.ok);
+  ASSERT_EQ(h.problems.size(), 1u);
+  EXPECT_NE(h.problems[0].find("source imds last polled successfully"), std::string::npos) << h.problems[0];
+  s.source("imds").last_ok = now - 30s;
+  EXPECT_TRUE(judge(s, now, true).ok) << "within a minute is fresh, whatever the interval";
+  EXPECT_FALSE(judge(s, now, false).ok) << "not running";
+  s.updated = now - 1min;
+  EXPECT_FALSE(judge(s, now, true).ok) << "a stale state file: hookd stuck";
+}
