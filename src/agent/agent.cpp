@@ -111,8 +111,15 @@ void agent::stop() {
 }
 
 net::awaitable<int> agent::run() {
+  using namespace net::experimental::awaitable_operators;
+  // The reports run beside the work and end with it: nothing outlives run() to touch the agent.
   reporting_ = true;
-  net::co_spawn(ex_, report_loop(), net::detached);
+  co_await (work() && report_loop());
+  log_.info("stopped", {{"actions", std::to_string(finished_.size())}});
+  co_return 0;
+}
+
+net::awaitable<void> agent::work() {
   co_await resume_journal();
   if (imds_source_) imds_source_->start();
   if (sqs_) co_await poll_queue();
@@ -121,9 +128,6 @@ net::awaitable<int> agent::run() {
   co_await wait_for_runner();
   reporting_ = false;
   report_timer_.cancel();
-  write_report();
-  log_.info("stopped", {{"actions", std::to_string(finished_.size())}});
-  co_return 0;
 }
 
 net::awaitable<void> agent::resume_journal() {
@@ -316,6 +320,7 @@ net::awaitable<void> agent::report_loop() {
     report_timer_.expires_after(status_interval);
     co_await report_timer_.async_wait(nothrow);
   }
+  write_report(); // the final word: nothing running
 }
 
 void agent::write_report() {

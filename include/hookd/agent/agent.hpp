@@ -117,6 +117,7 @@ private:
   // the one call whose loss would leave the instance waiting for the hook's timeout.
   static constexpr int complete_rounds = 10;
 
+  boost::asio::awaitable<void> work();
   boost::asio::awaitable<void> poll_queue();
   /// One message of a receive, decided; what to do with it is added to `out`.
   struct batch_plan;

@@ -178,8 +178,8 @@ TEST_F(imds_trigger, sigkill_mid_run_then_restart_ends_the_old_script_and_comple
   const auto pidfile = (dir / "script.pid").string();
   write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
   emu->terminate_instance("asg", "i-self");
-  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0; },
-       [&] { when([&] { return hookd_pid() > 0; }, [&] { ::usleep(200000); ::kill(hookd_pid(), SIGKILL); }); });
+  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
+       [&] { ::kill(hookd_pid(), SIGKILL); });
   auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
   ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
   write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");

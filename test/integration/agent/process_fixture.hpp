@@ -84,6 +84,21 @@ protected:
     return std::filesystem::exists(state + "/journal", ec) && !std::filesystem::is_empty(state + "/journal", ec);
   }
 
+  /// True once the script runs: its process group is in the journal (a SIGTERM before that
+  /// stops hookd without starting it, which is another test).
+  bool script_journaled() const {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(state + "/journal", ec)) {
+      // Only an entry in place counts: ".<name>.tmp" holds a write not yet renamed, which a
+      // SIGKILL at that moment throws away.
+      if (f.path().filename().string().starts_with(".")) continue;
+      std::ifstream in(f.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find("\"script_pgid\":") != std::string::npos && text.find("\"script_pgid\":0") == std::string::npos) return true;
+    }
+    return false;
+  }
+
   pid_t hookd_pid() const {
     std::ifstream in(state + "/hookd.lock");
     pid_t pid = 0;

@@ -65,7 +65,7 @@ TEST_F(hookd_process, sigkill_mid_action_then_restart_completes_exactly_once) {
 TEST_F(hookd_process, sigterm_during_an_action_completes_it_with_the_failure_result_and_exits_0) {
   write_script("#!/bin/sh\nsleep 30\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
-  when([&] { return journaled() && hookd_pid() > 0; }, [&] { ::kill(hookd_pid(), SIGTERM); });
+  when([&] { return script_journaled() && hookd_pid() > 0; }, [&] { ::kill(hookd_pid(), SIGTERM); });
   auto r = run(start(hookd_cmd({})), 60s);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(said("stopping"));
@@ -210,7 +210,7 @@ TEST_F(hookd_process, a_second_sigterm_stops_the_script_at_once_and_still_comple
   std::erase_if(c.env, [](const std::string& e) { return e.rfind("HOOKD_SHUTDOWN_GRACE=", 0) == 0; });
   c.env.push_back("HOOKD_SHUTDOWN_GRACE=10m"); // the first SIGTERM alone would wait ten minutes
   int sent = 0;
-  when([&] { return journaled() && hookd_pid() > 0; }, [&] {
+  when([&] { return script_journaled() && hookd_pid() > 0; }, [&] {
     ::kill(hookd_pid(), SIGTERM);
     ++sent;
     when([] { return true; }, [&] { ::kill(hookd_pid(), SIGTERM); ++sent; });
@@ -299,19 +299,7 @@ TEST_F(hookd_process, a_script_that_outlived_a_killed_hookd_is_ended_before_the_
   write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   // Killed once the script runs and its process group is in the journal.
-  auto pgid_journaled = [&] {
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(state + "/journal", ec)) {
-      // Only an entry in place counts: ".<name>.tmp" holds a write not yet renamed, which a
-      // SIGKILL at that moment throws away.
-      if (f.path().filename().string().starts_with(".")) continue;
-      std::ifstream in(f.path());
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find("\"script_pgid\":") != std::string::npos && text.find("\"script_pgid\":0") == std::string::npos) return true;
-    }
-    return false;
-  };
-  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && pgid_journaled(); },
+  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
        [&] { ::kill(hookd_pid(), SIGKILL); });
   auto killed = run(start(hookd_cmd()), 60s);
   ASSERT_EQ(killed.signal, SIGKILL) << killed.describe();
