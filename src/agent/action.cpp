@@ -159,7 +159,7 @@ void agent::log_done(action_summary& sum) {
                             {"result", sum.result}, {"script", sum.outcome}, {"script_duration", format_duration(sum.script_duration)},
                             {"heartbeats", std::to_string(sum.heartbeats)}, {"total", format_duration(sum.total)},
                             {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
-                            {"message_deleted", sum.deleted ? "yes" : "no"}});
+                            {"message_deleted", sum.deleted ? "yes" : sum.token.starts_with("instance:") ? "none" : "no"}});
   const std::string completed = sum.completed ? "yes" : (sum.already_over ? "already-over" : "no");
   ++status_.actions[{sum.trigger, sum.transition, sum.completed || sum.already_over ? sum.result : "not-completed"}];
   status_.heartbeats += static_cast<std::uint64_t>(sum.heartbeats);

@@ -55,18 +55,7 @@ void server::set_autoscaling_rate(double per_second, double burst) {
 int server::autoscaling_throttled() const { return impl_->asg_bucket.throttled; }
 
 outcome<std::uint16_t> server::add_imds_instance(const std::string& instance_id) {
-  auto& i = *impl_;
-  auto acc = std::make_unique<tcp::acceptor>(i.ex);
-  boost::system::error_code ec;
-  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
-  acc->open(ep.protocol(), ec);
-  if (!ec) acc->bind(ep, ec);
-  if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(errc::connection_failed, "emulator: cannot open an IMDS listener for " + instance_id + ": " + ec.message());
-  const auto port = acc->local_endpoint().port();
-  net::co_spawn(i.ex, i.accept_loop(*acc, instance_id), [](std::exception_ptr) {});
-  i.imds_acceptors.push_back(std::move(acc));
-  return port;
+  return impl_->add_imds_listener(instance_id);
 }
 
 std::vector<message_history> server::message_histories(const std::string& queue) const {

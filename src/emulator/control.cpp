@@ -114,6 +114,11 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     else imds_items[instance].erase(path);
     return json::object{{"ok", true}};
   }
+  if (cmd == "imds-listener") { // {"instance_id"}: a plain-HTTP IMDS of that instance; answers its port
+    auto port = add_imds_listener(string_field(a, "instance_id"));
+    if (!port) return port.error();
+    return json::object{{"port", *port}};
+  }
   if (cmd == "activation-delay") {
     activation_delay = std::chrono::milliseconds(json_int(a, "ms").value_or(0));
     return json::object{{"ok", true}};
@@ -189,7 +194,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     return s;
   }
   return make_error(errc::invalid_input, "unknown control command '" + cmd +
-                                             "' (key, queue, send, group, hook, object, get-object, imds, spot, fault, "
+                                             "' (key, queue, send, group, hook, object, get-object, imds, imds-listener, imds-item, activation-delay, spot, fault, "
                                              "throttle, clock, terminate, launch, calls, state)");
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "impl.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+
 namespace hookd::emulator {
 
 reply server::impl::imds(const bhttp::request<bhttp::string_body>& req, const std::string& path, std::string& op,
@@ -63,6 +65,20 @@ reply server::impl::imds(const bhttp::request<bhttp::string_body>& req, const st
     if (auto it = items->second.find(item); it != items->second.end()) return text(200, it->second);
   if (item == "spot/instance-action" && spot_action) return text(200, *spot_action);
   return text(404, "Not Found");
+}
+
+outcome<std::uint16_t> server::impl::add_imds_listener(const std::string& instance_id) {
+  auto acc = std::make_unique<tcp::acceptor>(ex);
+  boost::system::error_code ec;
+  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return make_error(errc::connection_failed, "emulator: cannot open an IMDS listener for " + instance_id + ": " + ec.message());
+  const auto port = acc->local_endpoint().port();
+  net::co_spawn(ex, accept_loop(*acc, instance_id), [](std::exception_ptr) {});
+  imds_acceptors.push_back(std::move(acc));
+  return port;
 }
 
 } // namespace hookd::emulator

@@ -218,6 +218,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   net::awaitable<void> accept_loop(tcp::acceptor& acc, std::string imds_as);
   std::vector<std::unique_ptr<tcp::acceptor>> imds_acceptors; ///< one per add_imds_instance
+  outcome<std::uint16_t> add_imds_listener(const std::string& instance_id);
 };
 
 } // namespace hookd::emulator

@@ -9,6 +9,10 @@
 #   4. hookd runs (--once): it steps over the other instances' messages, downloads the script from
 #      S3, runs it while heartbeating, the script ships a log file to S3 with `hookd cp`, and
 #      hookd completes the action and deletes only its own message.
+#   5. A second group needs no queue at all: hookd on i-0imds reads the target lifecycle state
+#      from instance metadata (--trigger imds). It reads "Terminated" while the load balancer is
+#      still draining, starts the script at once, and completes the action by instance id as
+#      soon as Auto Scaling has it.
 set -euo pipefail
 build=${1:?usage: run-demo.sh BUILD_DIR}
 hookd=$(cd "$build" && pwd)/hookd
@@ -69,5 +73,30 @@ if grep -q 'action-done .*result=CONTINUE' "$work/hookd.log" && grep -q 'complet
   echo "      and the other instances' notifications are still in the queue for their owners."
 else
   echo "demo: FAILED: hookd did not complete the action; see the log above" >&2
+  exit 1
+fi
+
+say "no queue: group batch-asg, hookd on i-0imds reads instance metadata (--trigger imds)"
+ctl group '{"name":"batch-asg","instances":["i-0imds"]}'
+ctl hook '{"group":"batch-asg","name":"drain","heartbeat_timeout":30,"default_result":"ABANDON"}'
+ctl activation-delay '{"ms":1500}' # the load balancer drains first: the action is not active yet
+imds_port=$("$emulator" ctl "$url" imds-listener '{"instance_id":"i-0imds"}' | sed 's/[^0-9]//g')
+echo "instance metadata of i-0imds: http://127.0.0.1:$imds_port"
+env AWS_ENDPOINT_URL="$url" AWS_ACCESS_KEY_ID=AKIDHOOKDDEMO AWS_SECRET_ACCESS_KEY=hookd-demo-secret \
+    AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$imds_port" HOOKD_CONFIG=/dev/null \
+    "$hookd" --once --trigger imds --imds-poll 500ms --on-terminate s3://demo-scripts/on-terminate.sh \
+    --heartbeat-interval 1s --state-dir "$work/state-imds" --log-level info > "$work/hookd-imds.log" 2>&1 &
+hookd_pid=$!
+for _ in $(seq 100); do grep -q imds-polling "$work/hookd-imds.log" && break; sleep 0.05; done
+say "scaling in i-0imds (no notification is sent anywhere)"
+ctl terminate '{"group":"batch-asg","instance":"i-0imds"}'
+wait "$hookd_pid" || true
+cat "$work/hookd-imds.log"
+echo
+if grep -q 'action-done .*result=CONTINUE .*completed=yes' "$work/hookd-imds.log" &&
+   [ "$("$emulator" ctl "$url" state | grep -o '"i-0imds":"[A-Za-z:]*"')" = '"i-0imds":"Terminated"' ]; then
+  echo "demo: OK: i-0imds's action was completed by instance id, with no queue, once Auto Scaling had it."
+else
+  echo "demo: FAILED: the IMDS-triggered action was not completed; see the log above" >&2
   exit 1
 fi
