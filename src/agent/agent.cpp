@@ -39,7 +39,10 @@ agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal
   self_.launch_script = !s_.script.on_launch.empty();
   for (const auto& [name, _] : id_.hooks) self_.group_hooks.insert(name);
   for (const auto& t : journal_.done_tokens()) done_.insert(t);
-  if (s_.imds && imds_) imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, *imds_, asg_, *this, log_, status_);
+  // Built whenever metadata can be read: a Spot notice on the queue is checked there even when
+  // the metadata source does not poll.
+  if (imds_ && !imds_->config().disabled)
+    imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, *imds_, asg_, *this, log_, status_);
 }
 
 agent::~agent() = default;
@@ -121,7 +124,7 @@ net::awaitable<int> agent::run() {
 
 net::awaitable<void> agent::work() {
   co_await resume_journal();
-  if (imds_source_) imds_source_->start();
+  if (imds_source_ && s_.imds) imds_source_->start();
   if (sqs_) co_await poll_queue();
   while (!stopping_ && !once_done_) co_await sleep(std::chrono::hours(1)); // stop() or --once wakes it
   if (imds_source_) co_await imds_source_->stop();

@@ -35,10 +35,21 @@ void imds_source::start() {
   });
 }
 
+void imds_source::check_notices() {
+  if (stopping_) return;
+  ++checks_;
+  net::co_spawn(ex_, [this]() -> net::awaitable<void> {
+    co_await spot();
+    co_await rebalance();
+  }, [this](std::exception_ptr) {
+    if (--checks_ == 0) done_.cancel();
+  });
+}
+
 net::awaitable<void> imds_source::stop() {
   stopping_ = true;
   timer_.cancel();
-  while (running_) {
+  while (running_ || checks_ > 0) {
     done_.expires_at(steady::time_point::max());
     co_await done_.async_wait(nothrow);
   }
@@ -58,12 +69,14 @@ net::awaitable<void> imds_source::loop() {
 
 net::awaitable<std::optional<std::string>> imds_source::read(const char* path) {
   auto r = co_await imds_.get(path);
-  auto& st = status_.source("imds");
-  const bool changed = !st.last_poll || (r && !st.last_ok) || st.last_error.empty() != bool(r);
-  st.last_poll = std::chrono::system_clock::now();
-  st.last_error = r ? "" : r.error().message();
-  if (r) st.last_ok = st.last_poll;
-  if (changed) sink_.status_changed();
+  if (o_.imds) { // a one-off check for a queue notice is no source of its own
+    auto& st = status_.source("imds");
+    const bool changed = !st.last_poll || (r && !st.last_ok) || st.last_error.empty() != bool(r);
+    st.last_poll = std::chrono::system_clock::now();
+    st.last_error = r ? "" : r.error().message();
+    if (r) st.last_ok = st.last_poll;
+    if (changed) sink_.status_changed();
+  }
   if (!r) {
     if (!failing_) log_.warn("imds-poll-failed", {{"path", path}, {"error", r.error().message()}, {"what", "polling goes on"}});
     failing_ = true;

@@ -2,6 +2,7 @@
 // The queue source: long polls, decides each message (disposition), releases other instances'
 // messages by the release rule, and hands this instance's actions to the runner.
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/imds_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -77,6 +78,14 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     else if (logged_once_.insert(m.message_id)) log_.warn("no-script", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
     out.foreign.push_back({m.message_id, m.receive_count});
     out.foreign_handles.push_back(m.receipt_handle);
+    break;
+  case lifecycle::verdict::notice:
+    // Anyone who can send to the queue can write this: it only makes hookd look at instance
+    // metadata now, which is what acts (or not). The message is ours and done with: deleted.
+    log_.info("queue-notice", {{"message", m.message_id}, {"why", d.why},
+                               {"what", imds_source_ ? "checking instance metadata now" : "instance metadata unavailable: logged only"}});
+    if (imds_source_) imds_source_->check_notices();
+    out.deletes.push_back({entry_id, m.receipt_handle, 0});
     break;
   case lifecycle::verdict::unknown_hook:
     if (steady::now() - hooks_read_ < hooks_refresh_interval) {

@@ -15,6 +15,7 @@ std::string_view verdict_name(verdict v) {
   case verdict::unparseable: return "unparseable";
   case verdict::no_script: return "no-script";
   case verdict::unknown_hook: return "unknown-hook";
+  case verdict::notice: return "notice";
   }
   return "?";
 }
@@ -23,6 +24,9 @@ decision decide(const notification& n, const self_identity& self, const std::fun
                 const std::function<std::chrono::seconds(const std::string&)>& global_timeout, sys_time now,
                 std::optional<sys_time> sent) {
   if (auto* u = std::get_if<unparseable>(&n)) return {verdict::unparseable, u->reason};
+  if (auto* e = std::get_if<ec2_notice>(&n))
+    return e->instance_id == self.instance_id ? decision{verdict::notice, "EC2 " + e->kind + " notice for this instance"}
+                                              : decision{verdict::foreign, "EC2 " + e->kind + " notice for instance " + e->instance_id};
   if (auto* t = std::get_if<test_notification>(&n))
     return {verdict::test, "autoscaling:TEST_NOTIFICATION for group '" + t->group + "'"};
   const auto& a = std::get<lifecycle_action>(n);

@@ -58,6 +58,18 @@ notification parse_object(const json::object& o, int depth) {
       return unparseable{"EventBridge event of type '" + type.substr(0, 80) + "', not a lifecycle action"};
     return from_fields(d->as_object(), "eventbridge", time);
   }
+  // EC2's own notices, which an operator may route to the same queue.
+  if (string_field(o, "source") == "aws.ec2" && o.contains("detail")) {
+    const auto type = string_field(o, "detail-type");
+    const auto* d = o.if_contains("detail");
+    if (!d->is_object()) return unparseable{"EventBridge event whose detail is not an object"};
+    ec2_notice n{"", string_field(d->as_object(), "instance-id"), string_field(d->as_object(), "instance-action")};
+    if (type == "EC2 Spot Instance Interruption Warning") n.kind = "spot";
+    else if (type == "EC2 Instance Rebalance Recommendation") n.kind = "rebalance";
+    else return unparseable{"EventBridge event of type '" + type.substr(0, 80) + "', not a lifecycle action or notice"};
+    if (n.instance_id.empty()) return unparseable{"EC2 " + n.kind + " notice without detail.instance-id"};
+    return n;
+  }
   return from_fields(o, "direct", std::nullopt);
 }
 } // namespace

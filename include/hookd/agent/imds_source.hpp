@@ -24,6 +24,8 @@ public:
               aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status);
 
   void start();
+  /// Reads the Spot and rebalance notices once, now (a notice arrived on the queue).
+  void check_notices();
   /// Ends the polling loop and waits for it.
   boost::asio::awaitable<void> stop();
 
@@ -47,6 +49,7 @@ private:
   status_snapshot& status_;
   boost::asio::steady_timer timer_, done_;
   bool stopping_ = false, running_ = false, failing_ = false;
+  int checks_ = 0; ///< check_notices() coroutines still going
   std::string last_state_;
   std::set<std::string> logged_;      ///< what was said once: states, notices, event fingerprints
   std::set<std::string> maintenance_acted_; ///< event ids whose lead time has come

@@ -34,6 +34,7 @@ enum class verdict {
   unparseable,    ///< cannot read it: never delete; put back with a long delay
   no_script,      ///< ours, but no script is configured for its transition: leave it alone
   unknown_hook,   ///< names us and our group, with a hook the group does not have (as last read)
+  notice,         ///< an EC2 Spot or rebalance notice for this instance: checked against instance metadata, deleted
 };
 
 /// A message of ours counts as expired only this long after its hook's global timeout: clocks

@@ -45,7 +45,15 @@ struct unparseable {
   std::string reason; ///< one line, without the body (it may be large or hostile)
 };
 
-using notification = std::variant<lifecycle_action, test_notification, unparseable>;
+/// An EventBridge notice from EC2 routed to the queue: "EC2 Spot Instance Interruption Warning"
+/// (kind "spot") or "EC2 Instance Rebalance Recommendation" (kind "rebalance").
+struct ec2_notice {
+  std::string kind;
+  std::string instance_id;
+  std::string action; ///< spot: terminate, stop or hibernate
+};
+
+using notification = std::variant<lifecycle_action, test_notification, unparseable, ec2_notice>;
 
 notification parse_notification(std::string_view body);
 

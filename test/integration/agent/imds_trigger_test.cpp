@@ -239,4 +239,33 @@ TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_cou
   EXPECT_NE(after.second.find("no hookd is running"), std::string::npos) << after.second;
 }
 
+std::string ec2_event(const std::string& type, const std::string& instance) {
+  return R"({"version":"0","id":"1","detail-type":")" + type + R"(","source":"aws.ec2","account":"123456789012",)"
+         R"("time":"2026-12-01T08:20:00Z","region":"us-east-1","resources":[],"detail":{"instance-id":")" + instance +
+         R"(","instance-action":"terminate"}})";
+}
+
+TEST_F(imds_trigger, a_spot_warning_on_the_queue_is_acted_on_only_when_instance_metadata_confirms_it) {
+  // Forged: metadata has no interruption. Nothing runs; the message (it names us) is deleted.
+  emu->send_message("hooks", ec2_event("EC2 Spot Instance Interruption Warning", "i-self"));
+  emu->send_message("hooks", ec2_event("EC2 Instance Rebalance Recommendation", "i-other"));
+  stop_when([&] { return said("queue-notice") && emu->queue_depth("hooks") == 1; });
+  auto r = run(start(imds_cmd("queue")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(runs().empty()) << all_output();
+  EXPECT_FALSE(said("spot-interruption"));
+  EXPECT_EQ(emu->queue_depth("hooks"), 1u) << "another instance's notice stays for its owner";
+
+  // Real: metadata has it too. The queue notice makes hookd look at once, and the script runs.
+  output.clear();
+  emu->set_imds_item("i-self", "spot/instance-action", R"({"action":"terminate","time":")" +
+                                                           iso8601(std::chrono::system_clock::now() + 2min) + R"("})");
+  emu->send_message("hooks", ec2_event("EC2 Spot Instance Interruption Warning", "i-self"));
+  stop_when([&] { return runs().size() == 1 && said("action-done"); });
+  r = run(start(imds_cmd("queue")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "terminate spot token= hook=drain");
+}
+
 } // namespace

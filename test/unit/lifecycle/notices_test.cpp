@@ -66,3 +66,29 @@ TEST(notices, scheduled_maintenance) {
   EXPECT_FALSE(parse_maintenance_events(R"([{"Code":"x"}])"));
   EXPECT_FALSE(parse_maintenance_events("{}"));
 }
+
+#include "hookd/lifecycle/disposition.hpp"
+
+TEST(notices, ec2_events_on_the_queue_are_notices_for_their_instance) {
+  const std::string spot = R"({"detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2",)"
+                           R"("detail":{"instance-id":"i-1","instance-action":"terminate"}})";
+  auto n = parse_notification(spot);
+  auto* e = std::get_if<ec2_notice>(&n);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->kind, "spot");
+  EXPECT_EQ(e->instance_id, "i-1");
+  EXPECT_EQ(e->action, "terminate");
+  auto r = parse_notification(R"({"detail-type":"EC2 Instance Rebalance Recommendation","source":"aws.ec2","detail":{"instance-id":"i-2"}})");
+  ASSERT_NE(std::get_if<ec2_notice>(&r), nullptr);
+  EXPECT_EQ(std::get_if<ec2_notice>(&r)->kind, "rebalance");
+  EXPECT_TRUE(std::holds_alternative<unparseable>(
+      parse_notification(R"({"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"instance-id":"i-1"}})")));
+  EXPECT_TRUE(std::holds_alternative<unparseable>(
+      parse_notification(R"({"detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2","detail":{}})")));
+  self_identity self;
+  self.instance_id = "i-1";
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(decide(n, self, {}, {}, now, std::nullopt).what, verdict::notice);
+  self.instance_id = "i-9";
+  EXPECT_EQ(decide(n, self, {}, {}, now, std::nullopt).what, verdict::foreign) << "another instance's notice is released";
+}
