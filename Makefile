@@ -49,8 +49,9 @@ sanitize: deps
 	cd $(BUILD)/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS) -j $(JOBS)
 
 static: deps
-	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=MinSizeRel -DHOOKD_STATIC=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=MinSizeRel -DHOOKD_STATIC=ON -DHOOKD_LINK_MAP=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD)/static -j $(JOBS) --target hookd
+	python3 bench/hot_text.py --check $(BUILD)/static/hookd.map cmake/hookd-hot-text.ld
 	strip $(BUILD)/static/hookd
 	@file $(BUILD)/static/hookd
 

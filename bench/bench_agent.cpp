@@ -4,6 +4,7 @@
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/http/tls.hpp"
+#include "hookd/core/time.hpp"
 #include "hookd/proc/supervisor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <fstream>
 #include <sstream>
@@ -52,9 +54,9 @@ struct bench_env {
     fs::remove_all(dir);
   }
 
-  void scenario(const std::string& name, int foreign) {
+  void scenario(const std::string& name, int foreign, const std::string& self = "i-self") {
     emu->create_queue(name);
-    std::vector<std::string> instances{"i-self"};
+    std::vector<std::string> instances{self};
     for (int i = 0; i < foreign; ++i) instances.push_back("i-other" + std::to_string(i));
     emu->create_group(name, instances);
     emulator::hook_spec h;
@@ -139,12 +141,12 @@ std::pair<long, long> proc_rss_and_cpu_ticks(pid_t pid) {
 
 struct idle_figures {
   long rss_kib = -1, cpu_ticks = -1;
-  std::size_t polls = 0;
+  std::size_t polls = 0, sqs_requests = 0, imds_requests = 0;
 };
 
 // Starts a hookd on an empty queue, lets it settle (start-up and the first poll), then watches it
 // for three wait times: its RSS at the end, the CPU it used and the polls it made meanwhile.
-idle_figures measure_idle(bench_env& b, const std::string& queue) {
+idle_figures measure_idle(bench_env& b, const std::string& queue, const std::function<void(proc::command&)>& tweak = {}) {
   b.scenario(queue, 0);
   const auto script = (b.dir / "true.sh").string();
   const int wait = 2;
@@ -153,7 +155,9 @@ idle_figures measure_idle(bench_env& b, const std::string& queue) {
   net::steady_timer probe(b.ioc);
   const auto state = b.dir / ("state-" + queue) / "hookd.lock";
   auto measure = [&]() -> net::awaitable<int> {
-    net::co_spawn(b.ioc, proc::run(b.hookd(queue, script, wait, false), {}, print_log),
+    auto cmd = b.hookd(queue, script, wait, false);
+    if (tweak) tweak(cmd);
+    net::co_spawn(b.ioc, proc::run(cmd, {}, print_log),
                   [&](std::exception_ptr, proc::run_result) { done = true; });
     probe.expires_after(1500ms);
     co_await probe.async_wait(net::use_awaitable);
@@ -165,10 +169,16 @@ idle_figures measure_idle(bench_env& b, const std::string& queue) {
     }
     const auto [rss0, ticks0] = proc_rss_and_cpu_ticks(pid);
     const auto polls0 = b.emu->calls("ReceiveMessage").size();
+    const auto calls0 = b.emu->calls().size();
     probe.expires_after(std::chrono::seconds(3 * wait));
     co_await probe.async_wait(net::use_awaitable);
     const auto [rss1, ticks1] = proc_rss_and_cpu_ticks(pid);
     out.polls = b.emu->calls("ReceiveMessage").size() - polls0;
+    const auto all = b.emu->calls();
+    for (auto i = calls0; i < all.size(); ++i) {
+      out.sqs_requests += all[i].service == "sqs";
+      out.imds_requests += all[i].service == "imds";
+    }
     out.rss_kib = rss1;
     out.cpu_ticks = ticks1 - ticks0;
     ::kill(pid, SIGTERM);
@@ -214,6 +224,35 @@ std::vector<std::pair<std::string, std::string>> system_ca_stores(const fs::path
 }
 
 } // namespace
+
+// The instance-metadata trigger: a fresh hookd (--trigger imds, polling every second) on instance
+// `id`; once it polls, `start` ends the instance (scale-in or a Spot notice). Appends the time
+// from that moment, and from the metadata answer that showed it, to the script's exec (ms).
+void imds_action(bench_env& b, const std::string& id, const std::function<void()>& start, std::vector<double>& to_exec,
+                 std::vector<double>& answer_to_exec) {
+  b.scenario(id, 0, id);
+  const auto port = b.emu->add_imds_instance(id).value();
+  const auto script = (b.dir / ("stamp-" + id)).string();
+  fs::copy_file(HOOKD_BENCH_STAMP, script);
+  auto c = b.hookd(id, script, 1, true);
+  std::erase_if(c.env, [](const std::string& v) { return v.starts_with("AWS_EC2_METADATA_DISABLED=") || v.starts_with("HOOKD_INSTANCE_ID="); });
+  c.env.insert(c.env.end(), {"AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(port), "HOOKD_INSTANCE_ID=" + id,
+                             "HOOKD_TRIGGER=imds", "HOOKD_IMDS_POLL=1s"});
+  sys_time started{};
+  net::steady_timer later(b.ioc, 1500ms); // past start-up and the first poll
+  later.async_wait([&](auto) { started = std::chrono::system_clock::now(); start(); });
+  auto r = b.run(proc::run(c, {}, print_log));
+  if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
+  const auto exec_ns = read_ns(script + ".start");
+  to_exec.push_back((exec_ns - ns_since_epoch(started)) / 1e6);
+  long long answer = 0; // the first metadata answer after the change: the poll that saw it
+  for (const auto& call : b.emu->calls())
+    if (call.service == "imds" && call.answered >= started && ns_since_epoch(call.answered) <= exec_ns &&
+        (call.operation.ends_with("target-lifecycle-state") || call.operation.ends_with("spot/instance-action")) && call.status == 200 &&
+        !answer)
+      answer = ns_since_epoch(call.answered);
+  if (answer) answer_to_exec.push_back((exec_ns - answer) / 1e6);
+}
 
 // One action of a fresh hookd; appends its three figures (ms).
 void one_action(bench_env& b, const std::string& name, std::vector<double>& exec_to_receive,
@@ -274,6 +313,23 @@ int main() {
     row("script exit -> CompleteLifecycleAction answered", spread(exit_to_complete), "<= 2 ms");
   }
 
+  // 1b. The same from instance metadata: scale-in (target state Terminated) and a Spot notice.
+  {
+    std::vector<double> term, term_answer, spot, spot_answer;
+    for (int run = 0; run < runs; ++run) {
+      const auto id = "i-imds" + std::to_string(run), sid = "i-spot" + std::to_string(run);
+      imds_action(b, id, [&] { b.emu->terminate_instance(id, id); }, term, term_answer);
+      imds_action(b, sid, [&] {
+        b.emu->set_imds_item(sid, "spot/instance-action",
+                             R"({"action":"terminate","time":")" + iso8601(std::chrono::system_clock::now() + 2min) + R"("})");
+      }, spot, spot_answer);
+    }
+    row("IMDS Terminated -> script exec (poll 1s)", spread(term), "<= poll interval + 3 ms");
+    row("  the metadata answer that showed it -> exec", spread(term_answer), "<= 3 ms");
+    row("Spot notice -> script exec (poll 1s)", spread(spot), "<= poll interval + 3 ms");
+    row("  the metadata answer that showed it -> exec", spread(spot_answer), "<= 3 ms");
+  }
+
   // 2. Our message behind 500 foreign ones in a same-order queue: requests until ours is reached.
   {
     b.scenario("crowd", 500);
@@ -308,6 +364,20 @@ int main() {
     const auto r = measure_idle(b, "idle" + std::to_string(i));
     row(("idle RSS, " + label).c_str(), std::to_string(r.rss_kib) + " KiB", "<= 6 MB (6144 KiB)");
     row("  long polls in 3 x wait time", std::to_string(r.polls), "3 (one per wait)");
+    row("  CPU ticks used while idle (1 tick = 10 ms)", std::to_string(r.cpu_ticks), "0");
+  }
+
+  // 4. Idle with the metadata source only: no SQS at all, four metadata reads per poll.
+  {
+    const auto port = b.emu->add_imds_instance("i-self").value();
+    const auto r = measure_idle(b, "idle-imds", [port](proc::command& c) {
+      std::erase_if(c.env, [](const std::string& v) { return v.starts_with("AWS_EC2_METADATA_DISABLED="); });
+      c.env.insert(c.env.end(), {"AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(port),
+                                 "HOOKD_TRIGGER=imds", "HOOKD_IMDS_POLL=2s"});
+    });
+    row("idle RSS, --trigger imds", std::to_string(r.rss_kib) + " KiB", "<= 6 MB (6144 KiB)");
+    row("  SQS requests in 6 s", std::to_string(r.sqs_requests), "0");
+    row("  metadata requests in 6 s (poll 2s)", std::to_string(r.imds_requests), "about 12 (4 paths a poll)");
     row("  CPU ticks used while idle (1 tick = 10 ms)", std::to_string(r.cpu_ticks), "0");
   }
   return 0;

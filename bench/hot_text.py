@@ -11,7 +11,13 @@ never mapped.
 Inputs: the link map of an unordered static link (-Wl,-Map), `nm` of that binary, and the
 functions that ran (callgrind, --demangle=no) during start-up, idle polls and an action.
 Output: `SECTIONS { .text.hookd_hot : { ... } } INSERT BEFORE .text;` naming input sections:
-`*(.text.<fn>)` for function sections, `*archive.a:member.o(.text)` for whole objects.
+`*archive.a:member.o(.text)` for whole objects (glibc, OpenSSL), and for function sections not
+the function but its scope: `*(.text._ZN5hookd5agent5agent*)` is every member of
+hookd::agent::agent. A renamed function stays in the list, so a rename never silently moves hot
+code out; the list stays a few hundred lines.
+
+`hot_text.py --check MAP LIST` reports a stale list: the patterns that match no input section of
+the current link (`make static` runs it).
 """
 import bisect
 import re
@@ -48,9 +54,30 @@ def input_sections(map_path):
     return sorted(s for s in out if s[1] > 0)
 
 
+def scope(mangled):
+    """The scope of a mangled function: up to three leading names of its nested name, so that
+    every member of a class (or every function of a namespace) shares one pattern. Local entities
+    (lambdas, _ZZ...) take the scope of their function; std:: entities their first name."""
+    m = re.match(r"^(_Z+N[KVRO]*(?:St|Si|So)?|_ZSt|_ZL|_Z)", mangled)
+    if not m:
+        return mangled
+    std = m.group(1).endswith(("St", "Si", "So"))
+    out, i, names = m.group(1), len(m.group(1)), 0
+    while i < len(mangled) and names < 3:
+        n = re.match(r"\d+", mangled[i:])
+        if not n:
+            break
+        i += len(n.group(0)) + int(n.group(0))
+        out = mangled[:i]
+        names += 1
+    # Nothing to scope by (a substitution, an operator): the name itself.
+    enough = names >= 2 or (names == 1 and (std or not out.startswith(("_ZN", "_ZZ"))))
+    return out + "*" if enough else mangled
+
+
 def pattern(section, source):
     if section != ".text":
-        return f"*({section})"  # a function section: its name is the function's
+        return f"*(.text.{scope(section[len('.text.'):])})"  # a function section, by its scope
     m = re.match(r"^.*/([^/(]+)\(([^)]+)\)$", source)  # /path/libx.a(member.o)
     if m:
         return f"*{m.group(1)}:{m.group(2)}(.text)"
@@ -90,5 +117,60 @@ def main(map_path, nm_path, hot_path, out_path):
     print(f"{out_path}: {len(chosen)} input sections, {size // 1024} KiB of hot code", file=sys.stderr)
 
 
+def glob_match(pat, name):
+    import fnmatch
+    return fnmatch.fnmatchcase(name, pat)
+
+
+def check(map_path, list_path):
+    """Patterns of the list that match no input section of the link: a stale list."""
+    sections = input_sections(map_path)
+    names = {s[2] for s in sections}
+    objects = {pattern(".text", s[3]) for s in sections if s[2] == ".text"}
+    with open(list_path) as f:
+        pats = [l.strip() for l in f if l.strip().startswith("*")]
+    prefixes = sorted(n[len(".text."):] for n in names if n.startswith(".text."))
+    dead = []
+    for p in pats:
+        m = re.match(r"^\*\(\.text\.(.*)\*\)$", p)
+        if m:
+            i = bisect.bisect_left(prefixes, m.group(1))
+            if not (i < len(prefixes) and prefixes[i].startswith(m.group(1))):
+                dead.append(p)
+        elif p not in objects:
+            dead.append(p)
+    share = len(dead) / max(1, len(pats))
+    print(f"hot-text: {len(pats) - len(dead)} of {len(pats)} patterns of {list_path} match this link"
+          + (f"; stale: {len(dead)} match nothing (run make hot-text), e.g. {dead[0]}" if dead else ""))
+    return 1 if share > 0.25 else 0  # a quarter gone: the gain is mostly lost, regenerate
+
+
+def collapse(list_path):
+    """Rewrites an old function-by-function list as scope patterns."""
+    with open(list_path) as f:
+        lines = f.read().split("\n")
+    head = [l for l in lines if not l.strip().startswith("*")]
+    pats, seen = [], set()
+    for l in lines:
+        t = l.strip()
+        if not t.startswith("*"):
+            continue
+        m = re.match(r"^\*\(\.text\.(.*)\)$", t)
+        p = f"*(.text.{scope(m.group(1))})" if m else t
+        if p not in seen:
+            seen.add(p)
+            pats.append(p)
+    body = "".join(f"    {p}\n" for p in sorted(pats))
+    text = "\n".join(head).replace("  {\n  }", "  {\n" + body + "  }")
+    with open(list_path, "w") as f:
+        f.write(text)
+    print(f"{list_path}: {len(pats)} patterns", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    if sys.argv[1] == "--check":
+        sys.exit(check(sys.argv[2], sys.argv[3]))
+    if sys.argv[1] == "--collapse":
+        collapse(sys.argv[2])
+    else:
+        main(*sys.argv[1:5])

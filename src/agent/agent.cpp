@@ -22,8 +22,8 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
-    : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), journal_(j), log_(log),
-      env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), imds_(c.imds), run_ended_(ex),
+    : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
+      log_(log), env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), run_ended_(ex),
       caller_(c.caller), report_timer_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -150,7 +150,7 @@ net::awaitable<void> agent::resume_journal() {
       log_.error("journal-given-up", {{"token", e.action.token}, {"resumes", std::to_string(e.resumes)},
                                       {"what", "its script was started " + std::to_string(max_resumes + 1) +
                                                " times without finishing: not run again; completed with " + s_.on_failure}});
-      received_action r{e.action, e.message_id, e.receipt_handle, true, resumes};
+      received_action r{e.action, e.message_id, e.receipt_handle, true, resumes, std::nullopt};
       action_summary sum;
       sum.result = s_.on_failure;
       co_await complete(e.action, s_.on_failure, steady::now() + global_timeout(e.action.hook), sum);
@@ -162,7 +162,7 @@ net::awaitable<void> agent::resume_journal() {
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
                                  {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
     running_.insert(journal::file_name(e.action.token));
-    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, resumes});
+    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, resumes, std::nullopt});
   }
   start_runner();
   co_return;

@@ -56,7 +56,7 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
   const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
   switch (d.what) {
   case lifecycle::verdict::run:
-    out.runs.push_back({*a, m.message_id, m.receipt_handle, false});
+    out.runs.push_back({*a, m.message_id, m.receipt_handle, false, 0, std::nullopt});
     running_.insert(journal::file_name(a->token)); // a second copy in this same batch is a duplicate
     // Ours: kept invisible past the receive's short hold, in the same call as the releases.
     out.releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});

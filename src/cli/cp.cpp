@@ -54,7 +54,8 @@ int run_cp(const config::parse_result& cfg, const env_lookup& env) {
   net::io_context ioc{1};
   int rc = exit_failure;
   net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-    const where_rules rules{.need_instance = false}; // named: GCC 12 and braced temporaries in co_await
+    where_rules rules; // named: GCC 12 and braced temporaries in co_await
+    rules.need_instance = false;
     auto st = co_await start_stack(ioc, env, cfg.s, rules, nullptr);
     outcome<aws::resolved_endpoint> ep = st ? st->endpoint(aws::service::s3) : outcome<aws::resolved_endpoint>(st.error());
     if (!ep) {

@@ -72,7 +72,8 @@ public:
 
   net::awaitable<int> run() {
     // Named, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
-    const where_rules rules{.retry_until = [this] { return stop_requested; }};
+    where_rules rules;
+    rules.retry_until = [this] { return stop_requested; };
     auto st = co_await start_stack(ioc_, env_, s_, rules, &log_);
     if (stop_requested) co_return exit_ok;
     if (!st) co_return fail(st.error(), exit_failure);

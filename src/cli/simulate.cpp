@@ -29,7 +29,9 @@ lifecycle::lifecycle_action synthetic_action(const config::settings& s, const st
 
 net::awaitable<int> simulate(net::io_context& ioc, const config::settings& s, const env_lookup& env, const std::string& source,
                              bool launch, logger& log) {
-  const where_rules rules{.fallback_region = "us-east-1", .fallback_instance = "i-00000000000000000"}; // named: GCC 12
+  where_rules rules; // named: GCC 12 and braced temporaries in co_await
+  rules.fallback_region = "us-east-1";
+  rules.fallback_instance = "i-00000000000000000";
   auto st = co_await start_stack(ioc, env, s, rules, nullptr);
   if (!st) {
     std::fprintf(stderr, "hookd simulate: %s\n", st.error().message().c_str());

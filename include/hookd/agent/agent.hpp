@@ -198,18 +198,6 @@ private:
   aws::autoscaling_client& asg_;
   aws::s3_client& s3_;
   aws::imds_client* imds_;
-  std::unique_ptr<imds_source> imds_source_;
-  std::map<std::string, transition_run> runs_; ///< by transition: at most one run each
-  int attached_ = 0;                            ///< attach() coroutines still going
-  boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
-  aws::caller* caller_;
-  status_snapshot status_;
-  boost::asio::steady_timer report_timer_;
-  bool reporting_ = false;
-  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file.
-  boost::asio::awaitable<void> report_loop();
-  void write_report();
-  void record_poll(const std::string& source, const std::string& error);
   journal& journal_;
   logger& log_;
   env_lookup env_;
@@ -233,6 +221,18 @@ private:
   std::optional<boost::asio::steady_timer> grace_timer_;
   boost::asio::steady_timer idle_;
   boost::asio::steady_timer runner_idle_; ///< cancelled when the runner has nothing left
+  std::unique_ptr<imds_source> imds_source_;
+  std::map<std::string, transition_run> runs_; ///< by transition: at most one run each
+  int attached_ = 0;                            ///< attach() coroutines still going
+  boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
+  aws::caller* caller_;
+  status_snapshot status_;
+  boost::asio::steady_timer report_timer_;
+  bool reporting_ = false;
+  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file.
+  boost::asio::awaitable<void> report_loop();
+  void write_report();
+  void record_poll(const std::string& source, const std::string& error);
 };
 
 } // namespace hookd::agent
