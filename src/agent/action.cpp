@@ -64,12 +64,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   const auto start = steady::now();
   running_.insert(journal::file_name(a.token));
   action_running_ = true;
-  action_summary sum;
-  sum.token = a.token;
-  sum.transition = std::string(lifecycle::transition_word(a.transition));
-  sum.instance_id = a.instance_id;
-  sum.hook = a.hook;
-  sum.trigger = a.trigger;
+  auto sum = action_summary::of(a);
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
@@ -187,11 +182,7 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   // Heartbeats are spread, not aligned: each one comes 85-100% of the interval after the last.
   const auto spread = [interval] { return jittered(interval, 0.85, 1.0); };
   bool gone = false, warned = false;
-  auto extend = [&]() -> net::awaitable<void> {
-    if (!sqs_ || handle.empty()) co_return; // an action from instance metadata has no message
-    auto v = co_await sqs_->change_visibility(handle, visibility);
-    if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
-  };
+  auto extend = [&] { return extend_visibility(handle, visibility); };
   if (extend_first) co_await extend();
   net::steady_timer t(ex_);
   auto next = steady::now() + spread();
@@ -234,6 +225,12 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
     }
     if (!gone) co_await extend();
   }
+}
+
+net::awaitable<void> agent::extend_visibility(const std::string& handle, int seconds) {
+  if (!sqs_ || handle.empty()) co_return; // an action from instance metadata has no message
+  auto v = co_await sqs_->change_visibility(handle, seconds);
+  if (!v) log_.debug("visibility-extend-failed", {{"error", v.error().message()}});
 }
 
 net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const std::string& result,

@@ -52,6 +52,25 @@ bool agent::known_token(const std::string& token) const {
   return running_.count(key) || done_.contains(key) || attempted_.contains(key);
 }
 
+void log_escaped(logger& log, std::exception_ptr e, const char* where) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log.error("internal-error", {{"where", where}, {"error", ex.what()}});
+  }
+}
+
+action_summary action_summary::of(const lifecycle::lifecycle_action& a) {
+  action_summary sum;
+  sum.token = a.token;
+  sum.transition = std::string(lifecycle::transition_word(a.transition));
+  sum.instance_id = a.instance_id;
+  sum.hook = a.hook;
+  sum.trigger = a.trigger;
+  return sum;
+}
+
 std::vector<std::string> hook_names(const std::string& joined) {
   std::vector<std::string> out;
   for (std::size_t pos = 0; pos < joined.size();) {
@@ -172,13 +191,7 @@ void agent::start_runner() {
   if (runner_busy_ || pending_.empty()) return;
   runner_busy_ = true;
   net::co_spawn(ex_, run_pending(), [this](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_.error("internal-error", {{"where", "action runner"}, {"error", ex.what()}});
-      }
-    }
+    log_escaped(log_, e, "action runner");
     runner_busy_ = false;
     runner_idle_.cancel();
   });
@@ -242,13 +255,7 @@ void agent::submit(const std::string& transition, const std::string& trigger, st
 void agent::start_attached(received_action r) {
   ++attached_;
   net::co_spawn(ex_, attach(std::move(r)), [this](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_.error("internal-error", {{"where", "attached action"}, {"error", ex.what()}});
-      }
-    }
+    log_escaped(log_, e, "attached action");
     if (--attached_ == 0) runner_idle_.cancel();
   });
 }
@@ -256,12 +263,7 @@ void agent::start_attached(received_action r) {
 net::awaitable<void> agent::attach(received_action r) {
   using namespace net::experimental::awaitable_operators;
   const auto& a = r.action;
-  action_summary sum;
-  sum.token = a.token;
-  sum.transition = std::string(lifecycle::transition_word(a.transition));
-  sum.instance_id = a.instance_id;
-  sum.hook = a.hook;
-  sum.trigger = a.trigger;
+  auto sum = action_summary::of(a);
   const auto start = steady::now();
   const auto global = start + global_timeout(a.hook);
   auto confirmed = co_await confirm(a, r.resumed, sum.heartbeats);

@@ -23,13 +23,7 @@ void imds_source::start() {
                              {"paths", "autoscaling/target-lifecycle-state spot/instance-action events/recommendations/rebalance "
                                        "events/maintenance/scheduled"}});
   net::co_spawn(ex_, loop(), [this](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_.error("internal-error", {{"where", "imds source"}, {"error", ex.what()}});
-      }
-    }
+    log_escaped(log_, e, "imds source");
     running_ = false;
     done_.cancel();
   });
@@ -41,7 +35,8 @@ void imds_source::check_notices() {
   net::co_spawn(ex_, [this]() -> net::awaitable<void> {
     co_await spot();
     co_await rebalance();
-  }, [this](std::exception_ptr) {
+  }, [this](std::exception_ptr e) {
+    log_escaped(log_, e, "imds notice check");
     if (--checks_ == 0) done_.cancel();
   });
 }

@@ -80,12 +80,7 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     out.foreign_handles.push_back(m.receipt_handle);
     break;
   case lifecycle::verdict::notice:
-    // Anyone who can send to the queue can write this: it only makes hookd look at instance
-    // metadata now, which is what acts (or not). The message is ours and done with: deleted.
-    log_.info("queue-notice", {{"message", m.message_id}, {"why", d.why},
-                               {"what", imds_source_ ? "checking instance metadata now" : "instance metadata unavailable: logged only"}});
-    if (imds_source_) imds_source_->check_notices();
-    out.deletes.push_back({entry_id, m.receipt_handle, 0});
+    queue_notice(m, d.why, entry_id, out);
     break;
   case lifecycle::verdict::unknown_hook:
     if (steady::now() - hooks_read_ < hooks_refresh_interval) {
@@ -111,6 +106,15 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     out.releases.push_back({entry_id, m.receipt_handle, lifecycle::unparseable_visibility_seconds});
     break;
   }
+}
+
+void agent::queue_notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out) {
+  // Anyone who can send to the queue can write this: it only makes hookd look at instance
+  // metadata now, which is what acts (or not). The message is ours and done with: deleted.
+  log_.info("queue-notice", {{"message", m.message_id}, {"why", why},
+                             {"what", imds_source_ ? "checking instance metadata now" : "instance metadata unavailable: logged only"}});
+  if (imds_source_) imds_source_->check_notices();
+  out.deletes.push_back({entry_id, m.receipt_handle, 0});
 }
 
 net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {

@@ -77,12 +77,18 @@ struct action_summary {
   bool already_over = false;      ///< Auto Scaling said the action was no longer active
   bool deleted = false;
   std::chrono::milliseconds script_duration{0}, total{0};
+
+  static action_summary of(const lifecycle::lifecycle_action& a);
 };
 
 class imds_source;
 
 /// An action by instance id waits on every hook of its transition: "a,b" (or none).
 std::vector<std::string> hook_names(const std::string& joined);
+
+/// The completion handler's half of a detached coroutine: an exception that escaped it is a bug,
+/// logged with where it happened, never a crash of the agent.
+void log_escaped(logger& log, std::exception_ptr e, const char* where);
 
 class agent final : public action_sink {
 public:
@@ -154,6 +160,9 @@ private:
   boost::asio::awaitable<bool> instance_still_waiting(const lifecycle::lifecycle_action& a);
   /// One heartbeat by instance id for each hook of `a`; returns how many were taken.
   boost::asio::awaitable<int> heartbeat_by_instance(const lifecycle::lifecycle_action& a);
+  boost::asio::awaitable<void> extend_visibility(const std::string& handle, int seconds);
+  /// An EC2 notice on the queue: deleted, and instance metadata read at once.
+  void queue_notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out);
   boost::asio::awaitable<void> resume_journal();
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
   /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
