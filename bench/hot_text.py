@@ -31,7 +31,7 @@ def input_sections(map_path):
         lines = f.read().split("\n")
     start = lines.index("Linker script and memory map") if "Linker script and memory map" in lines else 0
     for line in lines[start:]:
-        if re.match(r"^\.text\s", line) or line.strip() == ".text":
+        if re.match(r"^\.text(\.hookd_hot)?(\s|$)", line):  # the text, and the hot part gathered before it
             in_text = True
             continue
         if in_text and re.match(r"^\.\S", line):  # the next output section
