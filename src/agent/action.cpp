@@ -19,8 +19,11 @@ using namespace std::chrono_literals;
 net::awaitable<agent::confirmation> agent::confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats) {
   if (a.by_instance()) {
     // Instance metadata is the instance's own word: nothing to forge. Taken up from the journal,
-    // it runs again only while the group still shows the instance in that transition.
-    if (!resumed || co_await instance_still_waiting(a)) co_return confirmation::confirmed;
+    // a run for the target state runs again only while the group still shows the instance in
+    // that transition; a notice's run (Spot, maintenance) while the instance lives, since the
+    // group knows nothing of the notice (the journal's resume limit bounds it).
+    if (!resumed || a.trigger != "imds") co_return confirmation::confirmed;
+    if (co_await instance_still_waiting(a)) co_return confirmation::confirmed;
     log_.info("journal-action-over", {{"token", a.token}, {"what", "the transition ended while hookd was down; cleaning up"}});
     co_return confirmation::refused;
   }

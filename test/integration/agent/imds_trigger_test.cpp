@@ -268,4 +268,23 @@ TEST_F(imds_trigger, a_spot_warning_on_the_queue_is_acted_on_only_when_instance_
   EXPECT_EQ(runs()[0], "terminate spot token= hook=drain");
 }
 
+TEST_F(imds_trigger, sigkill_mid_spot_run_then_restart_runs_the_script_again_while_the_notice_stands) {
+  const auto pidfile = (dir / "script.pid").string();
+  write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
+  emu->set_imds_item("i-self", "spot/instance-action",
+                     R"({"action":"terminate","time":")" + iso8601(std::chrono::system_clock::now() + 2min) + R"("})");
+  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
+       [&] { ::kill(hookd_pid(), SIGKILL); });
+  auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
+  write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
+  output.clear();
+  auto restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
+  EXPECT_TRUE(said("surviving-script-ended")) << all_output();
+  ASSERT_EQ(runs().size(), 1u) << all_output();
+  EXPECT_EQ(runs()[0], "terminate spot");
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService") << "a Spot notice alone completes no action";
+}
+
 } // namespace
