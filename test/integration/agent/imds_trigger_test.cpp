@@ -287,4 +287,21 @@ TEST_F(imds_trigger, sigkill_mid_spot_run_then_restart_runs_the_script_again_whi
   EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService") << "a Spot notice alone completes no action";
 }
 
+TEST_F(imds_trigger, check_reads_the_metadata_paths_the_imds_trigger_polls) {
+  auto c = imds_cmd("imds", {"check"});
+  c.env.push_back("HOOKD_SCRIPT_TIMEOUT=10m");
+  auto r = run(start(c), 30s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
+  EXPECT_TRUE(said("imds autoscaling/target-lifecycle-state")) << all_output();
+  EXPECT_TRUE(said("nothing published yet (404)"));
+  EXPECT_FALSE(said("queue-url")) << "no queue is needed with --trigger imds";
+
+  output.clear();
+  auto off = imds_cmd("imds", {"check"});
+  off.env.push_back("AWS_EC2_METADATA_DISABLED=true");
+  r = run(start(off), 30s);
+  EXPECT_EQ(r.exit_code, 1) << all_output();
+  EXPECT_TRUE(said("--trigger imds needs it")) << all_output();
+}
+
 } // namespace
