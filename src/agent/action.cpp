@@ -93,20 +93,29 @@ net::awaitable<void> agent::run_action(received_action r) {
     grace_timer_.reset();
     co_return;
   }
-  if (confirmed != confirmation::confirmed) {
-    if (path) discard_script(*path, s_.script);
-    co_await drop_action(r, confirmed == confirmation::refused);
-  } else {
+  if (confirmed == confirmation::confirmed) {
     runs_[a.transition] = {};
     co_await run_confirmed(r, path, why, global, sum);
     end_run(a, sum.result);
+  } else {
+    if (path) discard_script(*path, s_.script);
+    co_await drop_action(r, confirmed == confirmation::refused);
+    running_.erase(journal::file_name(a.token));
   }
-  running_.erase(journal::file_name(a.token));
   action_running_ = false;
   status_.running.reset();
   grace_timer_.reset();
+  // The completion goes on beside the runner: a slow or throttled completion never holds up the
+  // next action (its token stays in running_ until then, so a copy of its message is held).
+  if (confirmed == confirmation::confirmed) start_background(finish_action(std::move(r), std::move(sum), global, start), "completion");
+}
+
+net::awaitable<void> agent::finish_action(received_action r, action_summary sum, steady::time_point global, steady::time_point start) {
+  co_await complete(r.action, sum.result, global, sum);
+  co_await settle_action(r, sum);
+  running_.erase(journal::file_name(r.action.token));
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
-  if (confirmed == confirmation::confirmed) log_done(sum);
+  log_done(sum);
 }
 
 net::awaitable<void> agent::run_confirmed(received_action& r, const std::optional<std::string>& path, const std::string& why,
@@ -148,8 +157,6 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
   sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
   if (!rr.succeeded())
     for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
-  co_await complete(a, sum.result, global, sum);
-  co_await settle_action(r, sum);
 }
 
 void agent::log_done(action_summary& sum) {

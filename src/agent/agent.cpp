@@ -252,10 +252,12 @@ void agent::submit(const std::string& transition, const std::string& trigger, st
   }
 }
 
-void agent::start_attached(received_action r) {
+void agent::start_attached(received_action r) { start_background(attach(std::move(r)), "attached action"); }
+
+void agent::start_background(net::awaitable<void> work, const char* what) {
   ++attached_;
-  net::co_spawn(ex_, attach(std::move(r)), [this](std::exception_ptr e) {
-    log_escaped(log_, e, "attached action");
+  net::co_spawn(ex_, std::move(work), [this, what](std::exception_ptr e) {
+    log_escaped(log_, e, what);
     if (--attached_ == 0) runner_idle_.cancel();
   });
 }

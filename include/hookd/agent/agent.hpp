@@ -149,6 +149,12 @@ private:
   /// with its result.
   boost::asio::awaitable<void> attach(received_action r);
   void start_attached(received_action r);
+  /// A coroutine the runner does not wait for (an attached action, a completion), counted so
+  /// that run() ends only after it.
+  void start_background(boost::asio::awaitable<void> work, const char* what);
+  boost::asio::awaitable<void> finish_action(received_action r, action_summary sum,
+                                             std::chrono::steady_clock::time_point global,
+                                             std::chrono::steady_clock::time_point start);
   boost::asio::awaitable<void> wait_for_run(const std::string& transition);
   void end_run(const lifecycle::lifecycle_action& a, const std::string& result);
   /// By instance id: complete each hook of `a`, retrying "no active action" while the instance

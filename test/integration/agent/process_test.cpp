@@ -350,3 +350,52 @@ TEST_F(hookd_process, sigterm_while_a_journaled_action_is_resumed_does_not_start
 }
 
 } // namespace
+
+namespace {
+TEST_F(hookd_process, a_throttled_completion_never_holds_up_the_next_action) {
+  emulator::hook_spec warm;
+  warm.group = "asg";
+  warm.name = "warm";
+  warm.queue = "hooks";
+  warm.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+  warm.heartbeat_timeout = 30;
+  emu->put_hook(warm);
+  const auto runs = (dir / "runs").string();
+  write_script("#!/bin/sh\necho \"$1\" >> " + runs + "\n");
+  auto lines = [&] {
+    std::ifstream in(runs);
+    int n = 0;
+    for (std::string l; std::getline(in, l);) ++n;
+    return n;
+  };
+  // The launch's completion is throttled for 2 s; the terminate that follows must not wait for it.
+  emulator::fault slow;
+  slow.operation = "CompleteLifecycleAction";
+  slow.count = 100000;
+  slow.status = 400;
+  slow.code = "Throttling";
+  slow.message = "Rate exceeded";
+  slow.until = std::chrono::steady_clock::now() + 2s;
+  emu->add_fault(slow);
+  const auto launch = emu->launch_instance("asg", "i-self").at(0);
+  std::optional<std::chrono::steady_clock::time_point> second_ran;
+  std::string terminate;
+  when([&] { return lines() == 1; }, [&] {
+    terminate = emu->terminate_instance("asg", "i-self").at(0);
+    when([&] { return lines() == 2; }, [&] { second_ran = std::chrono::steady_clock::now(); });
+  });
+  auto c = hookd_cmd({});
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  when([&] { return !terminate.empty() && emu->action(launch)->result == "CONTINUE" && emu->action(terminate)->result == "CONTINUE"; },
+       [&] { ::kill(hookd_pid(), SIGTERM); });
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << all_output();
+  ASSERT_TRUE(second_ran) << all_output();
+  std::optional<std::chrono::steady_clock::time_point> launch_completed;
+  for (const auto& done : calls_for("CompleteLifecycleAction"))
+    if (done.status == 200 && done.params.contains("LifecycleActionToken") && done.params.at("LifecycleActionToken").as_string() == launch)
+      launch_completed = done.received;
+  ASSERT_TRUE(launch_completed);
+  EXPECT_LT(*second_ran, *launch_completed) << "the terminate script waited for the launch's throttled completion";
+}
+} // namespace
