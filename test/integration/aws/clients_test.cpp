@@ -702,3 +702,55 @@ TEST_F(clients, names_getaddrinfo_cannot_resolve_come_from_the_hosts_file_then_d
 }
 
 } // namespace
+
+namespace {
+
+/// Before the true answer (127.0.0.1) it sends three forgeries claiming 10.9.9.9: one from
+/// another port, one with another id, one for another name.
+struct spoofing_nameserver {
+  net::ip::udp::socket sock, other;
+  std::array<char, 512> buf{};
+  net::ip::udp::endpoint peer;
+  explicit spoofing_nameserver(net::io_context& ioc)
+      : sock(ioc, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
+        other(ioc, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    serve();
+  }
+  std::uint16_t port() const { return sock.local_endpoint().port(); }
+  static std::string answer(std::string q, const char* addr) {
+    q[2] = static_cast<char>(0x81);
+    q[3] = static_cast<char>(0x80);
+    const bool type_a = q[q.size() - 3] == 1;
+    q[7] = type_a ? 1 : 0;
+    if (type_a) q += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04", 12) + std::string(addr, 4);
+    return q;
+  }
+  void serve() {
+    sock.async_receive_from(net::buffer(buf), peer, [this](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;
+      const std::string q(buf.data(), n);
+      const char forged[] = "\x0a\x09\x09\x09", real[] = "\x7f\x00\x00\x01";
+      other.send_to(net::buffer(answer(q, forged)), peer); // not the server asked
+      auto wrong_id = answer(q, forged);
+      wrong_id[1] = static_cast<char>(wrong_id[1] ^ 0x5a);
+      sock.send_to(net::buffer(wrong_id), peer);
+      auto wrong_name = answer(q, forged);
+      wrong_name[13] = static_cast<char>(wrong_name[13] ^ 0x01); // first letter of the question name
+      sock.send_to(net::buffer(wrong_name), peer);
+      sock.send_to(net::buffer(answer(q, real)), peer);
+      serve();
+    });
+  }
+};
+
+TEST_F(clients, dns_fallback_takes_only_the_answer_of_the_server_asked_to_the_question_asked) {
+  spoofing_nameserver dns(ioc);
+  const auto resolv = (dir / "resolv.conf").string();
+  std::ofstream(resolv) << "nameserver 127.0.0.1\n";
+  const http::resolver_files files{(dir / "empty-hosts").string(), resolv, dns.port()};
+  auto r = run(http::fallback_resolve(ioc.get_executor(), "emu.test", files, std::chrono::steady_clock::now() + 5s));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, std::vector<std::string>{"127.0.0.1"}) << "a forged answer was taken";
+}
+
+} // namespace
