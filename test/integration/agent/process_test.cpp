@@ -276,9 +276,9 @@ TEST_F(hookd_process, simulate_never_uses_a_directory_another_user_prepared) {
 }
 
 TEST_F(hookd_process, cp_and_simulate_survive_a_stray_sighup) {
-  write_script("#!/bin/sh\nsleep 0.5\necho finished\n");
-  bool sent = false;
-  when([&] { return said("simulate-start"); }, [&] {
+  // logrotate's postrotate may signal every process named hookd: only our own child, here.
+  auto sighup_our_hookd = [&] {
+    bool sent = false;
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
       std::ifstream cmd(e.path() / "cmdline"), stat(e.path() / "stat");
       std::string text, pid, name, state_letter;
@@ -287,11 +287,31 @@ TEST_F(hookd_process, cp_and_simulate_survive_a_stray_sighup) {
       stat >> pid >> name >> state_letter >> ppid;
       if (text == HOOKD_BINARY && ppid == ::getpid()) ::kill(std::stoi(pid), SIGHUP), sent = true; // our child only
     }
-  });
+    return sent;
+  };
+  write_script("#!/bin/sh\nsleep 0.5\necho finished\n");
+  bool sent = false;
+  when([&] { return said("simulate-start"); }, [&] { sent = sighup_our_hookd(); });
   auto r = run(start(hookd_cmd({"simulate"})), 30s);
   EXPECT_TRUE(sent);
   EXPECT_EQ(r.exit_code, 0) << r.describe() << "\n" << all_output();
   EXPECT_TRUE(said("finished"));
+
+  // cp in the middle of an upload that takes half a second.
+  const auto file = (dir / "messages").string();
+  std::ofstream(file) << "log line\n";
+  emu->put_object("logs", "", "");
+  emulator::fault slow;
+  slow.operation = "PutObject";
+  slow.delay = 500ms;
+  emu->add_fault(slow);
+  sent = false;
+  net::steady_timer mid(ioc, 200ms);
+  mid.async_wait([&](auto) { sent = sighup_our_hookd(); });
+  auto cp = run(start(hookd_cmd({"cp", file, "s3://logs/i-self/messages"})), 30s);
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(cp.exit_code, 0) << cp.describe() << "\n" << all_output();
+  EXPECT_EQ(emu->object("logs", "i-self/messages"), "log line\n");
 }
 
 TEST_F(hookd_process, a_script_that_outlived_a_killed_hookd_is_ended_before_the_action_runs_again) {
