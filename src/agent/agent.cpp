@@ -227,7 +227,7 @@ net::awaitable<void> agent::wait_for_runner() {
 }
 
 
-void agent::submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) {
+void agent::submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) {
   if (stopping_ || once_done_) return;
   lifecycle::lifecycle_action a;
   a.transition = transition;
@@ -240,7 +240,7 @@ void agent::submit(const std::string& transition, const std::string& trigger, st
   // Every hook of the group for this transition (that --hook lets us have) waits on this run.
   std::string hooks;
   for (const auto& [name, h] : id_.hooks)
-    if (h.transition == transition && (s_.hooks.empty() || s_.hooks.count(name))) hooks += (hooks.empty() ? "" : ",") + name;
+    if (h.transition == lifecycle::aws_name(transition) && (s_.hooks.empty() || s_.hooks.count(name))) hooks += (hooks.empty() ? "" : ",") + name;
   a.hook = hooks;
   if (known_token(a.token)) return; // this same signal is running, or was done (before a restart too)
   received_action r{a, "", "", false, 0, must_end_by};
@@ -285,7 +285,7 @@ net::awaitable<void> agent::attach(received_action r) {
   log_done(sum);
 }
 
-net::awaitable<void> agent::wait_for_run(const std::string& transition) {
+net::awaitable<void> agent::wait_for_run(lifecycle::transition transition) {
   while (!runs_[transition].finished) {
     run_ended_.expires_at(steady::time_point::max());
     co_await run_ended_.async_wait(nothrow);

@@ -82,8 +82,8 @@ net::awaitable<std::optional<std::string>> imds_source::read(const char* path) {
   co_return std::move(*r);
 }
 
-void imds_source::act(const std::string& transition, const char* trigger, std::optional<sys_time> must_end_by) {
-  const bool terminating = transition == lifecycle::terminating;
+void imds_source::act(lifecycle::transition transition, const char* trigger, std::optional<sys_time> must_end_by) {
+  const bool terminating = transition == lifecycle::transition::terminate;
   if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
     if (logged_.insert(std::string("no-script:") + trigger).second)
       log_.warn("no-script", {{"trigger", trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
@@ -99,7 +99,7 @@ net::awaitable<void> imds_source::target_state() {
   const auto state = lifecycle::parse_target_state(*text);
   log_.info("target-lifecycle-state", {{"state", *text}, {"was", last_state_.empty() ? "(none)" : last_state_}});
   if (state == lifecycle::target_state::terminated) {
-    act(std::string(lifecycle::terminating), "imds");
+    act(lifecycle::transition::terminate, "imds");
   } else if (state == lifecycle::target_state::in_service) {
     // InService is also the steady state of an instance long in service: only a group that still
     // holds the instance in Pending means a launch waits on us.
@@ -109,7 +109,7 @@ net::awaitable<void> imds_source::target_state() {
       co_return; // last_state_ unchanged: the next poll asks again
     }
     if (*inst && ((*inst)->lifecycle_state == "Pending:Wait" || (*inst)->lifecycle_state == "Pending"))
-      act(std::string(lifecycle::launching), "imds");
+      act(lifecycle::transition::launch, "imds");
   } else if (state == lifecycle::target_state::other) {
     log_.warn("target-lifecycle-state-unknown", {{"state", *text}, {"what", "not a state hookd knows; nothing done"}});
   }
@@ -127,11 +127,11 @@ net::awaitable<void> imds_source::spot() {
   ++status_.notices["spot"];
   const bool run = o_.on_spot_interruption == config::notice_action::script;
   log_.warn("spot-interruption", {{"action", n->action}, {"time", iso8601(n->time)},
-                                  {"what", run ? (sink_.has_run(std::string(lifecycle::terminating))
+                                  {"what", run ? (sink_.has_run(lifecycle::transition::terminate)
                                                       ? "the terminate script has already run or is running"
                                                       : "running the terminate script now, to end before that time")
                                                : "logged only (--on-spot-interruption log)"}});
-  if (run) act(std::string(lifecycle::terminating), "spot", n->time);
+  if (run) act(lifecycle::transition::terminate, "spot", n->time);
 }
 
 net::awaitable<void> imds_source::rebalance() {
@@ -144,7 +144,7 @@ net::awaitable<void> imds_source::rebalance() {
                                          {"what", run ? "running the terminate script (--on-rebalance script)"
                                                       : "logged only: the group's own terminate hook follows if it replaces "
                                                         "this instance (--on-rebalance script to act on it)"}});
-  if (run) act(std::string(lifecycle::terminating), "rebalance");
+  if (run) act(lifecycle::transition::terminate, "rebalance");
 }
 
 net::awaitable<void> imds_source::maintenance() {
@@ -166,7 +166,7 @@ net::awaitable<void> imds_source::maintenance() {
         now < *e.not_before - o_.maintenance_lead || !maintenance_acted_.insert(e.id).second)
       continue;
     log_.warn("maintenance-script", {{"event", e.id}, {"code", e.code}, {"what", "running the terminate script ahead of it"}});
-    act(std::string(lifecycle::terminating), "maintenance");
+    act(lifecycle::transition::terminate, "maintenance");
   }
 }
 

@@ -51,7 +51,7 @@ std::string journal::serialize(const journal_entry& e) {
                  {"group", e.action.group},
                  {"hook", e.action.hook},
                  {"instance_id", e.action.instance_id},
-                 {"transition", e.action.transition},
+                 {"transition", lifecycle::aws_name(e.action.transition)},
                  {"metadata", e.action.metadata},
                  {"trigger", e.action.trigger},
                  {"message_id", e.message_id},
@@ -75,7 +75,9 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.action.group = str("group");
   e.action.hook = str("hook");
   e.action.instance_id = str("instance_id");
-  e.action.transition = str("transition");
+  const auto transition = lifecycle::parse_transition(str("transition"));
+  if (!transition) return make_error(errc::invalid_input, "journal entry has no known transition");
+  e.action.transition = *transition;
   e.action.metadata = str("metadata");
   e.action.shape = "journal";
   if (auto t = str("trigger"); !t.empty()) e.action.trigger = t;

@@ -150,7 +150,7 @@ net::awaitable<std::optional<std::string>> fetch_script(const script_options& s,
                                                         const std::string& source_override, aws::s3_client* s3, logger& log,
                                                         std::string& why) {
   const auto& source = !source_override.empty() ? source_override
-                       : a.transition == lifecycle::terminating ? s.on_terminate
+                       : a.transition == lifecycle::transition::terminate ? s.on_terminate
                                                                 : s.on_launch;
   std::string path = source;
   if (source.rfind("s3://", 0) == 0) {

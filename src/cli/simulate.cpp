@@ -22,7 +22,7 @@ lifecycle::lifecycle_action synthetic_action(const config::settings& s, const st
   a.group = s.group.empty() ? "simulated-group" : s.group;
   a.hook = s.hooks.empty() ? "simulated-hook" : *s.hooks.begin();
   a.instance_id = instance;
-  a.transition = std::string(launch ? lifecycle::launching : lifecycle::terminating);
+  a.transition = launch ? lifecycle::transition::launch : lifecycle::transition::terminate;
   a.time = std::chrono::system_clock::now();
   return a;
 }

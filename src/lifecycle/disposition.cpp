@@ -47,7 +47,7 @@ decision decide(const notification& n, const self_identity& self, const std::fun
                                     iso8601(std::chrono::time_point_cast<std::chrono::seconds>(limit))};
   }
   if (known && known(a.token)) return {verdict::duplicate, "token already being handled or done"};
-  const bool has_script = a.transition == terminating ? self.terminate_script : self.launch_script;
+  const bool has_script = a.transition == transition::terminate ? self.terminate_script : self.launch_script;
   if (!has_script)
     return {verdict::no_script, "no script configured for " + std::string(transition_word(a.transition)) +
                                     " (set --on-" + std::string(transition_word(a.transition)) + ")"};

@@ -18,7 +18,7 @@ notification from_fields(const json::object& o, std::string shape, std::optional
   a.group = string_field(o, "AutoScalingGroupName");
   a.hook = string_field(o, "LifecycleHookName");
   a.instance_id = string_field(o, "EC2InstanceId");
-  a.transition = string_field(o, "LifecycleTransition");
+  auto transition_name = string_field(o, "LifecycleTransition");
   a.metadata = string_field(o, "NotificationMetadata");
   a.shape = std::move(shape);
   a.time = time;
@@ -27,11 +27,12 @@ notification from_fields(const json::object& o, std::string shape, std::optional
   std::string missing;
   for (auto [name, value] : {std::pair{"LifecycleActionToken", &a.token}, {"AutoScalingGroupName", &a.group},
                              {"LifecycleHookName", &a.hook}, {"EC2InstanceId", &a.instance_id},
-                             {"LifecycleTransition", &a.transition}})
+                             {"LifecycleTransition", &transition_name}})
     if (value->empty()) missing += (missing.empty() ? "" : ", ") + std::string(name);
   if (!missing.empty()) return unparseable{a.shape + " lifecycle notification without " + missing};
-  if (a.transition != terminating && a.transition != launching)
-    return unparseable{"unknown LifecycleTransition '" + a.transition.substr(0, 80) + "'"};
+  const auto t = parse_transition(transition_name);
+  if (!t) return unparseable{"unknown LifecycleTransition '" + transition_name.substr(0, 80) + "'"};
+  a.transition = *t;
   return a;
 }
 
@@ -82,10 +83,14 @@ notification parse_notification(std::string_view body) {
   return parse_object(v.as_object(), 0);
 }
 
-std::string_view transition_word(std::string_view transition) {
-  if (transition == terminating) return "terminate";
-  if (transition == launching) return "launch";
-  return "unknown";
+std::optional<transition> parse_transition(std::string_view name) {
+  if (name == terminating) return transition::terminate;
+  if (name == launching) return transition::launch;
+  return std::nullopt;
 }
+
+std::string_view aws_name(transition t) { return t == transition::terminate ? terminating : launching; }
+
+std::string_view transition_word(transition t) { return t == transition::terminate ? "terminate" : "launch"; }
 
 } // namespace hookd::lifecycle

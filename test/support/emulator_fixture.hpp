@@ -27,7 +27,7 @@ inline lifecycle::lifecycle_action own_action(const std::string& token) {
   a.group = "asg";
   a.hook = "drain";
   a.instance_id = "i-self";
-  a.transition = "autoscaling:EC2_INSTANCE_TERMINATING";
+  a.transition = lifecycle::transition::terminate;
   return a;
 }
 

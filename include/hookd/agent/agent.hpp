@@ -57,9 +57,9 @@ struct clients {
 class action_sink {
 public:
   virtual ~action_sink() = default;
-  virtual void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) = 0;
+  virtual void submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) = 0;
   /// The transition has a run (going or ended): a later signal for it changes nothing.
-  virtual bool has_run(const std::string& transition) const = 0;
+  virtual bool has_run(lifecycle::transition transition) const = 0;
   /// Something `hookd status` shows has changed (a source's first success, a failure): write it now.
   virtual void status_changed() = 0;
 };
@@ -107,8 +107,8 @@ public:
   /// How many tokens, message ids and summaries the agent remembers at most.
   static constexpr std::size_t token_memory = 1000;
 
-  void submit(const std::string& transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
-  bool has_run(const std::string& transition) const override { return runs_.count(transition) > 0; }
+  void submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
+  bool has_run(lifecycle::transition transition) const override { return runs_.count(transition) > 0; }
   void status_changed() override { report_timer_.cancel(); }
 
 private:
@@ -155,7 +155,7 @@ private:
   boost::asio::awaitable<void> finish_action(received_action r, action_summary sum,
                                              std::chrono::steady_clock::time_point global,
                                              std::chrono::steady_clock::time_point start);
-  boost::asio::awaitable<void> wait_for_run(const std::string& transition);
+  boost::asio::awaitable<void> wait_for_run(lifecycle::transition transition);
   void end_run(const lifecycle::lifecycle_action& a, const std::string& result);
   /// By instance id: complete each hook of `a`, retrying "no active action" while the instance
   /// is still on its way into (or in) the wait state.
@@ -237,7 +237,7 @@ private:
   boost::asio::steady_timer idle_;
   boost::asio::steady_timer runner_idle_; ///< cancelled when the runner has nothing left
   std::unique_ptr<imds_source> imds_source_;
-  std::map<std::string, transition_run> runs_; ///< by transition: at most one run each
+  std::map<lifecycle::transition, transition_run> runs_; ///< by transition: at most one run each
   int attached_ = 0;                            ///< attach() coroutines still going
   boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
   aws::caller* caller_;

@@ -37,7 +37,7 @@ private:
   boost::asio::awaitable<void> maintenance();
   /// GET one path; nullopt both for 404 and for a failure (logged once per failing streak).
   boost::asio::awaitable<std::optional<std::string>> read(const char* path);
-  void act(const std::string& transition, const char* trigger, std::optional<sys_time> must_end_by = std::nullopt);
+  void act(lifecycle::transition transition, const char* trigger, std::optional<sys_time> must_end_by = std::nullopt);
 
   boost::asio::any_io_executor ex_;
   const options& o_;

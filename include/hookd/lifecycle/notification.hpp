@@ -14,12 +14,20 @@ namespace hookd::lifecycle {
 inline constexpr std::string_view terminating = "autoscaling:EC2_INSTANCE_TERMINATING";
 inline constexpr std::string_view launching = "autoscaling:EC2_INSTANCE_LAUNCHING";
 
+/// The two transitions a lifecycle hook can wait on.
+enum class transition { launch, terminate };
+/// From Auto Scaling's name (autoscaling:EC2_INSTANCE_TERMINATING / _LAUNCHING).
+std::optional<transition> parse_transition(std::string_view aws_name);
+std::string_view aws_name(transition t);
+/// "terminate" / "launch": the first argument the script gets.
+std::string_view transition_word(transition t);
+
 struct lifecycle_action {
   std::string token;
   std::string group;
   std::string hook;
   std::string instance_id;
-  std::string transition; ///< autoscaling:EC2_INSTANCE_TERMINATING | autoscaling:EC2_INSTANCE_LAUNCHING
+  ::hookd::lifecycle::transition transition = transition::terminate;
   std::string metadata;   ///< NotificationMetadata, may be empty
   std::optional<sys_time> time; ///< when Auto Scaling sent it
   std::string shape;      ///< "direct", "sns" or "eventbridge": for logs
@@ -57,7 +65,5 @@ using notification = std::variant<lifecycle_action, test_notification, unparseab
 
 notification parse_notification(std::string_view body);
 
-/// "terminate" / "launch": the first argument the script gets.
-std::string_view transition_word(std::string_view transition);
 
 } // namespace hookd::lifecycle

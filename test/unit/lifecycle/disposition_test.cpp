@@ -19,7 +19,7 @@ lifecycle_action action(std::string instance = "i-self", std::string hook = "dra
   a.group = "asg";
   a.hook = std::move(hook);
   a.instance_id = std::move(instance);
-  a.transition = std::string(transition);
+  a.transition = *parse_transition(transition);
   a.time = t0;
   return a;
 }

@@ -22,7 +22,7 @@ TEST(notification, direct_from_auto_scaling) {
   EXPECT_EQ(a->group, "my-asg");
   EXPECT_EQ(a->hook, "drain");
   EXPECT_EQ(a->instance_id, "i-0123");
-  EXPECT_EQ(a->transition, terminating);
+  EXPECT_EQ(a->transition, transition::terminate);
   EXPECT_EQ(a->metadata, "{\"k\":1}");
   EXPECT_EQ(a->shape, "direct");
   ASSERT_TRUE(a->time);
@@ -47,7 +47,7 @@ TEST(notification, eventbridge_event) {
   auto* a = std::get_if<lifecycle_action>(&n);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->shape, "eventbridge");
-  EXPECT_EQ(a->transition, launching);
+  EXPECT_EQ(a->transition, transition::launch);
   EXPECT_EQ(iso8601(*a->time), "2026-11-27T10:00:00Z");
 }
 
