@@ -18,6 +18,7 @@ cat > /etc/hookd/hookd.conf <<CONF
 export HOOKD_QUEUE_URL='$queue_url'
 export HOOKD_ON_TERMINATE='$script'
 export HOOKD_STATE_DIR=/var/lib/hookd
+# A group with no queue: export HOOKD_TRIGGER=imds (and drop the queue URL); both: queue,imds.
 CONF
 chmod 0600 /etc/hookd/hookd.conf
 cat > /etc/cron.d/hookd <<'CRON'
