@@ -94,7 +94,7 @@ net::awaitable<void> agent::run_action(received_action r) {
     co_return;
   }
   if (confirmed == confirmation::confirmed) {
-    runs_[a.transition] = {};
+    runs_[a.transition] = {false, "", a.by_instance(), {a.hook}};
     co_await run_confirmed(r, path, why, global, sum);
     end_run(a, sum.result);
   } else {

@@ -269,7 +269,11 @@ net::awaitable<void> agent::attach(received_action r) {
   const auto start = steady::now();
   const auto global = start + global_timeout(a.hook);
   auto confirmed = co_await confirm(a, r.resumed, sum.heartbeats);
-  if (confirmed != confirmation::confirmed) co_return co_await drop_action(r, confirmation::refused == confirmed);
+  if (confirmed != confirmation::confirmed) {
+    co_await drop_action(r, confirmation::refused == confirmed);
+    running_.erase(journal::file_name(a.token)); // else its message would be held as a duplicate for ever
+    co_return;
+  }
   log_.info("action-attached", {{"transition", sum.transition}, {"hook", a.hook}, {"token", a.token}, {"trigger", a.trigger},
                                 {"what", "this transition's script has already run or is running: the action is "
                                          "completed with that run's result, the script not run again"}});
@@ -292,22 +296,22 @@ net::awaitable<void> agent::wait_for_run(lifecycle::transition transition) {
   }
 }
 
-sys_time agent::aws_now() const {
-  return std::chrono::system_clock::now() + (sqs_ ? sqs_->clock_offset() : std::chrono::milliseconds(0));
-}
-
 bool agent::belongs_to_run(const lifecycle::lifecycle_action& a) {
   auto it = runs_.find(a.transition);
   if (it == runs_.end()) return false;
-  const auto& run = it->second;
-  if (!run.finished || a.by_instance() || run.by_notice || (a.time && *a.time <= run.ended_at)) return true;
-  runs_.erase(it); // a new transition of the same kind: it gets a run of its own
+  auto& run = it->second;
+  if (!run.finished || run.instance_word || a.by_instance() || !run.hooks.count(a.hook)) {
+    run.hooks.insert(a.hook);
+    return true;
+  }
+  runs_.erase(it); // the same hook again: a new transition, with a run of its own
   return false;
 }
 
 void agent::end_run(const lifecycle::lifecycle_action& a, const std::string& result) {
-  const bool notice = a.trigger == "spot" || a.trigger == "rebalance" || a.trigger == "maintenance";
-  runs_[a.transition] = {true, result, notice, aws_now()};
+  auto& run = runs_[a.transition];
+  run.finished = true;
+  run.result = result;
   run_ended_.cancel();
 }
 

@@ -137,14 +137,16 @@ private:
   struct transition_run {
     bool finished = false;
     std::string result;
-    bool by_notice = false; ///< started by a Spot, rebalance or maintenance notice
-    sys_time ended_at{};    ///< AWS's time
+    bool instance_word = false;  ///< started from instance metadata (target state or a notice)
+    std::set<std::string> hooks; ///< the hooks whose actions this run has served
   };
-  /// Whether `a` waits on the transition's run (going, or ended for this same transition) rather
-  /// than needing a run of its own: an action created after the run ended is a new transition
-  /// (a warm pool's second launch, a test that terminates the same instance twice).
+  /// Whether `a` waits on the transition's run rather than needing a run of its own. A run going
+  /// takes every action of its transition. An ended run takes another hook's action of the same
+  /// transition; the same hook again is a new transition (a warm pool's second launch), since Auto
+  /// Scaling makes one action per hook per transition. After a run started by the instance's own
+  /// metadata, the instance is on its way out: everything attaches. No clock is compared: AWS's
+  /// and ours can both jump.
   bool belongs_to_run(const lifecycle::lifecycle_action& a);
-  sys_time aws_now() const;
   /// An action whose transition already has a run: heartbeated until the run ends, then completed
   /// with its result.
   boost::asio::awaitable<void> attach(received_action r);
