@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
       log_(log), env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), run_ended_(ex),
-      caller_(c.caller), report_timer_(ex) {
+      caller_(c.caller), report_timer_(ex), background_idle_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
   status_.instance = id_.instance_id;
@@ -212,6 +212,12 @@ net::awaitable<void> agent::run_pending() {
     }
     co_await run_action(std::move(r));
     if (s_.once) {
+      // --once ends after the completion and the deletes, with the poll loop still going
+      // meanwhile: a copy of our message received then is held, and deleted with it.
+      while (attached_ > 0) {
+        background_idle_.expires_at(steady::time_point::max());
+        co_await background_idle_.async_wait(nothrow);
+      }
       once_done_ = true;
       poll_stop_.emit(net::cancellation_type::terminal);
       idle_.cancel();
@@ -258,7 +264,10 @@ void agent::start_background(net::awaitable<void> work, const char* what) {
   ++attached_;
   net::co_spawn(ex_, std::move(work), [this, what](std::exception_ptr e) {
     log_escaped(log_, e, what);
-    if (--attached_ == 0) runner_idle_.cancel();
+    if (--attached_ == 0) {
+      runner_idle_.cancel();
+      background_idle_.cancel();
+    }
   });
 }
 

@@ -245,6 +245,7 @@ private:
   aws::caller* caller_;
   status_snapshot status_;
   boost::asio::steady_timer report_timer_;
+  boost::asio::steady_timer background_idle_; ///< cancelled when the last background coroutine ends
   bool reporting_ = false;
   /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file.
   boost::asio::awaitable<void> report_loop();
