@@ -63,6 +63,18 @@ protected:
     when(std::move(ready), [this] { ::kill(hookd_pid(), SIGTERM); });
   }
 
+  /// hookd --trigger imds is SIGKILLed once its script (which writes `pidfile`) runs and is
+  /// journaled; then a hookd with a script that only records its run starts again.
+  void kill_mid_run_and_restart(const std::string& pidfile, proc::run_result& restarted) {
+    when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
+         [&] { ::kill(hookd_pid(), SIGKILL); });
+    auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
+    ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
+    write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
+    output.clear();
+    restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
+  }
+
   std::uint16_t imds_port = 0;
 };
 
@@ -181,13 +193,9 @@ TEST_F(imds_trigger, sigkill_mid_run_then_restart_ends_the_old_script_and_comple
   const auto pidfile = (dir / "script.pid").string();
   write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
   emu->terminate_instance("asg", "i-self");
-  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
-       [&] { ::kill(hookd_pid(), SIGKILL); });
-  auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
-  ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
-  write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
-  output.clear();
-  auto restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
+  proc::run_result restarted;
+  kill_mid_run_and_restart(pidfile, restarted);
+  if (HasFatalFailure()) return;
   EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
   EXPECT_TRUE(said("journal-resume")) << all_output();
   EXPECT_TRUE(said("surviving-script-ended")) << all_output();
@@ -276,13 +284,9 @@ TEST_F(imds_trigger, sigkill_mid_spot_run_then_restart_runs_the_script_again_whi
   write_script("#!/bin/sh\necho $$ > " + pidfile + "\nexec sleep 30\n");
   emu->set_imds_item("i-self", "spot/instance-action",
                      R"({"action":"terminate","time":")" + iso8601(std::chrono::system_clock::now() + 2min) + R"("})");
-  when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
-       [&] { ::kill(hookd_pid(), SIGKILL); });
-  auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
-  ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
-  write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
-  output.clear();
-  auto restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
+  proc::run_result restarted;
+  kill_mid_run_and_restart(pidfile, restarted);
+  if (HasFatalFailure()) return;
   EXPECT_EQ(restarted.exit_code, 0) << restarted.describe();
   EXPECT_TRUE(said("surviving-script-ended")) << all_output();
   ASSERT_EQ(runs().size(), 1u) << all_output();
