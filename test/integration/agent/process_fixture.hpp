@@ -78,6 +78,15 @@ protected:
     return std::any_of(output.begin(), output.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
   }
 
+  /// True when the message that carried `token` has been deleted. After a SIGKILL the queue may
+  /// still hold the hook's test notification in flight (received, not yet deleted), so the queue's
+  /// depth says nothing about the action's own message.
+  bool message_deleted(const std::string& token) const {
+    for (const auto& h : emu->message_histories("hooks"))
+      if (h.body.find(token) != std::string::npos) return h.deleted;
+    return false;
+  }
+
   /// True once hookd has journaled an action (the directory may not exist yet: hookd starting).
   bool journaled() const {
     std::error_code ec;
