@@ -10,11 +10,30 @@ DEB_PACKAGES := cmake g++ make file libboost1.81-dev libboost-json1.81-dev libss
                 libgtest-dev libgmock-dev libbenchmark-dev help2man \
                 python3 python3-yaml busybox-static
 FUZZ_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
+# arm64 (Graviton) is cross-built here and its tests run under user-mode qemu.
+ARM64_PACKAGES := g++-aarch64-linux-gnu libssl-dev:arm64 libboost-json1.81-dev:arm64 \
+                  libgtest-dev:arm64 libgmock-dev:arm64 qemu-user-static
+
+# ARCH=arm64 makes `static` cross-build build/static-arm64/hookd; the default is this machine's.
+ARCH ?= x86_64
+ifeq ($(ARCH),arm64)
+STATIC_DIR := $(BUILD)/static-arm64
+STATIC_DEPS := deps-arm64
+STATIC_CMAKE := -DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/toolchain-aarch64.cmake) -DHOOKD_BUILD_TESTS=ON
+STRIP := aarch64-linux-gnu-strip
+else ifeq ($(ARCH),x86_64)
+STATIC_DIR := $(BUILD)/static
+STATIC_DEPS := deps
+STATIC_CMAKE := -DHOOKD_BUILD_TESTS=OFF
+STRIP := strip
+else
+$(error ARCH must be x86_64 or arm64, not $(ARCH))
+endif
 # A package is missing when dpkg does not list it as installed.
 missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
 MISSING = $(call missing,$(DEB_PACKAGES))
 
-.PHONY: all deps fuzz-deps configure build test sanitize static bench fleet fuzz soak hot-text demo dist clean
+.PHONY: all deps fuzz-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
 
 all: build
 
@@ -34,6 +53,15 @@ fuzz-deps: deps
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+deps-arm64: deps
+	@missing="$(call missing,$(ARM64_PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps-arm64: installing $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps-arm64: run as root (or install: $$missing)" >&2; exit 1; fi; \
+	  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
@@ -48,12 +76,21 @@ sanitize: deps
 	cmake --build $(BUILD)/sanitize -j $(JOBS)
 	cd $(BUILD)/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS) -j $(JOBS)
 
-static: deps
-	cmake -S . -B $(BUILD)/static -DCMAKE_BUILD_TYPE=MinSizeRel -DHOOKD_STATIC=ON -DHOOKD_LINK_MAP=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
-	cmake --build $(BUILD)/static -j $(JOBS) --target hookd
-	python3 bench/hot_text.py --check $(BUILD)/static/hookd.map cmake/hookd-hot-text.ld
-	strip $(BUILD)/static/hookd
-	@file $(BUILD)/static/hookd
+static: $(STATIC_DEPS)
+	cmake -S . -B $(STATIC_DIR) -DCMAKE_BUILD_TYPE=MinSizeRel -DHOOKD_STATIC=ON -DHOOKD_LINK_MAP=ON $(STATIC_CMAKE) $(CMAKE_FLAGS)
+	cmake --build $(STATIC_DIR) -j $(JOBS) --target hookd
+	python3 bench/hot_text.py --check $(STATIC_DIR)/hookd.map cmake/hookd-hot-text.ld
+	$(STRIP) $(STATIC_DIR)/hookd
+	@file $(STATIC_DIR)/hookd
+
+# The arm64 binary and its tests under qemu: the unit, supervisor and CLI tests (cross-built in the
+# same tree, so Asio and Beast compile once for arm64), then the static binary in a minimal root
+# against this machine's emulator over TLS.
+test-arm64: build
+	$(MAKE) static ARCH=arm64
+	cmake --build $(BUILD)/static-arm64 -j $(JOBS) --target hookd_unit_tests hookd_supervisor_tests
+	cd $(BUILD)/static-arm64 && ctest $(CTEST_FLAGS) -j $(JOBS)
+	bash test/static_e2e.sh $(BUILD)/static-arm64/hookd $(BUILD)/hookd-emulator
 
 bench: static
 	cmake -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DHOOKD_BUILD_BENCH=ON -DHOOKD_BUILD_TESTS=OFF $(CMAKE_FLAGS)
@@ -91,7 +128,9 @@ demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/run-demo.sh $(BUILD)
 
-dist: static
+dist:
+	$(MAKE) static ARCH=x86_64
+	$(MAKE) static ARCH=arm64
 	bash deploy/make-dist.sh $(BUILD)
 
 clean:

@@ -27,6 +27,8 @@ if(HOOKD_STATIC)
   target_compile_options(hookd_options INTERFACE -ffunction-sections -fdata-sections)
 endif()
 target_compile_features(hookd_options INTERFACE cxx_std_20)
+# Reproducible binaries: no source or build directory in them (__FILE__ in source locations).
+target_compile_options(hookd_options INTERFACE -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= -ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
 target_compile_definitions(hookd_options INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION
   BOOST_BEAST_SEPARATE_COMPILATION

@@ -3,14 +3,29 @@
 # Instance bootstrap (run by user data): install hookd, write its config as export lines, and
 # start it at boot and every 5 minutes through cron. Usage:
 #   bootstrap.sh QUEUE_URL SCRIPT_S3_URI [HOOKD_DOWNLOAD_URL]
+# HOOKD_DOWNLOAD_URL names a release tarball; "{arch}" in it becomes this machine's architecture
+# (x86_64, or aarch64 on Graviton), so one launch template serves both. When the release's
+# SHA256SUMS sits beside the tarball, the download must match it.
 set -eu
 queue_url=${1:?queue url}
 script=${2:?s3://bucket/key of the on-terminate script}
 url=${3:-}
 if [ -n "$url" ]; then
-  curl -sfL "$url" -o /tmp/hookd.tar.gz
-  tar -xzf /tmp/hookd.tar.gz -C /tmp
-  install -m 0755 /tmp/hookd-*/hookd /usr/local/bin/hookd
+  arch=$(uname -m)
+  case "$arch" in
+    x86_64|aarch64) ;;
+    *) echo "bootstrap: hookd is released for x86_64 and aarch64, not $arch" >&2; exit 1 ;;
+  esac
+  url=$(printf '%s' "$url" | sed "s/{arch}/$arch/g")
+  tarball=${url##*/}
+  dl=$(mktemp -d)
+  curl -sfL "$url" -o "$dl/$tarball"
+  if curl -sfL "${url%/*}/SHA256SUMS" -o "$dl/SHA256SUMS"; then
+    (cd "$dl" && grep " $tarball\$" SHA256SUMS | sha256sum -c -) || { echo "bootstrap: $tarball does not match SHA256SUMS" >&2; exit 1; }
+  fi
+  tar -xzf "$dl/$tarball" -C "$dl"
+  install -m 0755 "$dl"/hookd-*/hookd /usr/local/bin/hookd
+  rm -rf "$dl"
 fi
 install -d -m 0700 /etc/hookd /var/lib/hookd
 cat > /etc/hookd/hookd.conf <<CONF

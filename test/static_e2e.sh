@@ -5,6 +5,7 @@
 # Against the emulator over TLS under a host name (resolved from /etc/hosts, since a static glibc
 # cannot load NSS), it must carry a full lifecycle action to completion.
 set -euo pipefail
+. "$(dirname "$0")/arch.sh"
 bin=${1:?usage: static_e2e.sh STATIC_HOOKD HOOKD_EMULATOR}
 emulator=${2:?usage: static_e2e.sh STATIC_HOOKD HOOKD_EMULATOR}
 [ "$(id -u)" = 0 ] || { echo "static_e2e: needs root (chroot, mknod)" >&2; exit 1; }
@@ -28,6 +29,9 @@ ctl terminate '{"group":"g","instance":"i-static"}'
 
 mkdir -p "$root"/{etc/pki/tls/certs,dev,tmp,bin,var/lib/hookd}
 install -m 0755 "$bin" "$root/hookd"
+# An arm64 hookd runs under qemu in the root; the scripts it starts are this machine's busybox.
+qemu=$(qemu_for "$bin")
+[ -z "$qemu" ] || install -m 0755 "$qemu" "$root/qemu"
 install -m 0755 /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 mknod -m 666 "$root/dev/null" c 1 3
@@ -39,11 +43,11 @@ chmod 0755 "$root/on-terminate.sh"
 
 env -i AWS_ENDPOINT_URL="https://aws.test:$port" AWS_ACCESS_KEY_ID=AKIDSTATIC AWS_SECRET_ACCESS_KEY=static-secret \
     AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true HOOKD_CONFIG=/dev/null \
-    "$(command -v chroot)" "$root" /hookd --once --queue-url "https://aws.test:$port/123456789012/q" --instance-id i-static \
+    "$(command -v chroot)" "$root" ${qemu:+/qemu} /hookd --once --queue-url "https://aws.test:$port/123456789012/q" --instance-id i-static \
     --on-terminate /on-terminate.sh --state-dir /var/lib/hookd --wait-time 1 > "$work/hookd.log" 2>&1 || true
 if grep -q 'line="static-ok terminate i-static"' "$work/hookd.log" &&
    grep -q 'action-done .*result=CONTINUE.*completed=yes message_deleted=yes' "$work/hookd.log"; then
-  echo "static_e2e: the static hookd completed a lifecycle action in a minimal root (hosts file, Amazon Linux CA path)"
+  echo "static_e2e: the static $(elf_machine "$bin") hookd completed a lifecycle action in a minimal root (hosts file, Amazon Linux CA path)"
 else
   echo "static_e2e: FAILED; hookd's log:" >&2
   cat "$work/hookd.log" >&2
