@@ -3,7 +3,8 @@
 // dir, access key and instance-metadata listener, against the TLS emulator; K of them scaled in at
 // once, in both queue orders. Prints each figure beside its target. With --check it exits 1 when
 // an invariant breaks (every action completed exactly once with CONTINUE, no wrong delete); it
-// never judges timings, which depend on the machine.
+// never judges timings, which depend on the machine. A third pass runs the same fleet with no queue
+// at all (--trigger imds): each hookd learns its scale-in from its own instance metadata.
 #include "fleet_stats.hpp"
 #include "support/harness.hpp"
 #include "hookd/emulator/test_pki.hpp"
@@ -42,9 +43,9 @@ struct agent_proc {
   bool exited = false;
 };
 
-struct phase_result {
-  bool ok = true;
-};
+/// The two orders of the shared queue, and the fleet with no queue (the instance-metadata source).
+enum class source { shuffled_queue, stable_queue, imds };
+constexpr int imds_poll_seconds = 5; // hookd's default --imds-poll
 
 using test::pause;
 
@@ -76,8 +77,10 @@ public:
   fleet_run(net::io_context& ioc, emulator::server& emu, fs::path dir, std::string ca, options o)
       : ioc_(ioc), emu_(emu), dir_(std::move(dir)), ca_(std::move(ca)), o_(std::move(o)) {}
 
-  net::awaitable<bool> phase(bool shuffled) {
-    const std::string name = shuffled ? "fleet-shuffled" : "fleet-stable";
+  net::awaitable<bool> phase(source src) {
+    const bool shuffled = src == source::shuffled_queue;
+    imds_ = src == source::imds;
+    const std::string name = imds_ ? "fleet-imds" : shuffled ? "fleet-shuffled" : "fleet-stable";
     set_up(name, shuffled);
     const bool all_polled = co_await start_agents(name);
     if (!all_polled) std::printf("  (not every agent polled within 120 s; figures below are partial)\n");
@@ -98,15 +101,18 @@ public:
       token_of[inst] = emu_.terminate_instance(name, inst).at(0);
     }
     while (steady::now() - t0 < std::chrono::seconds(o_.timeout_seconds) && !all_done(token_of)) co_await pause(100ms);
-    const bool ok = report(name, shuffled, token_of, t0, t0_wall, calls0, throttled0, rss, idle_per_hour);
+    const bool ok = imds_ ? report_imds(name, token_of, t0, t0_wall, calls0, rss)
+                          : report(name, shuffled, token_of, t0, t0_wall, calls0, throttled0, rss, idle_per_hour);
     co_await stop_agents();
     co_return ok;
   }
 
 private:
   void set_up(const std::string& name, bool shuffled) {
-    emu_.create_queue(name);
-    emu_.set_queue_shuffled(name, shuffled);
+    if (!imds_) {
+      emu_.create_queue(name);
+      emu_.set_queue_shuffled(name, shuffled);
+    }
     agents_.clear();
     std::vector<std::string> ids;
     for (int i = 0; i < o_.agents; ++i) ids.push_back("i-" + name.substr(6, 4) + std::to_string(100000 + i));
@@ -114,7 +120,7 @@ private:
     emulator::hook_spec h;
     h.group = name;
     h.name = "drain";
-    h.queue = name;
+    h.queue = imds_ ? "" : name; // with no queue, the hook notifies nothing
     h.heartbeat_timeout = 60;
     emu_.put_hook(h);
     fs::create_directories(dir_ / name);
@@ -134,9 +140,15 @@ private:
     c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu_.url(), ca_, "AWS_ACCESS_KEY_ID=" + a.key,
              "AWS_SECRET_ACCESS_KEY=secret-" + a.instance, "HOOKD_CONFIG=/dev/null",
              "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(imds_port),
-             "HOOKD_QUEUE_URL=" + emu_.queue_url(queue), "HOOKD_STATE_DIR=" + a.state, "HOOKD_ON_TERMINATE=" + script_,
+             "HOOKD_STATE_DIR=" + a.state, "HOOKD_ON_TERMINATE=" + script_,
              "HOOKD_STARTUP_JITTER=5s", // as the boot-time cron line and systemd unit start it
              std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_FLEET_LOG_LEVEL") ? std::getenv("HOOKD_FLEET_LOG_LEVEL") : "warn")};
+    if (imds_) {
+      c.env.push_back("HOOKD_TRIGGER=imds");
+      c.env.push_back("HOOKD_IMDS_POLL=" + std::to_string(imds_poll_seconds) + "s");
+    } else {
+      c.env.push_back("HOOKD_QUEUE_URL=" + emu_.queue_url(queue));
+    }
     return c;
   }
 
@@ -148,10 +160,11 @@ private:
                     }),
                     [&a](std::exception_ptr, proc::run_result) { a.exited = true; });
     }
+    // Ready: in its long poll, or (with no queue) past start-up, which ends by reading the hooks.
     const auto until = steady::now() + 120s;
     while (steady::now() < until) {
       std::set<std::string> polled;
-      for (const auto& c : emu_.calls("ReceiveMessage")) polled.insert(c.access_key_id);
+      for (const auto& c : emu_.calls(imds_ ? "DescribeLifecycleHooks" : "ReceiveMessage")) polled.insert(c.access_key_id);
       std::size_t n = 0;
       for (const auto& a : agents_) n += polled.count(a.key);
       if (n == agents_.size()) {
@@ -190,6 +203,10 @@ private:
   bool report(const std::string& name, bool shuffled, const std::map<std::string, std::string>& token_of,
               steady::time_point t0, std::chrono::system_clock::time_point t0_wall, std::size_t calls0, int throttled0,
               long rss_kib_sum, double idle_per_hour);
+  bool report_imds(const std::string& name, const std::map<std::string, std::string>& token_of, steady::time_point t0,
+                   std::chrono::system_clock::time_point t0_wall, std::size_t calls0, long rss_kib_sum);
+  std::vector<double> script_starts(const std::string& name, const std::map<std::string, std::string>& token_of,
+                                    std::chrono::system_clock::time_point t0_wall) const;
 
   net::io_context& ioc_;
   emulator::server& emu_;
@@ -197,6 +214,7 @@ private:
   std::string ca_, script_;
   options o_;
   std::vector<agent_proc> agents_;
+  bool imds_ = false;
 };
 
 double secs(steady::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -228,11 +246,7 @@ bool fleet_run::report(const std::string& name, bool shuffled, const std::map<st
       hidden.push_back(std::chrono::duration<double>(s.hidden_by_others).count());
     }
   }
-  for (const auto& [inst, _] : token_of) {
-    long long ns = 0;
-    std::ifstream(dir_ / name / ("start-" + inst)) >> ns;
-    if (ns > 0) to_start.push_back(static_cast<double>(ns) / 1e9 - std::chrono::duration<double>(t0_wall.time_since_epoch()).count());
-  }
+  to_start = script_starts(name, token_of, t0_wall);
   std::map<std::string, int> completions;
   std::size_t sqs_burst = 0, asg_burst = 0;
   const auto calls = emu_.calls();
@@ -279,6 +293,64 @@ bool fleet_run::report(const std::string& name, bool shuffled, const std::map<st
   return once == k && continued == k && wrong_deletes == 0;
 }
 
+std::vector<double> fleet_run::script_starts(const std::string& name, const std::map<std::string, std::string>& token_of,
+                                             std::chrono::system_clock::time_point t0_wall) const {
+  std::vector<double> out;
+  for (const auto& [inst, _] : token_of) {
+    long long ns = 0;
+    std::ifstream(dir_ / name / ("start-" + inst)) >> ns;
+    if (ns > 0) out.push_back(static_cast<double>(ns) / 1e9 - std::chrono::duration<double>(t0_wall.time_since_epoch()).count());
+  }
+  return out;
+}
+
+bool fleet_run::report_imds(const std::string& name, const std::map<std::string, std::string>& token_of, steady::time_point t0,
+                            std::chrono::system_clock::time_point t0_wall, std::size_t calls0, long rss_kib_sum) {
+  // Completions here name the instance, not a token: one per scaled-in instance, exactly once.
+  // Only this fleet's calls count: a long poll of the previous pass's (killed) agents is recorded
+  // when the emulator answers it, which can be now.
+  std::set<std::string> keys;
+  for (const auto& a : agents_) keys.insert(a.key);
+  std::map<std::string, int> completions;
+  std::vector<double> to_complete;
+  std::size_t sqs = 0, asg = 0;
+  const auto calls = emu_.calls();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const auto& c = calls[i];
+    if (!keys.count(c.access_key_id)) continue;
+    sqs += c.service == "sqs"; // from start-up on: none at all
+    asg += i >= calls0 && c.service == "autoscaling";
+    if (c.operation == "CompleteLifecycleAction" && c.status == 200 && c.params.contains("InstanceId")) {
+      const auto inst = std::string(c.params.at("InstanceId").as_string());
+      if (token_of.count(inst) && ++completions[inst] == 1) to_complete.push_back(secs(c.received - t0));
+    }
+  }
+  int once = 0, continued = 0;
+  for (const auto& [inst, token] : token_of) {
+    once += completions[inst] == 1;
+    auto a = emu_.action(token);
+    continued += a && !a->active && a->result == "CONTINUE" && !a->timed_out;
+  }
+  const int k = static_cast<int>(token_of.size());
+  std::printf("\nfleet: %d agents with no queue (--trigger imds, --imds-poll %ds), %d scaled in at once, %d s scripts\n",
+              o_.agents, imds_poll_seconds, o_.scale_in, o_.script_seconds);
+  row("figure", "p50 / p90 / max", "target");
+  row("scale-in -> script start", seconds_text(fleet::distribution_of(script_starts(name, token_of, t0_wall))),
+      "max <= " + std::to_string(imds_poll_seconds + 2) + " s (poll interval + 2 s)");
+  row("scale-in -> completed", seconds_text(fleet::distribution_of(to_complete)), "");
+  char b[160];
+  std::snprintf(b, sizeof b, "%d/%d exactly once", once, k);
+  row("actions completed", b, "all, exactly once");
+  std::snprintf(b, sizeof b, "%d/%d", continued, k);
+  row("completed with CONTINUE (not timed out)", b, "all");
+  row("SQS requests, whole fleet, whole run", std::to_string(sqs), "0");
+  row("Auto Scaling calls during the burst", std::to_string(asg), "");
+  const double mb = static_cast<double>(rss_kib_sum) / 1024.0;
+  std::snprintf(b, sizeof b, "%.1f MB (%.2f MB each)", mb, mb / o_.agents);
+  row("summed idle RSS", b, "<= " + std::to_string(o_.agents * 6) + " MB");
+  return once == k && continued == k && sqs == 0;
+}
+
 options parse(int argc, char** argv) {
   options o;
   o.binary = std::getenv("HOOKD_BENCH_BINARY") ? std::getenv("HOOKD_BENCH_BINARY") : HOOKD_BINARY;
@@ -311,7 +383,7 @@ int main(int argc, char** argv) {
   fleet_run run(ioc, emu, dir, tls.ca_env(), o);
   bool ok = true;
   net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-    for (bool shuffled : {true, false}) ok = co_await run.phase(shuffled) && ok;
+    for (auto src : {source::shuffled_queue, source::stable_queue, source::imds}) ok = co_await run.phase(src) && ok;
     ioc.stop();
   }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
   ioc.run();
