@@ -98,7 +98,7 @@ bench: static
 	$(BUILD)/bench/bench/hookd_bench_signer --benchmark_counters_tabular=true
 	$(BUILD)/bench/bench/hookd_bench_supervisor --benchmark_counters_tabular=true
 	@echo "static binary: $$(stat -c %s $(BUILD)/static/hookd) bytes stripped"
-	HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/bench/bench/hookd_bench_agent
+	HOOKD_BENCH_BINARY=$(abspath $(BUILD))/static/hookd $(BUILD)/bench/hookd_bench_agent
 
 # FLEET_FLAGS="--quick" for the one-minute size; "--agents N --scale-in K --script-seconds S" to vary it.
 FLEET_FLAGS ?=
