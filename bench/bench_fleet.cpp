@@ -205,6 +205,18 @@ private:
               long rss_kib_sum, double idle_per_hour);
   bool report_imds(const std::string& name, const std::map<std::string, std::string>& token_of, steady::time_point t0,
                    std::chrono::system_clock::time_point t0_wall, std::size_t calls0, long rss_kib_sum);
+  /// Of (completion key, token) pairs: how many were completed exactly once, and how many ended
+  /// with CONTINUE rather than by timing out.
+  std::pair<int, int> tally(std::map<std::string, int>& completions,
+                            const std::vector<std::pair<std::string, std::string>>& counted) const {
+    int once = 0, continued = 0;
+    for (const auto& [key, token] : counted) {
+      once += completions[key] == 1;
+      auto a = emu_.action(token);
+      continued += a && !a->active && a->result == "CONTINUE" && !a->timed_out;
+    }
+    return {once, continued};
+  }
   std::vector<double> script_starts(const std::string& name, const std::map<std::string, std::string>& token_of,
                                     std::chrono::system_clock::time_point t0_wall) const;
 
@@ -259,12 +271,9 @@ bool fleet_run::report(const std::string& name, bool shuffled, const std::map<st
       if (owner_key.count(t) && ++completions[t] == 1) to_complete.push_back(secs(c.received - t0));
     }
   }
-  int once = 0, continued = 0;
-  for (const auto& [token, _] : owner_key) {
-    once += completions[token] == 1;
-    auto a = emu_.action(token);
-    continued += a && !a->active && a->result == "CONTINUE" && !a->timed_out;
-  }
+  std::vector<std::pair<std::string, std::string>> counted;
+  for (const auto& [token, _] : owner_key) counted.emplace_back(token, token);
+  const auto [once, continued] = tally(completions, counted);
   const int k = static_cast<int>(owner_key.size());
   std::printf("\nfleet: %d agents on one queue, %d scaled in at once, %d s scripts, %s order\n", o_.agents, o_.scale_in,
               o_.script_seconds, shuffled ? "shuffled" : "stable");
@@ -325,12 +334,7 @@ bool fleet_run::report_imds(const std::string& name, const std::map<std::string,
       if (token_of.count(inst) && ++completions[inst] == 1) to_complete.push_back(secs(c.received - t0));
     }
   }
-  int once = 0, continued = 0;
-  for (const auto& [inst, token] : token_of) {
-    once += completions[inst] == 1;
-    auto a = emu_.action(token);
-    continued += a && !a->active && a->result == "CONTINUE" && !a->timed_out;
-  }
+  const auto [once, continued] = tally(completions, {token_of.begin(), token_of.end()});
   const int k = static_cast<int>(token_of.size());
   std::printf("\nfleet: %d agents with no queue (--trigger imds, --imds-poll %ds), %d scaled in at once, %d s scripts\n",
               o_.agents, imds_poll_seconds, o_.scale_in, o_.script_seconds);
