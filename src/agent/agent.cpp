@@ -258,6 +258,15 @@ void agent::submit(lifecycle::transition transition, const std::string& trigger,
   }
 }
 
+void agent::transition_over(lifecycle::transition transition) {
+  const auto key = journal::file_name(lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(transition)));
+  auto it = runs_.find(transition);
+  if (running_.count(key) || (it != runs_.end() && !it->second.finished)) return; // still going: it ends as it is
+  runs_.erase(transition);
+  done_.erase(key);
+  attempted_.erase(key);
+}
+
 void agent::start_attached(received_action r) { start_background(attach(std::move(r)), "attached action"); }
 
 void agent::start_background(net::awaitable<void> work, const char* what) {

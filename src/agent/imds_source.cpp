@@ -110,6 +110,10 @@ net::awaitable<void> imds_source::target_state() {
     }
     if (*inst && ((*inst)->lifecycle_state == "Pending:Wait" || (*inst)->lifecycle_state == "Pending"))
       act(lifecycle::transition::launch, "imds");
+  } else if (state == lifecycle::target_state::warmed) {
+    // Back in a warm pool (scale-in with ReuseOnScaleIn, or a launch into the pool): leaving it
+    // later is a launch of its own, with the launch script run again.
+    sink_.transition_over(lifecycle::transition::launch);
   } else if (state == lifecycle::target_state::other) {
     log_.warn("target-lifecycle-state-unknown", {{"state", *text}, {"what", "not a state hookd knows; nothing done"}});
   }

@@ -145,6 +145,10 @@ std::vector<lifecycle_action_state> server::actions() const {
   return out;
 }
 std::size_t server::queue_depth(const std::string& queue) const { return impl_->queues.at(queue).msgs.size(); }
+void server::return_to_warm_pool(const std::string& group, const std::string& instance) {
+  impl_->groups.at(group)[instance] = "Warmed:Running";
+}
+
 std::string server::instance_state(const std::string& group, const std::string& instance) const {
   impl_->expire_actions();
   auto g = impl_->groups.find(group);

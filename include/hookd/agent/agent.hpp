@@ -62,6 +62,9 @@ public:
   virtual bool has_run(lifecycle::transition transition) const = 0;
   /// Something `hookd status` shows has changed (a source's first success, a failure): write it now.
   virtual void status_changed() = 0;
+  /// The instance has left the transition's cycle (back into a warm pool): its next signal is a
+  /// new transition, run again, rather than one already done.
+  virtual void transition_over(lifecycle::transition transition) = 0;
 };
 
 /// A journal entry whose script was started this many times more without finishing is given up
@@ -109,6 +112,7 @@ public:
 
   void submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
   bool has_run(lifecycle::transition transition) const override { return runs_.count(transition) > 0; }
+  void transition_over(lifecycle::transition transition) override;
   void status_changed() override { report_timer_.cancel(); }
 
 private:

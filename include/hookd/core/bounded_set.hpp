@@ -24,6 +24,9 @@ public:
     return true;
   }
   bool contains(const std::string& v) const { return members_.count(v) > 0; }
+  void erase(const std::string& v) {
+    if (members_.erase(v)) std::erase(order_, v);
+  }
   std::size_t size() const noexcept { return members_.size(); }
   const std::set<std::string>& members() const noexcept { return members_; }
 

@@ -168,6 +168,9 @@ public:
   /// notification. Returns the action tokens.
   std::vector<std::string> terminate_instance(const std::string& group, const std::string& instance);
   std::vector<std::string> launch_instance(const std::string& group, const std::string& instance);
+  /// Scale-in with ReuseOnScaleIn into a running warm pool: the instance reads Warmed:Running and
+  /// keeps running; a later launch_instance is its launch out of the pool.
+  void return_to_warm_pool(const std::string& group, const std::string& instance);
 
   // --- inspection ---------------------------------------------------------------------------
   std::vector<recorded_call> calls() const;

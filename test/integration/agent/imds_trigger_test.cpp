@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The instance-metadata source end to end, with the real binary: a group with no queue read at
-// all, the activation race, a launch, Spot then the hook, IMDS and the queue for one action,
+// all, the activation race, a launch (and a second one out of a warm pool), Spot then the hook, IMDS and the queue for one action,
 // notices in log mode, scheduled maintenance with its non-RFC dates, and SIGKILL mid-run.
 #include "process_fixture.hpp"
 
@@ -128,6 +128,36 @@ TEST_F(imds_trigger, a_launch_seen_in_metadata_runs_the_launch_script_and_comple
   ASSERT_EQ(runs().size(), 1u) << all_output();
   EXPECT_EQ(runs()[0], "launch imds token= hook=warm-up");
   EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService");
+}
+
+TEST_F(imds_trigger, an_instance_back_in_a_warm_pool_runs_its_launch_script_again_when_it_leaves_the_pool) {
+  emulator::hook_spec h;
+  h.group = "asg";
+  h.name = "warm-up";
+  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+  h.heartbeat_timeout = 30;
+  emu->put_hook(h);
+  emu->launch_instance("asg", "i-self");
+  // In service, then back into a running warm pool (scale-in with ReuseOnScaleIn), then out again:
+  // the same instance id, a second launch.
+  bool returned = false, relaunched = false;
+  when([&] { return completions() == 1 && emu->instance_state("asg", "i-self") == "InService"; }, [&] {
+    emu->return_to_warm_pool("asg", "i-self");
+    returned = true;
+  });
+  when([&] { return returned && said("state=Warmed:Running"); }, [&] {
+    emu->launch_instance("asg", "i-self");
+    relaunched = true;
+  });
+  stop_when([&] { return relaunched && completions() == 2 && emu->instance_state("asg", "i-self") == "InService"; });
+  auto c = imds_cmd("imds");
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  auto r = run(start(c), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(runs().size(), 2u) << all_output();
+  EXPECT_EQ(runs()[1], "launch imds token= hook=warm-up");
+  EXPECT_EQ(completions(), 2) << all_output();
+  for (const auto& a : emu->actions()) EXPECT_EQ(a.result, "CONTINUE") << a.token;
 }
 
 TEST_F(imds_trigger, a_spot_notice_runs_the_script_and_the_hook_that_follows_is_completed_without_a_second_run) {

@@ -200,3 +200,17 @@ TEST(memory, a_hundred_thousand_distinct_tokens_and_messages_keep_it_flat) {
   EXPECT_EQ(p.seen("message-0"), 0) << "the planner forgets its oldest sightings";
   EXPECT_EQ(p.seen("message-99999"), 1);
 }
+
+TEST(memory, a_forgotten_token_leaves_no_trace_in_the_order_the_set_forgets_by) {
+  hookd::bounded_set tokens(2);
+  tokens.insert("a");
+  tokens.insert("b");
+  tokens.erase("a");
+  EXPECT_FALSE(tokens.contains("a"));
+  tokens.insert("c"); // "a" no longer counts towards the capacity: "b" stays
+  EXPECT_TRUE(tokens.contains("b"));
+  EXPECT_TRUE(tokens.contains("c"));
+  EXPECT_EQ(tokens.size(), 2u);
+  tokens.erase("missing"); // nothing happens
+  EXPECT_EQ(tokens.size(), 2u);
+}
