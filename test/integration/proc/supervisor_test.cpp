@@ -193,7 +193,14 @@ TEST_F(supervisor, the_child_gets_only_the_given_environment_no_descriptors_and_
   ASSERT_TRUE(g.succeeded()) << g.describe();
   ASSERT_EQ(sig.size(), 2u);
   EXPECT_EQ(sig[0], "SigBlk:\t0000000000000000");
+#ifdef HOOKD_TEST_UNDER_QEMU
+  // Under qemu-user the guest's signals 32 and 33 are not the host's (qemu keeps those, glibc's,
+  // for itself), so what the child inherits there is qemu's, not ours: only the others count.
+  const auto ignored = std::stoull(sig[1].substr(sig[1].find('\t') + 1), nullptr, 16) & ~0x180000000ULL;
+  EXPECT_EQ(ignored, 0u) << sig[1];
+#else
   EXPECT_EQ(sig[1], "SigIgn:\t0000000000000000");
+#endif
 }
 
 TEST_F(supervisor, runs_as_another_user_and_reports_unknown_users) {
