@@ -2,6 +2,7 @@
 // One action of this instance, from confirmation to completion: Auto Scaling's word, the journal,
 // the script (fetched, supervised, heartbeated) and the completion, then its messages.
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/queue_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -295,7 +296,7 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
   // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
   auto f = co_await journal_.finish(a.token);
   if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
-  if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, receive_hold_seconds);
+  if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, queue_source::receive_hold_seconds);
   duplicate_handles_.erase(a.token);
 }
 

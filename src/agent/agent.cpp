@@ -3,6 +3,7 @@
 // runner's rule: one run per transition, every later action of that transition attached to it.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/imds_source.hpp"
+#include "hookd/agent/queue_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/atomic_file.hpp"
@@ -23,7 +24,7 @@ using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
-      log_(log), env_(std::move(env)), planner_(receive_hold_seconds), idle_(ex), runner_idle_(ex), run_ended_(ex),
+      log_(log), env_(std::move(env)), idle_(ex), runner_idle_(ex), run_ended_(ex),
       caller_(c.caller), report_timer_(ex), background_idle_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -32,13 +33,8 @@ agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal
   status_.started = std::chrono::system_clock::now();
   if (sqs_) status_.source("queue").interval = std::chrono::seconds(s_.wait_seconds);
   if (s_.imds && imds_) status_.source("imds").interval = s_.imds_poll;
-  self_.instance_id = id_.instance_id;
-  self_.group = id_.group;
-  self_.hooks = s_.hooks;
-  self_.terminate_script = !s_.script.on_terminate.empty();
-  self_.launch_script = !s_.script.on_launch.empty();
-  for (const auto& [name, _] : id_.hooks) self_.group_hooks.insert(name);
   for (const auto& t : journal_.done_tokens()) done_.insert(t);
+  if (sqs_) queue_ = std::make_unique<queue_source>(ex, s_, id_, *sqs_, asg_, *this, log_);
   // Built whenever metadata can be read: a Spot notice on the queue is checked there even when
   // the metadata source does not poll.
   if (imds_ && !imds_->config().disabled)
@@ -50,6 +46,29 @@ agent::~agent() = default;
 bool agent::known_token(const std::string& token) const {
   const auto key = journal::file_name(token);
   return running_.count(key) || done_.contains(key) || attempted_.contains(key);
+}
+
+bool agent::token_done(const std::string& token) const { return done_.contains(journal::file_name(token)); }
+
+void agent::hold_duplicate(const std::string& token, std::string receipt_handle) {
+  duplicate_handles_[token].push_back(std::move(receipt_handle));
+}
+
+void agent::take(received_action r) {
+  running_.insert(journal::file_name(r.action.token));
+  pending_.push_back(std::move(r));
+  start_runner();
+}
+
+void agent::hooks_read(std::vector<aws::lifecycle_hook> hooks) {
+  id_.hooks.clear();
+  for (auto& h : hooks) id_.hooks[h.name] = std::move(h);
+}
+
+bool agent::check_notices() {
+  if (!imds_source_) return false;
+  imds_source_->check_notices();
+  return true;
 }
 
 void log_escaped(logger& log, std::exception_ptr e, const char* where) {
@@ -116,7 +135,7 @@ void agent::stop() {
     stopping_ = true;
     log_.info("stopping", {{"action_running", action_running_ ? "yes" : "no"},
                            {"grace", format_duration(s_.shutdown_grace)}});
-    poll_stop_.emit(net::cancellation_type::terminal);
+    if (queue_) queue_->stop();
     idle_.cancel();
     if (action_running_) {
       grace_timer_.emplace(ex_, s_.shutdown_grace);
@@ -144,7 +163,7 @@ net::awaitable<int> agent::run() {
 net::awaitable<void> agent::work() {
   co_await resume_journal();
   if (imds_source_ && s_.imds) imds_source_->start();
-  if (sqs_) co_await poll_queue();
+  if (queue_) co_await queue_->run();
   while (!stopping_ && !once_done_) co_await sleep(std::chrono::hours(1)); // stop() or --once wakes it
   if (imds_source_) co_await imds_source_->stop();
   co_await wait_for_runner();
@@ -219,7 +238,7 @@ net::awaitable<void> agent::run_pending() {
         co_await background_idle_.async_wait(nothrow);
       }
       once_done_ = true;
-      poll_stop_.emit(net::cancellation_type::terminal);
+      if (queue_) queue_->stop();
       idle_.cancel();
     }
   }

@@ -67,6 +67,30 @@ public:
   virtual void transition_over(lifecycle::transition transition) = 0;
 };
 
+/// What the queue source asks of the runner: whether a token is known, to take an action of ours,
+/// to hold a copy of a running action's message, and the hooks' timings.
+class queue_sink {
+public:
+  virtual ~queue_sink() = default;
+  /// Running, done or attempted: a copy of its message is a duplicate.
+  virtual bool known_token(const std::string& token) const = 0;
+  /// Finished: a copy of its message is deleted.
+  virtual bool token_done(const std::string& token) const = 0;
+  /// A copy of a running action's message: deleted with the action's own.
+  virtual void hold_duplicate(const std::string& token, std::string receipt_handle) = 0;
+  /// One of ours: the runner takes it, and from now on its token is known.
+  virtual void take(received_action r) = 0;
+  /// How long our own message is kept invisible between heartbeats.
+  virtual int action_visibility(const std::string& hook) const = 0;
+  virtual std::chrono::seconds global_timeout(const std::string& hook) const = 0;
+  /// The group's hooks, read again.
+  virtual void hooks_read(std::vector<aws::lifecycle_hook> hooks) = 0;
+  /// A receive ended: "" when it worked, else what went wrong (for `hookd status`).
+  virtual void polled(const std::string& error) = 0;
+  /// An EC2 notice came on the queue: instance metadata is read now. False when it cannot be.
+  virtual bool check_notices() = 0;
+};
+
 /// A journal entry whose script was started this many times more without finishing is given up
 /// (completed with the failure result): a script that crashes hookd, or a machine that keeps
 /// crashing under it, must not run again on every restart.
@@ -85,6 +109,7 @@ struct action_summary {
 };
 
 class imds_source;
+class queue_source;
 
 /// An action by instance id waits on every hook of its transition: "a,b" (or none).
 std::vector<std::string> hook_names(const std::string& joined);
@@ -93,7 +118,7 @@ std::vector<std::string> hook_names(const std::string& joined);
 /// logged with where it happened, never a crash of the agent.
 void log_escaped(logger& log, std::exception_ptr e, const char* where);
 
-class agent final : public action_sink {
+class agent final : public action_sink, public queue_sink {
 public:
   agent(boost::asio::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env);
   ~agent() override;
@@ -115,12 +140,17 @@ public:
   void transition_over(lifecycle::transition transition) override;
   void status_changed() override { report_timer_.cancel(); }
 
+  bool known_token(const std::string& token) const override;
+  bool token_done(const std::string& token) const override;
+  void hold_duplicate(const std::string& token, std::string receipt_handle) override;
+  void take(received_action r) override;
+  int action_visibility(const std::string& hook) const override;
+  std::chrono::seconds global_timeout(const std::string& hook) const override;
+  void hooks_read(std::vector<aws::lifecycle_hook> hooks) override;
+  void polled(const std::string& error) override { record_poll("queue", error); }
+  bool check_notices() override;
+
 private:
-  // How long a received message stays invisible before hookd decides about it. It is also the
-  // longest any other instance's message is ever held by this one (release_planner): short, so a
-  // fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
-  // same-order queue of thousands. Our own messages are extended at once, beside the action.
-  static constexpr int receive_hold_seconds = 6;
   // Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.
   static constexpr std::chrono::seconds default_global_timeout{172800};
   // CompleteLifecycleAction is retried (beyond the caller's own retries) this many rounds: it is
@@ -128,10 +158,6 @@ private:
   static constexpr int complete_rounds = 10;
 
   boost::asio::awaitable<void> work();
-  boost::asio::awaitable<void> poll_queue();
-  /// One message of a receive, decided; what to do with it is added to `out`.
-  struct batch_plan;
-  void decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out);
   /// The parts of run_action: the run itself once confirmed, and its summary line.
   boost::asio::awaitable<void> run_confirmed(received_action& r, const std::optional<std::string>& path,
                                              const std::string& why, std::chrono::steady_clock::time_point global,
@@ -173,12 +199,7 @@ private:
   /// One heartbeat by instance id for each hook of `a`; returns how many were taken.
   boost::asio::awaitable<int> heartbeat_by_instance(const lifecycle::lifecycle_action& a);
   boost::asio::awaitable<void> extend_visibility(const std::string& handle, int seconds);
-  /// An EC2 notice on the queue: deleted, and instance metadata read at once.
-  void queue_notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out);
   boost::asio::awaitable<void> resume_journal();
-  boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
-  /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
-  boost::asio::awaitable<void> settle(std::vector<aws::sqs_batch_entry> entries, bool release);
   /// The action runner: takes this instance's actions one at a time from `pending_`, while the
   /// poll loop goes on receiving (and releasing other instances' messages).
   void start_runner();
@@ -201,15 +222,7 @@ private:
   boost::asio::awaitable<void> complete(const lifecycle::lifecycle_action& a, const std::string& result,
                                         std::chrono::steady_clock::time_point global_deadline, action_summary& sum);
   std::chrono::milliseconds heartbeat_interval(const std::string& hook) const;
-  /// Reads the group's hooks again (a message named a hook we did not know).
-  boost::asio::awaitable<void> refresh_hooks();
-  static constexpr std::chrono::seconds hooks_refresh_interval{60};
-  std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now();
-  /// How long our own message is kept invisible between heartbeats.
-  int action_visibility(const std::string& hook) const;
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
-  bool known_token(const std::string& token) const;
-  std::chrono::seconds global_timeout(const std::string& hook) const;
   int heartbeat_timeout(const std::string& hook) const;
 
   boost::asio::any_io_executor ex_;
@@ -222,8 +235,6 @@ private:
   journal& journal_;
   logger& log_;
   env_lookup env_;
-  lifecycle::self_identity self_;
-  lifecycle::release_planner planner_;
   /// Token sets, all keyed by journal::file_name(token). done_ and attempted_ forget their oldest
   /// past a bound: a forgotten token's message is only confirmed with Auto Scaling again.
   std::set<std::string> running_;
@@ -231,18 +242,18 @@ private:
   std::deque<received_action> pending_;
   bool runner_busy_ = false;
   bool once_done_ = false;
-  bounded_set logged_once_{token_memory};                      ///< message ids already reported
+  bounded_set logged_once_{token_memory};                      ///< what was said once
   std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< token -> handles to delete with it
   std::deque<action_summary> finished_; ///< the last `token_memory` actions
   bool stopping_ = false;
   int stop_requests_ = 0;
   bool action_running_ = false;
-  boost::asio::cancellation_signal poll_stop_;
   boost::asio::cancellation_signal script_stop_;
   std::optional<boost::asio::steady_timer> grace_timer_;
   boost::asio::steady_timer idle_;
   boost::asio::steady_timer runner_idle_; ///< cancelled when the runner has nothing left
   std::unique_ptr<imds_source> imds_source_;
+  std::unique_ptr<queue_source> queue_; ///< null without the queue source
   std::map<lifecycle::transition, transition_run> runs_; ///< by transition: at most one run each
   int attached_ = 0;                            ///< attach() coroutines still going
   boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()

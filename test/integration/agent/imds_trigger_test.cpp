@@ -45,6 +45,17 @@ protected:
     return out;
   }
 
+  /// A launching hook "warm-up" on the group, and this instance launched into its wait.
+  void launch_with_hook() {
+    emulator::hook_spec h;
+    h.group = "asg";
+    h.name = "warm-up";
+    h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+    h.heartbeat_timeout = 30;
+    emu->put_hook(h);
+    emu->launch_instance("asg", "i-self");
+  }
+
   std::size_t sqs_calls() const {
     std::size_t n = 0;
     for (const auto& c : emu->calls()) n += c.service == "sqs";
@@ -114,13 +125,7 @@ TEST_F(imds_trigger, terminated_before_the_action_is_active_starts_the_script_at
 }
 
 TEST_F(imds_trigger, a_launch_seen_in_metadata_runs_the_launch_script_and_completes_it) {
-  emulator::hook_spec h;
-  h.group = "asg";
-  h.name = "warm-up";
-  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
-  h.heartbeat_timeout = 30;
-  emu->put_hook(h);
-  emu->launch_instance("asg", "i-self");
+  launch_with_hook();
   auto c = imds_cmd("imds", {"--once"});
   c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
   auto r = run(start(c), 60s);
@@ -131,13 +136,7 @@ TEST_F(imds_trigger, a_launch_seen_in_metadata_runs_the_launch_script_and_comple
 }
 
 TEST_F(imds_trigger, an_instance_back_in_a_warm_pool_runs_its_launch_script_again_when_it_leaves_the_pool) {
-  emulator::hook_spec h;
-  h.group = "asg";
-  h.name = "warm-up";
-  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
-  h.heartbeat_timeout = 30;
-  emu->put_hook(h);
-  emu->launch_instance("asg", "i-self");
+  launch_with_hook();
   // In service, then back into a running warm pool (scale-in with ReuseOnScaleIn), then out again:
   // the same instance id, a second launch.
   bool returned = false, relaunched = false;

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The queue source: long polls, decides each message (disposition), releases other instances'
-// messages by the release rule, and hands this instance's actions to the runner.
-#include "hookd/agent/agent.hpp"
-#include "hookd/agent/imds_source.hpp"
+#include "hookd/agent/queue_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -15,61 +12,84 @@ namespace hookd::agent {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
-net::awaitable<void> agent::poll_queue() {
-  log_.info("polling", {{"queue", sqs_->queue_url()}, {"instance", id_.instance_id}, {"group", id_.group},
-                        {"hooks", std::to_string(id_.hooks.size())}});
-  while (!stopping_ && !once_done_) {
+queue_source::queue_source(net::any_io_executor ex, const options& o, const identity& id, aws::sqs_client& sqs,
+                           aws::autoscaling_client& asg, queue_sink& sink, logger& log)
+    : ex_(ex), o_(o), group_(id.group), sqs_(sqs), asg_(asg), sink_(sink), log_(log), idle_(ex) {
+  self_.instance_id = id.instance_id;
+  self_.group = id.group;
+  self_.hooks = o.hooks;
+  self_.terminate_script = !o.script.on_terminate.empty();
+  self_.launch_script = !o.script.on_launch.empty();
+  for (const auto& [name, _] : id.hooks) self_.group_hooks.insert(name);
+}
+
+void queue_source::stop() {
+  stopping_ = true;
+  poll_stop_.emit(net::cancellation_type::terminal);
+  idle_.cancel();
+}
+
+net::awaitable<void> queue_source::sleep(std::chrono::milliseconds d) {
+  idle_.expires_after(d);
+  co_await idle_.async_wait(nothrow);
+}
+
+net::awaitable<void> queue_source::run() {
+  log_.info("polling", {{"queue", sqs_.queue_url()}, {"instance", self_.instance_id}, {"group", group_},
+                        {"hooks", std::to_string(self_.group_hooks.size())}});
+  while (!stopping_) {
     // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
-    auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_->receive(10, s_.wait_seconds, receive_hold_seconds),
+    auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, o_.wait_seconds, receive_hold_seconds),
                                                  net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
-    if (stopping_ || once_done_) break;
-    record_poll("queue", cancelled ? "aborted" : r ? "" : r.error().message());
+    if (stopping_) break;
+    sink_.polled(cancelled ? "aborted" : r ? "" : r.error().message());
     if (cancelled) {
-      log_.warn("receive-aborted", {{"retry_in", format_duration(s_.error_backoff)}});
-      co_await sleep(s_.error_backoff);
+      log_.warn("receive-aborted", {{"retry_in", format_duration(o_.error_backoff)}});
+      co_await sleep(o_.error_backoff);
       continue;
     }
     if (!r) {
-      log_.warn("receive-failed", {{"error", r.error().message()}, {"retry_in", format_duration(s_.error_backoff)}});
-      co_await sleep(s_.error_backoff);
+      log_.warn("receive-failed", {{"error", r.error().message()}, {"retry_in", format_duration(o_.error_backoff)}});
+      co_await sleep(o_.error_backoff);
       continue;
     }
     co_await handle_batch(std::move(*r));
-    if (planner_.yield_to_others() && s_.yield_pause.count() > 0 && !stopping_ && !once_done_)
-      co_await sleep(jittered(s_.yield_pause, 0.5, 1.5));
+    if (planner_.yield_to_others() && o_.yield_pause.count() > 0 && !stopping_)
+      co_await sleep(jittered(o_.yield_pause, 0.5, 1.5));
   }
 }
 
-struct agent::batch_plan {
+struct queue_source::batch_plan {
   std::vector<aws::sqs_batch_entry> deletes, releases;
   std::vector<lifecycle::foreign_sighting> foreign;
   std::vector<std::string> foreign_handles;
-  std::vector<received_action> runs;
+  bool ours = false;
   bool refresh = false;
 };
 
-void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out) {
+void queue_source::decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out) {
   const auto parsed = lifecycle::parse_notification(m.body);
   const auto d = lifecycle::decide(
-      parsed, self_, [this](const std::string& t) { return known_token(t); },
-      [this](const std::string& h) { return global_timeout(h); }, now, m.sent);
+      parsed, self_, [this](const std::string& t) { return sink_.known_token(t); },
+      [this](const std::string& h) { return sink_.global_timeout(h); }, now, m.sent);
   const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
   switch (d.what) {
   case lifecycle::verdict::run:
-    out.runs.push_back({*a, m.message_id, m.receipt_handle, false, 0, std::nullopt});
-    running_.insert(journal::file_name(a->token)); // a second copy in this same batch is a duplicate
-    // Ours: kept invisible past the receive's short hold, in the same call as the releases.
-    out.releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});
+    // Taken now, so a second copy in this same batch is a duplicate. Kept invisible past the
+    // receive's short hold, in the same call as the releases.
+    out.releases.push_back({entry_id, m.receipt_handle, sink_.action_visibility(a->hook)});
+    sink_.take({*a, m.message_id, m.receipt_handle, false, 0, std::nullopt});
+    out.ours = true;
     break;
   case lifecycle::verdict::duplicate:
-    if (done_.contains(journal::file_name(a->token))) {
+    if (sink_.token_done(a->token)) {
       log_.info("duplicate-deleted", {{"message", m.message_id}, {"token", a->token}, {"why", "its action is already finished"}});
       out.deletes.push_back({entry_id, m.receipt_handle, 0});
     } else {
       // Running now: it stays invisible, and goes with the action's own message when that is done.
       log_.info("duplicate-held", {{"message", m.message_id}, {"token", a->token}});
-      duplicate_handles_[a->token].push_back(m.receipt_handle);
-      out.releases.push_back({entry_id, m.receipt_handle, action_visibility(a->hook)});
+      sink_.hold_duplicate(a->token, m.receipt_handle);
+      out.releases.push_back({entry_id, m.receipt_handle, sink_.action_visibility(a->hook)});
     }
     break;
   case lifecycle::verdict::foreign:
@@ -80,7 +100,7 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
     out.foreign_handles.push_back(m.receipt_handle);
     break;
   case lifecycle::verdict::notice:
-    queue_notice(m, d.why, entry_id, out);
+    notice(m, d.why, entry_id, out);
     break;
   case lifecycle::verdict::unknown_hook:
     if (steady::now() - hooks_read_ < hooks_refresh_interval) {
@@ -108,60 +128,55 @@ void agent::decide_message(aws::sqs_message& m, const std::string& entry_id, sys
   }
 }
 
-void agent::queue_notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out) {
+void queue_source::notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out) {
   // Anyone who can send to the queue can write this: it only makes hookd look at instance
   // metadata now, which is what acts (or not). The message is ours and done with: deleted.
+  const bool checked = sink_.check_notices();
   log_.info("queue-notice", {{"message", m.message_id}, {"why", why},
-                             {"what", imds_source_ ? "checking instance metadata now" : "instance metadata unavailable: logged only"}});
-  if (imds_source_) imds_source_->check_notices();
+                             {"what", checked ? "checking instance metadata now" : "instance metadata unavailable: logged only"}});
   out.deletes.push_back({entry_id, m.receipt_handle, 0});
 }
 
-net::awaitable<void> agent::handle_batch(std::vector<aws::sqs_message> batch) {
+net::awaitable<void> queue_source::handle_batch(std::vector<aws::sqs_message> batch) {
   batch_plan p;
-  const auto now = std::chrono::system_clock::now() + sqs_->clock_offset(); // AWS's time, not a skewed local clock
+  const auto now = std::chrono::system_clock::now() + sqs_.clock_offset(); // AWS's time, not a skewed local clock
   int n = 0;
   for (auto& m : batch) decide_message(m, "m" + std::to_string(n++), now, p);
   const bool was_stepping = planner_.stepping_over();
-  const auto plan = planner_.plan(p.foreign, !p.runs.empty() || batch.empty());
+  const auto plan = planner_.plan(p.foreign, p.ours || batch.empty());
   if (planner_.stepping_over() != was_stepping)
     log_.debug(was_stepping ? "stepping-over-ends" : "stepping-over", {{"messages", std::to_string(p.foreign.size())}});
   for (std::size_t i = 0; i < plan.size(); ++i)
     if (plan[i]) p.releases.push_back({"f" + std::to_string(i), p.foreign_handles[i], *plan[i]});
 
-  // The runner starts this instance's action at once; other instances' releases and the deletes
-  // go out beside it: the owners do not wait for our script, and our script does not wait for
-  // their round trips.
-  for (auto& r : p.runs) pending_.push_back(std::move(r));
-  start_runner();
+  // The runner has started this instance's action already; other instances' releases and the
+  // deletes go out beside it: the owners do not wait for our script, and our script does not
+  // wait for their round trips.
   using namespace net::experimental::awaitable_operators;
   co_await (settle(std::move(p.releases), true) && settle(std::move(p.deletes), false));
   if (p.refresh) co_await refresh_hooks();
 }
 
-net::awaitable<void> agent::refresh_hooks() {
+net::awaitable<void> queue_source::refresh_hooks() {
   hooks_read_ = steady::now();
-  auto hooks = co_await asg_.describe_lifecycle_hooks(id_.group);
+  auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
   if (!hooks) {
-    log_.warn("hooks-refresh-failed", {{"group", id_.group}, {"error", hooks.error().message()}});
+    log_.warn("hooks-refresh-failed", {{"group", group_}, {"error", hooks.error().message()}});
     co_return;
   }
-  id_.hooks.clear();
   self_.group_hooks.clear();
-  for (auto& h : *hooks) {
-    self_.group_hooks.insert(h.name);
-    id_.hooks[h.name] = h;
-  }
-  log_.info("hooks-refreshed", {{"group", id_.group}, {"hooks", std::to_string(id_.hooks.size())}});
+  for (const auto& h : *hooks) self_.group_hooks.insert(h.name);
+  log_.info("hooks-refreshed", {{"group", group_}, {"hooks", std::to_string(hooks->size())}});
+  sink_.hooks_read(std::move(*hooks));
 }
 
-net::awaitable<void> agent::settle(std::vector<aws::sqs_batch_entry> entries, bool release) {
+net::awaitable<void> queue_source::settle(std::vector<aws::sqs_batch_entry> entries, bool release) {
   for (std::size_t off = 0; off < entries.size(); off += aws::sqs_max_batch) {
     std::vector<aws::sqs_batch_entry> chunk(entries.begin() + static_cast<long>(off),
                                             entries.begin() + static_cast<long>(std::min(off + aws::sqs_max_batch, entries.size())));
     outcome<aws::sqs_batch_result> r = make_error(errc::protocol_error, "not sent");
-    if (release) r = co_await sqs_->change_visibility_batch(chunk); // two statements: GCC 12 and co_await in ?:
-    else r = co_await sqs_->delete_batch(chunk);
+    if (release) r = co_await sqs_.change_visibility_batch(chunk); // two statements: GCC 12 and co_await in ?:
+    else r = co_await sqs_.delete_batch(chunk);
     if (!r)
       log_.warn(release ? "release-failed" : "delete-failed",
                 {{"error", r.error().message()}, {"what", release ? "the messages return after their visibility timeout"

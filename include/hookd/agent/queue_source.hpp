@@ -1,0 +1,69 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// The queue source: long-polls the shared queue, decides each message (lifecycle::decide), hands
+// this instance's actions to the runner (a queue_sink), and releases other instances' messages by
+// the release rule (release_planner), so a fleet's messages reach their owners in seconds. It
+// runs and completes nothing itself: that is the runner's.
+#include "hookd/agent/agent.hpp"
+#include "hookd/agent/options.hpp"
+#include "hookd/aws/autoscaling.hpp"
+#include "hookd/aws/sqs.hpp"
+#include "hookd/core/bounded_set.hpp"
+#include "hookd/core/log.hpp"
+#include "hookd/lifecycle/disposition.hpp"
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <string>
+#include <vector>
+
+namespace hookd::agent {
+
+class queue_source {
+public:
+  queue_source(boost::asio::any_io_executor ex, const options& o, const identity& id, aws::sqs_client& sqs,
+               aws::autoscaling_client& asg, queue_sink& sink, logger& log);
+
+  /// Polls until stop(); returns then (a long poll in flight is cancelled).
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  // How long a received message stays invisible before hookd decides about it. It is also the
+  // longest any other instance's message is ever held by this one (release_planner): short, so a
+  // fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
+  // same-order queue of thousands. Our own messages are extended at once, beside the action.
+  static constexpr int receive_hold_seconds = 6;
+
+private:
+  struct batch_plan;
+  /// One message of a receive, decided; what to do with it is added to `out`.
+  void decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out);
+  /// An EC2 notice on the queue: deleted, and instance metadata read at once.
+  void notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out);
+  boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
+  /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
+  boost::asio::awaitable<void> settle(std::vector<aws::sqs_batch_entry> entries, bool release);
+  /// Reads the group's hooks again (a message named a hook we did not know).
+  boost::asio::awaitable<void> refresh_hooks();
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+
+  static constexpr std::chrono::seconds hooks_refresh_interval{60};
+
+  boost::asio::any_io_executor ex_;
+  const options& o_;
+  std::string group_;
+  aws::sqs_client& sqs_;
+  aws::autoscaling_client& asg_;
+  queue_sink& sink_;
+  logger& log_;
+  lifecycle::self_identity self_;
+  lifecycle::release_planner planner_{receive_hold_seconds};
+  bounded_set logged_once_{agent::token_memory}; ///< message ids already reported
+  std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now();
+  bool stopping_ = false;
+  boost::asio::cancellation_signal poll_stop_;
+  boost::asio::steady_timer idle_;
+};
+
+} // namespace hookd::agent
