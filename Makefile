@@ -31,36 +31,29 @@ $(error ARCH must be x86_64 or arm64, not $(ARCH))
 endif
 # A package is missing when dpkg does not list it as installed.
 missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
-MISSING = $(call missing,$(DEB_PACKAGES))
+# $(call install_missing,TARGET,PACKAGES[,COMMAND BEFORE apt-get]): installs what dpkg lacks, as root.
+define install_missing
+@missing="$(call missing,$(2))"; \
+if [ -n "$$missing" ]; then \
+  echo "make $(1): installing $$missing"; \
+  if [ "$$(id -u)" != 0 ]; then echo "make $(1): run as root (or install: $$missing)" >&2; exit 1; fi; \
+  $(3) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
 
 .PHONY: all deps fuzz-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
 
 all: build
 
 deps:
-	@missing="$(MISSING)"; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing $$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (or install: $$missing)" >&2; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,deps,$(DEB_PACKAGES))
 
 fuzz-deps: deps
-	@missing="$(call missing,$(FUZZ_PACKAGES))"; \
-	if [ -n "$$missing" ]; then \
-	  echo "make fuzz-deps: installing $$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "make fuzz-deps: run as root (or install: $$missing)" >&2; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,fuzz-deps,$(FUZZ_PACKAGES))
 
+# arm64 packages need the architecture added to dpkg first.
 deps-arm64: deps
-	@missing="$(call missing,$(ARM64_PACKAGES))"; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps-arm64: installing $$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "make deps-arm64: run as root (or install: $$missing)" >&2; exit 1; fi; \
-	  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,deps-arm64,$(ARM64_PACKAGES),dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64;)
 
 configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)

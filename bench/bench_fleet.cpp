@@ -217,6 +217,13 @@ private:
     }
     return {once, continued};
   }
+  /// The fleet's summed idle RSS beside its target (6 MB an agent).
+  void rss_row(long rss_kib_sum) const {
+    const double mb = static_cast<double>(rss_kib_sum) / 1024.0;
+    char b[96];
+    std::snprintf(b, sizeof b, "%.1f MB (%.2f MB each)", mb, mb / o_.agents);
+    row("summed idle RSS", b, "<= " + std::to_string(o_.agents * 6) + " MB");
+  }
   std::vector<double> script_starts(const std::string& name, const std::map<std::string, std::string>& token_of,
                                     std::chrono::system_clock::time_point t0_wall) const;
 
@@ -294,9 +301,7 @@ bool fleet_run::report(const std::string& name, bool shuffled, const std::map<st
   row("SQS requests per completed action (burst)", b, "<= 40 (empty long polls not counted)");
   std::snprintf(b, sizeof b, "%zu calls, %d throttled", asg_burst, emu_.autoscaling_throttled() - throttled0);
   row("Auto Scaling during the burst", b, "no action lost to throttling");
-  const double mb = static_cast<double>(rss_kib_sum) / 1024.0;
-  std::snprintf(b, sizeof b, "%.1f MB (%.2f MB each)", mb, mb / o_.agents);
-  row("summed idle RSS", b, "<= " + std::to_string(o_.agents * 6) + " MB");
+  rss_row(rss_kib_sum);
   std::snprintf(b, sizeof b, "%.0f/h, $%.4f/h at $0.40/M", idle_per_hour, idle_per_hour * 0.4 / 1e6);
   row("idle SQS requests, whole fleet", b, "IMDS source: 0");
   return once == k && continued == k && wrong_deletes == 0;
@@ -349,9 +354,7 @@ bool fleet_run::report_imds(const std::string& name, const std::map<std::string,
   row("completed with CONTINUE (not timed out)", b, "all");
   row("SQS requests, whole fleet, whole run", std::to_string(sqs), "0");
   row("Auto Scaling calls during the burst", std::to_string(asg), "");
-  const double mb = static_cast<double>(rss_kib_sum) / 1024.0;
-  std::snprintf(b, sizeof b, "%.1f MB (%.2f MB each)", mb, mb / o_.agents);
-  row("summed idle RSS", b, "<= " + std::to_string(o_.agents * 6) + " MB");
+  rss_row(rss_kib_sum);
   return once == k && continued == k && sqs == 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The instance-metadata source end to end, with the real binary: a group with no queue read at
-// all, the activation race, a launch (and a second one out of a warm pool), Spot then the hook, IMDS and the queue for one action,
-// notices in log mode, scheduled maintenance with its non-RFC dates, and SIGKILL mid-run.
+// all, the activation race, a launch (and a second one out of a warm pool), Spot then the hook,
+// IMDS and the queue for one action, notices in log mode, scheduled maintenance with its non-RFC
+// dates, and SIGKILL mid-run.
 #include "process_fixture.hpp"
 
 #include "hookd/core/time.hpp"
