@@ -83,6 +83,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   std::string why;
   auto [w, path, confirmed] = co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) &&
                                         confirm(a, r.resumed, sum.heartbeats));
+  if (confirmed != confirmation::confirmed || !path || stopping_) open_exec_gate(); // no exec is coming
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
   if (stopping_ && confirmed == confirmation::confirmed) {
     // Stopped before the script started: it is not started now. The journal entry and the
@@ -97,6 +98,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   if (confirmed == confirmation::confirmed) {
     runs_[a.transition] = {false, "", a.by_instance(), {a.hook}};
     co_await run_confirmed(r, path, why, global, sum);
+    open_exec_gate(); // the spawn failed, if it was not opened yet
     end_run(a, sum.result);
   } else {
     if (path) discard_script(*path, s_.script);
@@ -133,6 +135,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
     journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
     entry.resumes = r.resumes;
     auto record = [this, entry](pid_t pid) {
+      open_exec_gate();
       auto e = entry;
       e.script_pgid = pid;
       e.script_start = process_start_ticks(pid);

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
-      log_(log), env_(std::move(env)), idle_(ex), runner_idle_(ex), run_ended_(ex),
+      log_(log), env_(std::move(env)), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
       caller_(c.caller), report_timer_(ex), background_idle_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -57,7 +57,20 @@ void agent::hold_duplicate(const std::string& token, std::string receipt_handle)
 void agent::take(received_action r) {
   running_.insert(journal::file_name(r.action.token));
   pending_.push_back(std::move(r));
+  // Only an action the runner starts now is waited for; one queued behind a running script is not.
+  exec_awaited_ = !action_running_ && pending_.size() == 1;
   start_runner();
+}
+
+net::awaitable<void> agent::exec_started(std::chrono::milliseconds at_most) {
+  if (!exec_awaited_) co_return;
+  exec_gate_.expires_after(at_most);
+  co_await exec_gate_.async_wait(nothrow);
+}
+
+void agent::open_exec_gate() {
+  exec_awaited_ = false;
+  exec_gate_.cancel();
 }
 
 void agent::hooks_read(std::vector<aws::lifecycle_hook> hooks) {

@@ -151,7 +151,9 @@ net::awaitable<void> queue_source::handle_batch(std::vector<aws::sqs_message> ba
 
   // The runner has started this instance's action already; other instances' releases and the
   // deletes go out beside it: the owners do not wait for our script, and our script does not
-  // wait for their round trips.
+  // wait for their round trips. Only its exec goes first (bounded: a slow confirmation or
+  // download does not hold them): their new connections' handshakes would run ahead of it.
+  if (p.ours) co_await sink_.exec_started(exec_first_bound);
   using namespace net::experimental::awaitable_operators;
   co_await (settle(std::move(p.releases), true) && settle(std::move(p.deletes), false));
   if (p.refresh) co_await refresh_hooks();

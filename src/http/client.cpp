@@ -51,6 +51,16 @@ bool looks_stale(const error_code& ec) {
          ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
+// Our slots beside OpenSSL's app data, which Asio keeps for its own verify callbacks.
+struct ex_indices {
+  int ctx = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  int ssl = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+};
+const ex_indices& ex_index() {
+  static const ex_indices i;
+  return i;
+}
+
 std::string describe(const string_request& r, const endpoint& ep) {
   return std::string(r.method_string()) + " " + ep.url() + std::string(r.target());
 }
@@ -205,6 +215,13 @@ outcome<ssl::context*> client::tls_context() {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   ctx->set_verify_mode(ssl::verify_peer);
+  // Sessions are kept per origin by us, not in OpenSSL's cache: a later connection to the same
+  // origin resumes without the certificate chain, whose parsing and verification are most of a
+  // handshake's CPU on the one thread (heartbeats, releases and completions open such connections
+  // at the moment an action starts).
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx->native_handle(), &client::on_new_session);
+  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, this);
   error_code ec;
   if (!loc->file.empty()) ctx->load_verify_file(loc->file, ec);
   if (!ec && !loc->dir.empty()) ctx->add_verify_path(loc->dir, ec);
@@ -215,6 +232,20 @@ outcome<ssl::context*> client::tls_context() {
   ca_source_ = loc->source;
   ssl_ = std::move(ctx);
   return ssl_.get();
+}
+
+void client::session_free::operator()(ssl_session_st* s) const noexcept { SSL_SESSION_free(s); }
+
+// OpenSSL hands over each new session (TLS 1.3: each ticket, read with a response); the newest
+// one per origin is kept, as a copy: OpenSSL marks its own object unresumable when the
+// connection is later dropped without close_notify, which is how keep-alive connections end.
+// A connection that fails in TLS forgets its origin's session instead (forget_session).
+int client::on_new_session(ssl_st* ssl, ssl_session_st* session) {
+  auto* self = static_cast<client*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index().ctx));
+  const auto* origin = static_cast<const std::string*>(SSL_get_ex_data(ssl, ex_index().ssl));
+  if (!self || !origin || !SSL_SESSION_is_resumable(session)) return 0;
+  if (auto* copy = SSL_SESSION_dup(session)) self->sessions_[*origin].reset(copy);
+  return 0;
 }
 
 std::unique_ptr<client::connection> client::take_idle(const std::string& origin) {
@@ -309,15 +340,22 @@ net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(con
     if (!is_ip_literal(ep.host)) SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str());
     conn->tls->set_verify_mode(ssl::verify_peer);
     conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
+    SSL* native = conn->tls->native_handle();
+    SSL_set_ex_data(native, ex_index().ssl, &conn->origin); // the connection outlives its TLS stream's callbacks
+    // Keyed by origin (host and port), so a session only ever resumes with the host whose
+    // certificate was verified for it.
+      if (auto s = sessions_.find(conn->origin); s != sessions_.end()) SSL_set_session(native, s->second.get());
     conn->lowest().expires_at(deadline);
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
     if (hec) {
+      sessions_.erase(conn->origin);
       const long verify = SSL_get_verify_result(conn->tls->native_handle());
       std::string why = hec.message();
       if (verify != X509_V_OK) why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
       co_return make_error(errc::tls_failed, what + ": TLS handshake: " + why +
                                                  (verify != X509_V_OK ? " (CA bundle: " + ca_source_ + ")" : ""));
     }
+    if (SSL_session_reused(native)) ++resumed_;
   } else {
     conn->plain.emplace(std::move(socket));
   }
@@ -342,6 +380,7 @@ net::awaitable<outcome<typename Exchange::result_type>> client::with_connection(
     outcome<typename Exchange::result_type> r = make_error(errc::protocol_error, "no exchange");
     if (conn->tls) r = co_await exchange.run(*conn->tls, *conn, deadline, stale, keep);
     else r = co_await exchange.run(*conn->plain, *conn, deadline, stale, keep);
+    if (!r && r.error().code == make_error_code(errc::tls_failed)) sessions_.erase(conn->origin);
     if (!r && stale && conn->reused && attempt == 0) continue;
     if (r && keep) give_back(std::move(conn));
     co_return r;

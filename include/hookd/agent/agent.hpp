@@ -80,6 +80,10 @@ public:
   virtual void hold_duplicate(const std::string& token, std::string receipt_handle) = 0;
   /// One of ours: the runner takes it, and from now on its token is known.
   virtual void take(received_action r) = 0;
+  /// Returns once the action just taken has its script started (or will not start it), or after
+  /// `at_most`: the batch's releases and deletes then open their connections beside the script,
+  /// not ahead of its exec on the one thread.
+  virtual boost::asio::awaitable<void> exec_started(std::chrono::milliseconds at_most) = 0;
   /// How long our own message is kept invisible between heartbeats.
   virtual int action_visibility(const std::string& hook) const = 0;
   virtual std::chrono::seconds global_timeout(const std::string& hook) const = 0;
@@ -144,6 +148,7 @@ public:
   bool token_done(const std::string& token) const override;
   void hold_duplicate(const std::string& token, std::string receipt_handle) override;
   void take(received_action r) override;
+  boost::asio::awaitable<void> exec_started(std::chrono::milliseconds at_most) override;
   int action_visibility(const std::string& hook) const override;
   std::chrono::seconds global_timeout(const std::string& hook) const override;
   void hooks_read(std::vector<aws::lifecycle_hook> hooks) override;
@@ -248,6 +253,9 @@ private:
   bool stopping_ = false;
   int stop_requests_ = 0;
   bool action_running_ = false;
+  bool exec_awaited_ = false;            ///< an action was taken by an idle runner and has not exec'd yet
+  boost::asio::steady_timer exec_gate_; ///< cancelled when that action's script starts (or will not)
+  void open_exec_gate();
   boost::asio::cancellation_signal script_stop_;
   std::optional<boost::asio::steady_timer> grace_timer_;
   boost::asio::steady_timer idle_;

@@ -34,6 +34,9 @@ public:
   // fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
   // same-order queue of thousands. Our own messages are extended at once, beside the action.
   static constexpr int receive_hold_seconds = 6;
+  /// The batch's releases wait at most this long for our script's exec: a few milliseconds more
+  /// for other instances' owners, far inside the receive's hold.
+  static constexpr std::chrono::milliseconds exec_first_bound{100};
 
 private:
   struct batch_plan;

@@ -27,6 +27,8 @@
 namespace boost::asio::ssl {
 class context;
 }
+struct ssl_st;
+struct ssl_session_st;
 
 namespace hookd::http {
 
@@ -87,6 +89,8 @@ public:
   std::size_t idle_connections() const;
   /// Connections opened since construction (tests check reuse with it).
   std::size_t connections_opened() const noexcept { return opened_; }
+  /// TLS connections that resumed an earlier session of their origin (no certificate exchange).
+  std::size_t sessions_resumed() const noexcept { return resumed_; }
   /// Where CA certificates were loaded from, once a TLS request was made.
   const std::string& ca_source() const noexcept { return ca_source_; }
 
@@ -108,7 +112,14 @@ private:
   std::unique_ptr<boost::asio::ssl::context> ssl_;
   std::string ca_source_;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
+  /// The newest TLS session per origin, offered by the next connection there.
+  struct session_free {
+    void operator()(ssl_session_st* s) const noexcept;
+  };
+  std::map<std::string, std::unique_ptr<ssl_session_st, session_free>> sessions_;
+  static int on_new_session(ssl_st* ssl, ssl_session_st* session);
   std::size_t opened_ = 0;
+  std::size_t resumed_ = 0;
 };
 
 } // namespace hookd::http

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The agent end to end against the emulator over TLS, with real /bin/sh scripts and millisecond
 // intervals. Every assertion about what hookd did to AWS is read from the emulator's record.
-#include "hookd/agent/agent.hpp"
-#include "support/emulator_fixture.hpp"
+#include "agent_fixture.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -13,71 +12,9 @@
 using namespace hookd;
 using namespace std::chrono_literals;
 namespace net = boost::asio;
+using test::agent_e2e;
 
 namespace {
-
-class agent_e2e : public test::emulator_fixture {
-protected:
-  std::vector<std::string> lines;
-  std::unique_ptr<logger> log;
-  std::unique_ptr<agent::journal> journal;
-  std::optional<aws::sqs_client> sqs;
-  std::optional<aws::autoscaling_client> asg;
-  std::optional<aws::s3_client> s3;
-  config::settings s;
-
-  void SetUp() override {
-    emulator_fixture::SetUp();
-    hook_scenario();
-    log = std::make_unique<logger>(log_level::debug, false);
-    log->set_tap([this](std::string_view l) { lines.emplace_back(l); });
-    s.queue_url = emu->queue_url("hooks");
-    s.state_dir = (dir / "state").string();
-    s.wait_seconds = 1;
-    s.heartbeat_interval = 50ms;
-    s.error_backoff = 50ms;
-    s.kill_grace = 200ms;
-    s.shutdown_grace = 300ms;
-    s.script_timeout = 20s;
-    s.once = true;
-    s.confirm_window = 200ms;
-    journal = std::make_unique<agent::journal>(s.state_dir);
-    ASSERT_TRUE(journal->prepare());
-  }
-
-  std::string script(const std::string& body) {
-    const auto p = (dir / ("script-" + std::to_string(lines.size()) + ".sh")).string();
-    std::ofstream(p) << body;
-    ::chmod(p.c_str(), 0755);
-    return p;
-  }
-
-  /// Runs an agent until it has handled one action (--once) and returns what it finished.
-  std::vector<agent::action_summary> run_agent(std::chrono::milliseconds deadline = 30s,
-                                               std::function<void(agent::agent&)> during = {}) {
-    sqs.emplace(*call, endpoint(aws::service::sqs), s.queue_url);
-    asg.emplace(*call, endpoint(aws::service::autoscaling));
-    s3.emplace(*call, endpoint(aws::service::s3));
-    auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
-    agent::agent a(ioc.get_executor(), agent::options_from(s), id, agent::clients{&*sqs, &*asg, &*s3, nullptr}, *journal, *log, env());
-    if (during) during(a);
-    EXPECT_EQ(run(a.run(), deadline), 0);
-    return a.finished();
-  }
-
-  static lifecycle::lifecycle_action own_action(const std::string& token) { return test::own_action(token); }
-
-  bool logged(std::string_view what) const {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
-  }
-
-  std::vector<emulator::recorded_call> calls_for_token(const std::string& op, const std::string& token) {
-    std::vector<emulator::recorded_call> out;
-    for (auto& c : emu->calls(op))
-      if (auto* t = c.params.if_contains("LifecycleActionToken"); t && t->as_string() == token) out.push_back(c);
-    return out;
-  }
-};
 
 TEST_F(agent_e2e, own_action_runs_while_foreign_test_and_unparseable_messages_are_handled_by_the_rules) {
   const auto out_file = (dir / "ran.txt").string();
@@ -231,28 +168,6 @@ TEST_F(agent_e2e, the_action_vanishing_mid_run_stops_heartbeats_and_still_cleans
   for (auto& c : beats_after_gone) validation_errors += c.error_code == "ValidationError";
   EXPECT_EQ(validation_errors, 1) << "one 'No active Lifecycle Action' answer, then no more heartbeats";
   EXPECT_EQ(emu->queue_depth("hooks"), 0u);
-}
-
-TEST_F(agent_e2e, a_script_ending_during_a_keep_alive_request_is_completed_at_once_and_the_request_not_retried) {
-  // ChangeMessageVisibility hangs for 2 s (a retry would hang too); the script ends at once. The
-  // action must be completed without waiting for that request, and the request not retried.
-  emulator::fault slow;
-  slow.operation = "ChangeMessageVisibility";
-  slow.count = 2;
-  slow.delay = 2s;
-  emu->add_fault(slow);
-  s.on_terminate = script("#!/bin/sh\nexit 0\n");
-  const auto token = emu->terminate_instance("asg", "i-self").at(0);
-  const auto start = std::chrono::steady_clock::now();
-  auto done = run_agent();
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_TRUE(done[0].completed);
-  EXPECT_TRUE(done[0].deleted);
-  const auto completes = calls_for_token("CompleteLifecycleAction", token);
-  ASSERT_EQ(completes.size(), 1u);
-  EXPECT_LT(completes[0].received, start + slow.delay) << "the hanging request was abandoned, not awaited";
-  EXPECT_LE(emu->calls("ChangeMessageVisibility").size(), 1u) << "a cancelled request is not retried";
-  EXPECT_FALSE(logged("heartbeat-failed"));
 }
 
 TEST_F(agent_e2e, a_duplicate_of_a_finished_action_is_deleted_not_run_again) {

@@ -359,6 +359,7 @@ TEST_F(clients, keep_alive_is_reused_and_a_closed_connection_is_survived) {
   ASSERT_TRUE(run(q.get_attributes())) << "the pooled connection was dead: retried on a fresh one";
   EXPECT_EQ(call->attempts() - attempts, 1u) << "the stale retry is the transport's, not an AWS-level retry";
   EXPECT_EQ(http_client->connections_opened(), 2u);
+  EXPECT_EQ(http_client->sessions_resumed(), 1u) << "the second connection resumed the first one's TLS session";
 }
 
 TEST_F(clients, a_response_cut_mid_body_is_retried) {

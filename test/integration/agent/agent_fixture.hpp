@@ -1,0 +1,77 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// The in-process agent against the emulator over TLS, with real /bin/sh scripts and millisecond
+// intervals: the fixture the agent's end-to-end tests share.
+#include "hookd/agent/agent.hpp"
+#include "support/emulator_fixture.hpp"
+
+#include <fstream>
+#include <sys/stat.h>
+
+namespace hookd::test {
+using namespace std::chrono_literals;
+
+class agent_e2e : public test::emulator_fixture {
+protected:
+  std::vector<std::string> lines;
+  std::unique_ptr<logger> log;
+  std::unique_ptr<agent::journal> journal;
+  std::optional<aws::sqs_client> sqs;
+  std::optional<aws::autoscaling_client> asg;
+  std::optional<aws::s3_client> s3;
+  config::settings s;
+
+  void SetUp() override {
+    emulator_fixture::SetUp();
+    hook_scenario();
+    log = std::make_unique<logger>(log_level::debug, false);
+    log->set_tap([this](std::string_view l) { lines.emplace_back(l); });
+    s.queue_url = emu->queue_url("hooks");
+    s.state_dir = (dir / "state").string();
+    s.wait_seconds = 1;
+    s.heartbeat_interval = 50ms;
+    s.error_backoff = 50ms;
+    s.kill_grace = 200ms;
+    s.shutdown_grace = 300ms;
+    s.script_timeout = 20s;
+    s.once = true;
+    s.confirm_window = 200ms;
+    journal = std::make_unique<agent::journal>(s.state_dir);
+    ASSERT_TRUE(journal->prepare());
+  }
+
+  std::string script(const std::string& body) {
+    const auto p = (dir / ("script-" + std::to_string(lines.size()) + ".sh")).string();
+    std::ofstream(p) << body;
+    ::chmod(p.c_str(), 0755);
+    return p;
+  }
+
+  /// Runs an agent until it has handled one action (--once) and returns what it finished.
+  std::vector<agent::action_summary> run_agent(std::chrono::milliseconds deadline = 30s,
+                                               std::function<void(agent::agent&)> during = {}) {
+    sqs.emplace(*call, endpoint(aws::service::sqs), s.queue_url);
+    asg.emplace(*call, endpoint(aws::service::autoscaling));
+    s3.emplace(*call, endpoint(aws::service::s3));
+    auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
+    agent::agent a(ioc.get_executor(), agent::options_from(s), id, agent::clients{&*sqs, &*asg, &*s3, nullptr}, *journal, *log, env());
+    if (during) during(a);
+    EXPECT_EQ(run(a.run(), deadline), 0);
+    return a.finished();
+  }
+
+  static lifecycle::lifecycle_action own_action(const std::string& token) { return test::own_action(token); }
+
+  bool logged(std::string_view what) const {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  }
+
+  std::vector<emulator::recorded_call> calls_for_token(const std::string& op, const std::string& token) {
+    std::vector<emulator::recorded_call> out;
+    for (auto& c : emu->calls(op))
+      if (auto* t = c.params.if_contains("LifecycleActionToken"); t && t->as_string() == token) out.push_back(c);
+    return out;
+  }
+};
+
+} // namespace hookd::test
