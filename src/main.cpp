@@ -5,6 +5,8 @@
 #include "hookd/cli/stack.hpp"
 #include "hookd/config/config.hpp"
 
+#include <openssl/crypto.h>
+
 #include <csignal>
 #include <fstream>
 #include <optional>
@@ -25,6 +27,10 @@ std::optional<std::string> read_text(const std::string& path) {
 int main(int argc, char** argv) {
   // A closed log pipe must not kill hookd mid-action (lifecycled#12); scripts get SIGPIPE back.
   std::signal(SIGPIPE, SIG_IGN);
+  // The system's openssl.cnf is written for the system's OpenSSL (another version, providers and
+  // engines a static binary cannot load, crypto policies): hookd's OpenSSL runs on its defaults,
+  // the same on every distribution, and start-up does not parse that file.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto env = process_env();
   auto cfg = config::load(args, env, read_text);
