@@ -18,6 +18,7 @@
 #include <map>
 #include <fstream>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,8 +256,12 @@ void imds_action(bench_env& b, const std::string& id, const std::function<void()
 }
 
 // One action of a fresh hookd; appends its three figures (ms).
-void one_action(bench_env& b, const std::string& name, std::vector<double>& exec_to_receive,
-                std::vector<double>& notif_to_exec, std::vector<double>& exit_to_complete) {
+struct action_figures {
+  std::vector<double> exec_to_receive, notif_to_exec, exit_to_complete;
+  std::vector<double> cpu_ms, faults; ///< what the hookd process (and its script) cost: where the time goes
+};
+
+void one_action(bench_env& b, const std::string& name, action_figures& f) {
   b.scenario(name, 0);
   // The script is bench/stamp.cpp, a static program that writes its start and exit times beside itself.
   const auto script = (b.dir / ("stamp-" + name)).string();
@@ -264,9 +269,15 @@ void one_action(bench_env& b, const std::string& name, std::vector<double>& exec
   const auto start_file = script + ".start", end_file = script + ".end";
   b.emu->terminate_instance(name, "i-self");
   const auto before = b.emu->calls().size();
+  rusage u0{}, u1{};
+  ::getrusage(RUSAGE_CHILDREN, &u0);
   const auto t0 = steady::now();
   auto r = b.run(proc::run(b.hookd(name, script, 1, true), {}, print_log));
   if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
+  ::getrusage(RUSAGE_CHILDREN, &u1);
+  auto ms_of = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  f.cpu_ms.push_back(ms_of(u1.ru_utime) + ms_of(u1.ru_stime) - ms_of(u0.ru_utime) - ms_of(u0.ru_stime));
+  f.faults.push_back(static_cast<double>(u1.ru_minflt - u0.ru_minflt));
   const auto all = b.emu->calls();
   const std::vector<emulator::recorded_call> mine(all.begin() + static_cast<long>(before), all.end());
   auto first = [&](const char* op) {
@@ -274,9 +285,9 @@ void one_action(bench_env& b, const std::string& name, std::vector<double>& exec
   };
   const auto receive = first("ReceiveMessage"), complete = first("CompleteLifecycleAction");
   if (receive == mine.end() || complete == mine.end()) return;
-  exec_to_receive.push_back(std::chrono::duration<double, std::milli>(receive->received - t0).count());
-  notif_to_exec.push_back((read_ns(start_file) - ns_since_epoch(receive->answered)) / 1e6);
-  exit_to_complete.push_back((ns_since_epoch(complete->answered) - read_ns(end_file)) / 1e6);
+  f.exec_to_receive.push_back(std::chrono::duration<double, std::milli>(receive->received - t0).count());
+  f.notif_to_exec.push_back((read_ns(start_file) - ns_since_epoch(receive->answered)) / 1e6);
+  f.exit_to_complete.push_back((ns_since_epoch(complete->answered) - read_ns(end_file)) / 1e6);
   if (std::getenv("HOOKD_BENCH_VERBOSE")) { // the timeline, relative to the first ReceiveMessage's answer
     const auto zero = ns_since_epoch(receive->answered);
     for (const auto& c : mine)
@@ -286,11 +297,12 @@ void one_action(bench_env& b, const std::string& name, std::vector<double>& exec
   }
 }
 
-std::string spread(std::vector<double> v) {
+std::string spread(std::vector<double> v, const char* unit = " ms", const char* format = "%.2f") {
   if (v.empty()) return "no sample";
   std::sort(v.begin(), v.end());
+  const std::string f = std::string(format) + " / " + format + " / " + format + "%s";
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%.2f / %.2f / %.2f ms", v.front(), v[v.size() / 2], v.back());
+  std::snprintf(buf, sizeof buf, f.c_str(), v.front(), v[v.size() / 2], v.back(), unit);
   return buf;
 }
 
@@ -305,16 +317,18 @@ int main() {
   // exit -> Complete on the wire. Printed as min / median / max: one sample hides noise and
   // regressions alike.
   {
-    std::vector<double> exec_to_receive, notif_to_exec, exit_to_complete, after_100ms, ignored;
-    for (int run = 0; run < runs; ++run)
-      one_action(b, "one" + std::to_string(run), exec_to_receive, notif_to_exec, exit_to_complete);
+    action_figures one, slow;
+    for (int run = 0; run < runs; ++run) one_action(b, "one" + std::to_string(run), one);
     // The same with a script that runs 100 ms: its exit no longer overlaps the requests that the
     // action's start sent beside the exec (the visibility hold, other messages' deletes).
-    for (int run = 0; run < runs; ++run) one_action(b, "long" + std::to_string(run) + "-100ms", ignored, ignored, after_100ms);
-    row("exec -> first ReceiveMessage (identity given)", spread(exec_to_receive), "<= 10 ms");
-    row("notification received -> script exec", spread(notif_to_exec), "<= 3 ms + download");
-    row("script exit -> CompleteLifecycleAction answered", spread(exit_to_complete), "<= 2 ms");
-    row("  the same, script of 100 ms", spread(after_100ms), "<= 2 ms");
+    for (int run = 0; run < runs; ++run) one_action(b, "long" + std::to_string(run) + "-100ms", slow);
+    row("exec -> first ReceiveMessage (identity given)", spread(one.exec_to_receive), "<= 10 ms");
+    row("notification received -> script exec", spread(one.notif_to_exec), "<= 3 ms + download");
+    row("script exit -> CompleteLifecycleAction answered", spread(one.exit_to_complete), "<= 2 ms");
+    row("  the same, script of 100 ms", spread(slow.exit_to_complete), "<= 2 ms");
+    // Where the time goes: a slower machine that faults more or computes more shows it here.
+    row("  CPU of hookd (user + sys), start to exit", spread(one.cpu_ms), "none: where the time goes");
+    row("  minor page faults of hookd, start to exit", spread(one.faults, "", "%.0f"), "none: where the time goes");
   }
 
   // 1b. The same from instance metadata: scale-in (target state Terminated) and a Spot notice.

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -208,10 +209,15 @@ std::size_t client::idle_connections() const {
   return n;
 }
 
-outcome<ssl::context*> client::tls_context() {
-  if (ssl_) return ssl_.get();
+// Reads only what does not change after construction (the configuration), so it may run on the
+// helper thread of prepare_tls().
+client::built_tls client::build_tls() const {
+  built_tls out;
   auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir);
-  if (!loc) return loc.error();
+  if (!loc) {
+    out.failure = loc.error();
+    return out;
+  }
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   ctx->set_verify_mode(ssl::verify_peer);
@@ -221,16 +227,36 @@ outcome<ssl::context*> client::tls_context() {
   // at the moment an action starts).
   SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx->native_handle(), &client::on_new_session);
-  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, this);
+  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, const_cast<client*>(this));
   error_code ec;
   if (!loc->file.empty()) ctx->load_verify_file(loc->file, ec);
   if (!ec && !loc->dir.empty()) ctx->add_verify_path(loc->dir, ec);
-  if (ec)
-    return make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
-                                            " (" + loc->source + "): " + ec.message() +
-                                            "; point AWS_CA_BUNDLE at a PEM bundle");
-  ca_source_ = loc->source;
-  ssl_ = std::move(ctx);
+  if (ec) {
+    out.failure = make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
+                                               " (" + loc->source + "): " + ec.message() + "; point AWS_CA_BUNDLE at a PEM bundle");
+    return out;
+  }
+  out.ctx = std::move(ctx);
+  out.ca_source = loc->source;
+  return out;
+}
+
+void client::prepare_tls() {
+  if (ssl_ || preparing_.valid()) return;
+  preparing_ = std::async(std::launch::async, [this] {
+    // The first SHA-256 builds OpenSSL's digest table (signing needs it before any connection);
+    // building it here takes it off the loop too.
+    EVP_MD_free(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+    return build_tls();
+  });
+}
+
+outcome<ssl::context*> client::tls_context() {
+  if (ssl_) return ssl_.get();
+  auto built = preparing_.valid() ? preparing_.get() : build_tls();
+  if (built.failure) return *built.failure;
+  ca_source_ = std::move(built.ca_source);
+  ssl_ = std::move(built.ctx);
   return ssl_.get();
 }
 
@@ -279,16 +305,22 @@ net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(con
   const endpoint& dial = proxy ? proxy->ep : ep;
   const std::string what = "connect to " + ep.origin() + (proxy ? " via proxy " + proxy->ep.origin() : std::string());
 
-  tcp::resolver resolver(ex_);
-  // Literal addresses skip the resolver (and NSS, which a static binary cannot load).
-  const auto flags = is_ip_literal(dial.host) ? tcp::resolver::numeric_host : tcp::resolver::flags{};
-  net::steady_timer resolve_deadline(ex_, deadline);
-  auto resolved = co_await (resolver.async_resolve(dial.host, std::to_string(dial.port), flags, nothrow) ||
-                            resolve_deadline.async_wait(nothrow));
-  if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
-  auto [rec, results] = std::get<0>(std::move(resolved));
   std::vector<tcp::endpoint> targets;
-  for (const auto& r : results) targets.push_back(r.endpoint());
+  error_code rec;
+  if (error_code aec; is_ip_literal(dial.host)) {
+    // A literal address (the metadata service, a local endpoint) needs no resolver, nor the
+    // thread Asio starts for one, nor NSS, which a static binary cannot load.
+    targets.emplace_back(net::ip::make_address(dial.host, aec), dial.port);
+  } else {
+    tcp::resolver resolver(ex_);
+    net::steady_timer resolve_deadline(ex_, deadline);
+    auto resolved = co_await (resolver.async_resolve(dial.host, std::to_string(dial.port), nothrow) ||
+                              resolve_deadline.async_wait(nothrow));
+    if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
+    auto [ec, results] = std::get<0>(std::move(resolved));
+    rec = ec;
+    for (const auto& r : results) targets.push_back(r.endpoint());
+  }
   if (rec) {
     // A static binary's getaddrinfo cannot load NSS on a foreign system: read /etc/hosts and ask
     // the nameservers ourselves before giving up.
