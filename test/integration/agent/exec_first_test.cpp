@@ -10,51 +10,45 @@ using test::agent_e2e;
 
 namespace {
 
-// The script writes its start time (ns since the epoch) into `stamp`.
-sys_time read_stamp(const std::string& stamp) {
-  long long ns = 0;
-  std::ifstream(stamp) >> ns;
-  return sys_time(std::chrono::duration_cast<sys_time::duration>(std::chrono::nanoseconds(ns)));
-}
-
-void hold_visibility_requests(emulator::server& emu, std::chrono::milliseconds hold) {
-  for (const char* op : {"ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}) {
-    emulator::fault slow;
-    slow.operation = op;
-    slow.count = 2;
-    slow.delay = hold;
-    emu.add_fault(slow);
+// Runs one action whose visibility requests are held for 2 s, with a script that writes its
+// start time; says whether the script started a second or more before the first `held_op` was
+// answered, that is without waiting for it.
+class exec_first : public agent_e2e {
+protected:
+  void expect_script_first(const char* held_op) {
+    for (const char* op : {"ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}) {
+      emulator::fault slow;
+      slow.operation = op;
+      slow.count = 2;
+      slow.delay = 2s;
+      emu->add_fault(slow);
+    }
+    const auto stamp = (dir / "started").string();
+    s.on_terminate = script("#!/bin/sh\ndate +%s%N > " + stamp + "\n");
+    auto done = run_agent();
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_TRUE(done[0].completed);
+    const auto held = emu->calls(held_op);
+    ASSERT_FALSE(held.empty()) << held_op << " was never sent";
+    long long ns = 0;
+    std::ifstream(stamp) >> ns;
+    const sys_time started(std::chrono::duration_cast<sys_time::duration>(std::chrono::nanoseconds(ns)));
+    EXPECT_LT(started, held.front().answered - 1s) << "the exec waited for " << held_op;
   }
-}
+};
 
-TEST_F(agent_e2e, the_script_starts_before_a_held_request_to_hide_its_message_is_answered) {
+TEST_F(exec_first, the_script_starts_before_a_held_request_to_hide_its_message_is_answered) {
   // The batch's ChangeMessageVisibilityBatch keeps our message hidden past the receive's hold;
   // Auto Scaling answers at once, the visibility requests only after 2 s.
-  hold_visibility_requests(*emu, 2s);
-  const auto stamp = (dir / "started").string();
-  s.on_terminate = script("#!/bin/sh\ndate +%s%N > " + stamp + "\n");
   emu->terminate_instance("asg", "i-self");
-  auto done = run_agent();
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_TRUE(done[0].completed);
-  const auto held = emu->calls("ChangeMessageVisibilityBatch");
-  ASSERT_FALSE(held.empty()) << "our message is kept hidden past the receive's hold";
-  EXPECT_LT(read_stamp(stamp), held.front().answered - 1s) << "the exec waited for the visibility request";
+  expect_script_first("ChangeMessageVisibilityBatch");
 }
 
-TEST_F(agent_e2e, a_resumed_action_starts_its_script_before_its_first_visibility_extension_is_answered) {
+TEST_F(exec_first, a_resumed_action_starts_its_script_before_its_first_visibility_extension_is_answered) {
   // Taken up from the journal, the keep-alive extends the message's visibility first of all.
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   ASSERT_TRUE(run(journal->write({own_action(token), "m", "handle-of-a-crashed-hookd", std::chrono::system_clock::now()})));
-  hold_visibility_requests(*emu, 2s);
-  const auto stamp = (dir / "started").string();
-  s.on_terminate = script("#!/bin/sh\ndate +%s%N > " + stamp + "\n");
-  auto done = run_agent();
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_TRUE(done[0].completed);
-  const auto extended = emu->calls("ChangeMessageVisibility");
-  ASSERT_FALSE(extended.empty()) << "a resumed action's message is extended at once";
-  EXPECT_LT(read_stamp(stamp), extended.front().answered - 1s) << "the exec waited for the keep-alive's first request";
+  expect_script_first("ChangeMessageVisibility");
 }
 
 TEST_F(agent_e2e, a_script_ending_during_a_keep_alive_request_is_completed_at_once_and_the_request_not_retried) {
