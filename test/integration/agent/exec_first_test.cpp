@@ -11,8 +11,9 @@ using test::agent_e2e;
 namespace {
 
 // Runs one action whose visibility requests are held for 2 s, with a script that writes its
-// start time; says whether the script started a second or more before the first `held_op` was
-// answered, that is without waiting for it.
+// start time and then outlives the hold (so the request is answered, not cancelled by the
+// script's end, however slow the machine); checks that the script started a second or more
+// before the first `held_op` was answered, that is without waiting for it.
 class exec_first : public agent_e2e {
 protected:
   void expect_script_first(const char* held_op) {
@@ -24,7 +25,7 @@ protected:
       emu->add_fault(slow);
     }
     const auto stamp = (dir / "started").string();
-    s.on_terminate = script("#!/bin/sh\ndate +%s%N > " + stamp + "\n");
+    s.on_terminate = script("#!/bin/sh\ndate +%s%N > " + stamp + "\nsleep 2.5\n");
     auto done = run_agent();
     ASSERT_EQ(done.size(), 1u);
     EXPECT_TRUE(done[0].completed);
