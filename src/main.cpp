@@ -7,8 +7,6 @@
 
 #include <openssl/crypto.h>
 
-#include <malloc.h>
-
 #include <csignal>
 #include <fstream>
 #include <optional>
@@ -33,9 +31,6 @@ int main(int argc, char** argv) {
   // engines a static binary cannot load, crypto policies): hookd's OpenSSL runs on its defaults,
   // the same on every distribution, and start-up does not parse that file.
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
-  // One malloc arena: the loop does nearly all the work, and the helper threads (file syncs, the
-  // TLS set-up) would each keep an arena of their own, resident for the process's life.
-  mallopt(M_ARENA_MAX, 1);
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto env = process_env();
   auto cfg = config::load(args, env, read_text);

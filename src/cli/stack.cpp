@@ -15,9 +15,6 @@ outcome<aws_stack> aws_stack::base(net::io_context& ioc, env_lookup env) {
   hc.env = st.env;
   hc.proxy = std::move(*proxy);
   st.http = std::make_unique<http::client>(ioc.get_executor(), hc);
-  // Every command makes an HTTPS call soon; OpenSSL's set-up (a few ms of CPU) overlaps the
-  // rest of start-up (the lock, the journal, instance metadata) on a helper thread.
-  st.http->prepare_tls();
   auto imds_cfg = aws::imds_config_from_env(st.env);
   if (!imds_cfg) return imds_cfg.error();
   st.imds = std::make_unique<aws::imds_client>(*st.http, *imds_cfg);

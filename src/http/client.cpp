@@ -209,8 +209,6 @@ std::size_t client::idle_connections() const {
   return n;
 }
 
-// Reads only what does not change after construction (the configuration), so it may run on the
-// helper thread of prepare_tls().
 client::built_tls client::build_tls() const {
   built_tls out;
   auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir);
@@ -241,19 +239,9 @@ client::built_tls client::build_tls() const {
   return out;
 }
 
-void client::prepare_tls() {
-  if (ssl_ || preparing_.valid()) return;
-  preparing_ = std::async(std::launch::async, [this] {
-    // The first SHA-256 builds OpenSSL's digest table (signing needs it before any connection);
-    // building it here takes it off the loop too.
-    EVP_MD_free(EVP_MD_fetch(nullptr, "SHA256", nullptr));
-    return build_tls();
-  });
-}
-
 outcome<ssl::context*> client::tls_context() {
   if (ssl_) return ssl_.get();
-  auto built = preparing_.valid() ? preparing_.get() : build_tls();
+  auto built = build_tls();
   if (built.failure) return *built.failure;
   ca_source_ = std::move(built.ca_source);
   ssl_ = std::move(built.ctx);

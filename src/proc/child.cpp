@@ -112,11 +112,13 @@ void reset_reserved_signal(int sig) {
   if (::setsid() < 0) child_fail(status_w, st_setsid);
 
   // hookd ignores SIGPIPE and blocks signals for asio; the script must start with the defaults.
+  // Every signal is still blocked here (spawn blocked them around vfork): the dispositions are
+  // reset first, so none of hookd's handlers can run in this child, which shares its memory.
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP && ::signal(sig, SIG_DFL) == SIG_ERR) reset_reserved_signal(sig);
   sigset_t empty;
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP && ::signal(sig, SIG_DFL) == SIG_ERR) reset_reserved_signal(sig);
 
   const int devnull = ::open("/dev/null", O_RDONLY);
   if (devnull < 0 || ::dup2(devnull, STDIN_FILENO) < 0) child_fail(status_w, st_stdin);
@@ -126,9 +128,11 @@ void reset_reserved_signal(int sig) {
   if (cmd.umask) ::umask(*cmd.umask);
   if (::chdir(cmd.working_dir.empty() ? "/" : cmd.working_dir.c_str()) < 0) child_fail(status_w, st_chdir);
   if (user) {
-    if (::setgroups(user->groups.size(), user->groups.data()) < 0) child_fail(status_w, st_setgroups);
-    if (::setgid(user->gid) < 0) child_fail(status_w, st_setgid);
-    if (::setuid(user->uid) < 0) child_fail(status_w, st_setuid);
+    // Raw system calls: glibc's wrappers would signal every thread of the process (setxid) to
+    // change their credentials too, and this child shares hookd's memory and thread list.
+    if (::syscall(SYS_setgroups, user->groups.size(), user->groups.data()) < 0) child_fail(status_w, st_setgroups);
+    if (::syscall(SYS_setgid, user->gid) < 0) child_fail(status_w, st_setgid);
+    if (::syscall(SYS_setuid, user->uid) < 0) child_fail(status_w, st_setuid);
   }
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   if (errno == ENOEXEC) ::execve("/bin/sh", plan.sh_argv.data(), plan.envp.data());
@@ -190,11 +194,18 @@ outcome<spawned_child> spawn(const command& cmd) {
   if (!status) return status.error();
   const auto plan = make_plan(cmd);
 
-  const pid_t pid = ::fork();
-  if (pid < 0)
-    return make_error(errc::io_failed, std::string("cannot start the script: fork failed: ") + std::strerror(errno));
+  // vfork: the child borrows hookd's memory until its exec, so nothing is copied (no page tables,
+  // no copy-on-write faults for the loop's next writes) and hookd resumes once the script runs.
+  // The child makes only system calls (run_child) and never returns.
+  sigset_t all, before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  const pid_t pid = ::vfork();
   if (pid == 0)
     run_child(cmd, plan, user ? &*user : nullptr, out->second.get(), err->second.get(), status->second.get());
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  if (pid < 0)
+    return make_error(errc::io_failed, std::string("cannot start the script: vfork failed: ") + std::strerror(errno));
 
   // Parent: keep only the read ends; closing the write ends is what lets EOF arrive later.
   spawned_child child;

@@ -18,7 +18,6 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -87,11 +86,6 @@ public:
   boost::asio::awaitable<outcome<string_response>> upload(const endpoint& ep, file_request req,
                                                           request_options opt = {});
 
-  /// Starts building the TLS context (CA certificates, OpenSSL's method tables for TLS and
-  /// SHA-256) on a helper thread, while the caller's start-up goes on; the first HTTPS request
-  /// takes it from there. Without this call the first HTTPS request builds it on the loop.
-  void prepare_tls();
-
   std::size_t idle_connections() const;
   /// Connections opened since construction (tests check reuse with it).
   std::size_t connections_opened() const noexcept { return opened_; }
@@ -123,7 +117,6 @@ private:
   boost::asio::any_io_executor ex_;
   client_config cfg_;
   std::unique_ptr<boost::asio::ssl::context> ssl_;
-  std::future<built_tls> preparing_; ///< prepare_tls()'s result, until the first HTTPS request
   std::string ca_source_;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
   /// The newest TLS session per origin, offered by the next connection there.
