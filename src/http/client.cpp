@@ -14,7 +14,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -209,13 +208,10 @@ std::size_t client::idle_connections() const {
   return n;
 }
 
-client::built_tls client::build_tls() const {
-  built_tls out;
+outcome<ssl::context*> client::tls_context() {
+  if (ssl_) return ssl_.get();
   auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir);
-  if (!loc) {
-    out.failure = loc.error();
-    return out;
-  }
+  if (!loc) return loc.error();
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   ctx->set_verify_mode(ssl::verify_peer);
@@ -225,26 +221,16 @@ client::built_tls client::build_tls() const {
   // at the moment an action starts).
   SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx->native_handle(), &client::on_new_session);
-  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, const_cast<client*>(this));
+  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, this);
   error_code ec;
   if (!loc->file.empty()) ctx->load_verify_file(loc->file, ec);
   if (!ec && !loc->dir.empty()) ctx->add_verify_path(loc->dir, ec);
-  if (ec) {
-    out.failure = make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
-                                               " (" + loc->source + "): " + ec.message() + "; point AWS_CA_BUNDLE at a PEM bundle");
-    return out;
-  }
-  out.ctx = std::move(ctx);
-  out.ca_source = loc->source;
-  return out;
-}
-
-outcome<ssl::context*> client::tls_context() {
-  if (ssl_) return ssl_.get();
-  auto built = build_tls();
-  if (built.failure) return *built.failure;
-  ca_source_ = std::move(built.ca_source);
-  ssl_ = std::move(built.ctx);
+  if (ec)
+    return make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
+                                            " (" + loc->source + "): " + ec.message() +
+                                            "; point AWS_CA_BUNDLE at a PEM bundle");
+  ca_source_ = loc->source;
+  ssl_ = std::move(ctx);
   return ssl_.get();
 }
 
@@ -253,7 +239,8 @@ void client::session_free::operator()(ssl_session_st* s) const noexcept { SSL_SE
 // OpenSSL hands over each new session (TLS 1.3: each ticket, read with a response); the newest
 // one per origin is kept, as a copy: OpenSSL marks its own object unresumable when the
 // connection is later dropped without close_notify, which is how keep-alive connections end.
-// A connection that fails in TLS forgets its origin's session instead (forget_session).
+// A connection that fails in TLS makes its origin's session forgotten instead (connect and
+// with_connection).
 int client::on_new_session(ssl_st* ssl, ssl_session_st* session) {
   auto* self = static_cast<client*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index().ctx));
   const auto* origin = static_cast<const std::string*>(SSL_get_ex_data(ssl, ex_index().ssl));
@@ -364,7 +351,7 @@ net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(con
     SSL_set_ex_data(native, ex_index().ssl, &conn->origin); // the connection outlives its TLS stream's callbacks
     // Keyed by origin (host and port), so a session only ever resumes with the host whose
     // certificate was verified for it.
-      if (auto s = sessions_.find(conn->origin); s != sessions_.end()) SSL_set_session(native, s->second.get());
+    if (auto s = sessions_.find(conn->origin); s != sessions_.end()) SSL_set_session(native, s->second.get());
     conn->lowest().expires_at(deadline);
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
     if (hec) {

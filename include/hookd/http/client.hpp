@@ -104,13 +104,6 @@ private:
   boost::asio::awaitable<outcome<std::unique_ptr<connection>>> connect(const endpoint& ep, const request_options& opt,
                                                                        std::chrono::steady_clock::time_point deadline);
   outcome<boost::asio::ssl::context*> tls_context();
-  /// A TLS context and where its CAs came from, or why it could not be built.
-  struct built_tls {
-    std::unique_ptr<boost::asio::ssl::context> ctx;
-    std::optional<error> failure;
-    std::string ca_source;
-  };
-  built_tls build_tls() const;
   std::unique_ptr<connection> take_idle(const std::string& origin);
   void give_back(std::unique_ptr<connection> c);
 
