@@ -51,16 +51,6 @@ bool looks_stale(const error_code& ec) {
          ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
-// Our slots beside OpenSSL's app data, which Asio keeps for its own verify callbacks.
-struct ex_indices {
-  int ctx = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  int ssl = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-};
-const ex_indices& ex_index() {
-  static const ex_indices i;
-  return i;
-}
-
 std::string describe(const string_request& r, const endpoint& ep) {
   return std::string(r.method_string()) + " " + ep.url() + std::string(r.target());
 }
@@ -194,9 +184,68 @@ struct upload_exchange {
   }
 };
 
+// The addresses to dial: a literal as it is; a name through getaddrinfo, then, when that fails
+// (a static binary cannot load NSS on a foreign system), /etc/hosts and the nameservers ourselves.
+net::awaitable<outcome<std::vector<tcp::endpoint>>> resolve_targets(net::any_io_executor ex, const endpoint& dial,
+                                                                     const resolver_files& files, const std::string& what,
+                                                                     clock::time_point deadline) {
+  using namespace net::experimental::awaitable_operators;
+  std::vector<tcp::endpoint> targets;
+  error_code aec;
+  if (auto addr = net::ip::make_address(dial.host, aec); !aec) {
+    // A literal address (the metadata service, a local endpoint) needs no resolver, nor the
+    // thread Asio starts for one.
+    targets.emplace_back(addr, dial.port);
+    co_return targets;
+  }
+  tcp::resolver resolver(ex);
+  net::steady_timer resolve_deadline(ex, deadline);
+  auto resolved = co_await (resolver.async_resolve(dial.host, std::to_string(dial.port), nothrow) ||
+                            resolve_deadline.async_wait(nothrow));
+  if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
+  auto [rec, results] = std::get<0>(std::move(resolved));
+  for (const auto& r : results) targets.push_back(r.endpoint());
+  if (!rec) co_return targets;
+  auto fallback = co_await fallback_resolve(ex, dial.host, files, deadline);
+  if (!fallback)
+    co_return make_error(errc::connection_failed, what + ": cannot resolve " + dial.host + ": " + rec.message() + "; " +
+                                                      fallback.error().message());
+  for (const auto& a : *fallback)
+    if (auto addr = net::ip::make_address(a, aec); !aec) targets.emplace_back(addr, dial.port);
+  if (targets.empty()) co_return make_error(errc::connection_failed, what + ": " + dial.host + " has no usable address");
+  co_return targets;
+}
+
+// Asks the proxy for a tunnel to `ep`; the TLS handshake, if any, then runs through it.
+net::awaitable<std::optional<error>> open_tunnel(beast::tcp_stream& socket, beast::flat_buffer& buffer,
+                                                 const proxy_server& proxy, const endpoint& ep, const std::string& what,
+                                                 clock::time_point deadline) {
+  const auto authority =
+      (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + std::to_string(ep.port);
+  bhttp::request<bhttp::empty_body> creq{bhttp::verb::connect, authority, 11};
+  creq.set(bhttp::field::host, authority);
+  if (!proxy.authorization.empty()) creq.set(bhttp::field::proxy_authorization, proxy.authorization.reveal());
+  socket.expires_at(deadline);
+  auto [pwec, pwn] = co_await bhttp::async_write(socket, creq, nothrow);
+  if (pwec) co_return map_error(pwec, what, "proxy CONNECT");
+  bhttp::response_parser<bhttp::empty_body> pres;
+  pres.skip(true); // a 200 answer to CONNECT has no body: the tunnel follows
+  socket.expires_at(deadline);
+  auto [prec, prn] = co_await bhttp::async_read(socket, buffer, pres, nothrow);
+  if (prec) co_return map_error(prec, what, "proxy CONNECT answer");
+  if (pres.get().result_int() != 200)
+    co_return make_error(errc::protocol_error, what + ": the proxy refused CONNECT: " +
+                                                   std::to_string(pres.get().result_int()) + " " +
+                                                   std::string(pres.get().reason()) +
+                                                   "; check HTTPS_PROXY, its credentials, or add the host to NO_PROXY");
+  co_return std::nullopt;
+}
+
 } // namespace
 
-client::client(net::any_io_executor ex, client_config cfg) : ex_(std::move(ex)), cfg_(std::move(cfg)) {
+client::client(net::any_io_executor ex, client_config cfg)
+    : ex_(std::move(ex)), cfg_(std::move(cfg)),
+      tls_([this] { return find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir); }) {
   if (!cfg_.env) cfg_.env = process_env();
 }
 
@@ -206,47 +255,6 @@ std::size_t client::idle_connections() const {
   std::size_t n = 0;
   for (const auto& [_, v] : idle_) n += v.size();
   return n;
-}
-
-outcome<ssl::context*> client::tls_context() {
-  if (ssl_) return ssl_.get();
-  auto loc = find_ca_bundle(cfg_.env, cfg_.path_exists, cfg_.is_hashed_ca_dir);
-  if (!loc) return loc.error();
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  ctx->set_verify_mode(ssl::verify_peer);
-  // Sessions are kept per origin by us, not in OpenSSL's cache: a later connection to the same
-  // origin resumes without the certificate chain, whose parsing and verification are most of a
-  // handshake's CPU on the one thread (heartbeats, releases and completions open such connections
-  // at the moment an action starts).
-  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-  SSL_CTX_sess_set_new_cb(ctx->native_handle(), &client::on_new_session);
-  SSL_CTX_set_ex_data(ctx->native_handle(), ex_index().ctx, this);
-  error_code ec;
-  if (!loc->file.empty()) ctx->load_verify_file(loc->file, ec);
-  if (!ec && !loc->dir.empty()) ctx->add_verify_path(loc->dir, ec);
-  if (ec)
-    return make_error(errc::tls_failed, "cannot load CA certificates from " + (loc->file.empty() ? loc->dir : loc->file) +
-                                            " (" + loc->source + "): " + ec.message() +
-                                            "; point AWS_CA_BUNDLE at a PEM bundle");
-  ca_source_ = loc->source;
-  ssl_ = std::move(ctx);
-  return ssl_.get();
-}
-
-void client::session_free::operator()(ssl_session_st* s) const noexcept { SSL_SESSION_free(s); }
-
-// OpenSSL hands over each new session (TLS 1.3: each ticket, read with a response); the newest
-// one per origin is kept, as a copy: OpenSSL marks its own object unresumable when the
-// connection is later dropped without close_notify, which is how keep-alive connections end.
-// A connection that fails in TLS makes its origin's session forgotten instead (connect and
-// with_connection).
-int client::on_new_session(ssl_st* ssl, ssl_session_st* session) {
-  auto* self = static_cast<client*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index().ctx));
-  const auto* origin = static_cast<const std::string*>(SSL_get_ex_data(ssl, ex_index().ssl));
-  if (!self || !origin || !SSL_SESSION_is_resumable(session)) return 0;
-  if (auto* copy = SSL_SESSION_dup(session)) self->sessions_[*origin].reset(copy);
-  return 0;
 }
 
 std::unique_ptr<client::connection> client::take_idle(const std::string& origin) {
@@ -275,99 +283,52 @@ void client::give_back(std::unique_ptr<connection> c) {
 net::awaitable<outcome<std::unique_ptr<client::connection>>> client::connect(const endpoint& ep,
                                                                                const request_options& opt,
                                                                                clock::time_point deadline) {
-  using namespace net::experimental::awaitable_operators;
   const proxy_server* proxy = opt.direct ? nullptr : cfg_.proxy.for_endpoint(ep);
   const endpoint& dial = proxy ? proxy->ep : ep;
   const std::string what = "connect to " + ep.origin() + (proxy ? " via proxy " + proxy->ep.origin() : std::string());
-
-  std::vector<tcp::endpoint> targets;
-  error_code rec;
-  if (error_code aec; is_ip_literal(dial.host)) {
-    // A literal address (the metadata service, a local endpoint) needs no resolver, nor the
-    // thread Asio starts for one, nor NSS, which a static binary cannot load.
-    targets.emplace_back(net::ip::make_address(dial.host, aec), dial.port);
-  } else {
-    tcp::resolver resolver(ex_);
-    net::steady_timer resolve_deadline(ex_, deadline);
-    auto resolved = co_await (resolver.async_resolve(dial.host, std::to_string(dial.port), nothrow) ||
-                              resolve_deadline.async_wait(nothrow));
-    if (resolved.index() == 1) co_return make_error(errc::timeout, what + ": resolving " + dial.host + " timed out");
-    auto [ec, results] = std::get<0>(std::move(resolved));
-    rec = ec;
-    for (const auto& r : results) targets.push_back(r.endpoint());
-  }
-  if (rec) {
-    // A static binary's getaddrinfo cannot load NSS on a foreign system: read /etc/hosts and ask
-    // the nameservers ourselves before giving up.
-    auto fallback = co_await fallback_resolve(ex_, dial.host, cfg_.resolver, deadline);
-    if (!fallback)
-      co_return make_error(errc::connection_failed, what + ": cannot resolve " + dial.host + ": " + rec.message() +
-                                                        "; " + fallback.error().message());
-    for (const auto& a : *fallback) {
-      error_code aec;
-      auto addr = net::ip::make_address(a, aec);
-      if (!aec) targets.emplace_back(addr, dial.port);
-    }
-    if (targets.empty()) co_return make_error(errc::connection_failed, what + ": " + dial.host + " has no usable address");
-  }
+  auto targets = co_await resolve_targets(ex_, dial, cfg_.resolver, what, deadline);
+  if (!targets) co_return targets.error();
 
   beast::tcp_stream socket(ex_);
   socket.expires_at(deadline);
-  auto [cec, connected] = co_await socket.async_connect(targets, nothrow);
+  auto [cec, connected] = co_await socket.async_connect(*targets, nothrow);
   if (cec) co_return map_error(cec, what, "TCP connect to " + dial.origin());
 
   auto conn = std::make_unique<connection>();
   conn->origin = ep.origin();
-  if (proxy) {
-    const auto authority = (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" +
-                           std::to_string(ep.port);
-    bhttp::request<bhttp::empty_body> creq{bhttp::verb::connect, authority, 11};
-    creq.set(bhttp::field::host, authority);
-    if (!proxy->authorization.empty()) creq.set(bhttp::field::proxy_authorization, proxy->authorization.reveal());
-    socket.expires_at(deadline);
-    auto [pwec, pwn] = co_await bhttp::async_write(socket, creq, nothrow);
-    if (pwec) co_return map_error(pwec, what, "proxy CONNECT");
-    bhttp::response_parser<bhttp::empty_body> pres;
-    pres.skip(true); // a 200 answer to CONNECT has no body: the tunnel follows
-    socket.expires_at(deadline);
-    auto [prec, prn] = co_await bhttp::async_read(socket, conn->buffer, pres, nothrow);
-    if (prec) co_return map_error(prec, what, "proxy CONNECT answer");
-    if (pres.get().result_int() != 200)
-      co_return make_error(errc::protocol_error, what + ": the proxy refused CONNECT: " +
-                                                     std::to_string(pres.get().result_int()) + " " +
-                                                     std::string(pres.get().reason()) +
-                                                     "; check HTTPS_PROXY, its credentials, or add the host to NO_PROXY");
-  }
-
-  if (ep.tls()) {
-    auto ctx = tls_context();
+  if (proxy)
+    if (auto e = co_await open_tunnel(socket, conn->buffer, *proxy, ep, what, deadline)) co_return *e;
+  if (!ep.tls()) {
+    conn->plain.emplace(std::move(socket));
+  } else {
+    auto ctx = tls_.get();
     if (!ctx) co_return ctx.error();
     conn->tls.emplace(std::move(socket), **ctx);
-    // SNI, and certificate name checking against the host we meant (Beast's awaitable-ssl client).
-    if (!is_ip_literal(ep.host)) SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str());
-    conn->tls->set_verify_mode(ssl::verify_peer);
-    conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
-    SSL* native = conn->tls->native_handle();
-    SSL_set_ex_data(native, ex_index().ssl, &conn->origin); // the connection outlives its TLS stream's callbacks
-    // Keyed by origin (host and port), so a session only ever resumes with the host whose
-    // certificate was verified for it.
-    if (auto s = sessions_.find(conn->origin); s != sessions_.end()) SSL_set_session(native, s->second.get());
     conn->lowest().expires_at(deadline);
-    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
-    if (hec) {
-      sessions_.erase(conn->origin);
-      const long verify = SSL_get_verify_result(conn->tls->native_handle());
-      std::string why = hec.message();
-      if (verify != X509_V_OK) why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
-      co_return make_error(errc::tls_failed, what + ": TLS handshake: " + why +
-                                                 (verify != X509_V_OK ? " (CA bundle: " + ca_source_ + ")" : ""));
-    }
-    if (SSL_session_reused(native)) ++resumed_;
-  } else {
-    conn->plain.emplace(std::move(socket));
+    if (auto e = co_await start_tls(*conn, ep, what)) co_return *e;
   }
   ++opened_;
   co_return conn;
+}
+
+net::awaitable<std::optional<error>> client::start_tls(connection& conn, const endpoint& ep, const std::string& what) {
+  SSL* native = conn.tls->native_handle();
+  // SNI, and certificate name checking against the host we meant (Beast's awaitable-ssl client).
+  if (!is_ip_literal(ep.host)) SSL_set_tlsext_host_name(native, ep.host.c_str());
+  conn.tls->set_verify_mode(ssl::verify_peer);
+  conn.tls->set_verify_callback(ssl::host_name_verification(ep.host));
+  tls_.prepare(native, conn.origin); // the connection outlives its TLS stream's callbacks
+  auto [hec] = co_await conn.tls->async_handshake(ssl::stream_base::client, nothrow);
+  if (!hec) {
+    tls_.handshake_done(native);
+    co_return std::nullopt;
+  }
+  tls_.forget(conn.origin);
+  const long verify = SSL_get_verify_result(native);
+  std::string why = hec.message();
+  if (verify != X509_V_OK) why = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
+  co_return make_error(errc::tls_failed, what + ": TLS handshake: " + why +
+                                             (verify != X509_V_OK ? " (CA bundle: " + tls_.ca_source() + ")" : ""));
 }
 
 template <class Exchange>
@@ -387,7 +348,7 @@ net::awaitable<outcome<typename Exchange::result_type>> client::with_connection(
     outcome<typename Exchange::result_type> r = make_error(errc::protocol_error, "no exchange");
     if (conn->tls) r = co_await exchange.run(*conn->tls, *conn, deadline, stale, keep);
     else r = co_await exchange.run(*conn->plain, *conn, deadline, stale, keep);
-    if (!r && r.error().code == make_error_code(errc::tls_failed)) sessions_.erase(conn->origin);
+    if (!r && r.error().code == make_error_code(errc::tls_failed)) tls_.forget(conn->origin);
     if (!r && stale && conn->reused && attempt == 0) continue;
     if (r && keep) give_back(std::move(conn));
     co_return r;

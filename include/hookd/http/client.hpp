@@ -8,6 +8,7 @@
 #include "hookd/http/proxy.hpp"
 #include "hookd/http/resolver.hpp"
 #include "hookd/http/tls.hpp"
+#include "hookd/http/tls_context.hpp"
 #include "hookd/http/url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,12 +24,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace boost::asio::ssl {
-class context;
-}
-struct ssl_st;
-struct ssl_session_st;
 
 namespace hookd::http {
 
@@ -90,9 +85,9 @@ public:
   /// Connections opened since construction (tests check reuse with it).
   std::size_t connections_opened() const noexcept { return opened_; }
   /// TLS connections that resumed an earlier session of their origin (no certificate exchange).
-  std::size_t sessions_resumed() const noexcept { return resumed_; }
+  std::size_t sessions_resumed() const noexcept { return tls_.sessions_resumed(); }
   /// Where CA certificates were loaded from, once a TLS request was made.
-  const std::string& ca_source() const noexcept { return ca_source_; }
+  const std::string& ca_source() const noexcept { return tls_.ca_source(); }
 
   struct connection;
 
@@ -103,23 +98,15 @@ private:
                                                                                   Exchange& exchange);
   boost::asio::awaitable<outcome<std::unique_ptr<connection>>> connect(const endpoint& ep, const request_options& opt,
                                                                        std::chrono::steady_clock::time_point deadline);
-  outcome<boost::asio::ssl::context*> tls_context();
+  boost::asio::awaitable<std::optional<error>> start_tls(connection& conn, const endpoint& ep, const std::string& what);
   std::unique_ptr<connection> take_idle(const std::string& origin);
   void give_back(std::unique_ptr<connection> c);
 
   boost::asio::any_io_executor ex_;
   client_config cfg_;
-  std::unique_ptr<boost::asio::ssl::context> ssl_;
-  std::string ca_source_;
+  tls_context tls_;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
-  /// The newest TLS session per origin, offered by the next connection there.
-  struct session_free {
-    void operator()(ssl_session_st* s) const noexcept;
-  };
-  std::map<std::string, std::unique_ptr<ssl_session_st, session_free>> sessions_;
-  static int on_new_session(ssl_st* ssl, ssl_session_st* session);
   std::size_t opened_ = 0;
-  std::size_t resumed_ = 0;
 };
 
 } // namespace hookd::http
