@@ -69,7 +69,7 @@ net::awaitable<void> agent::exec_started(std::chrono::milliseconds at_most) {
 }
 
 void agent::open_exec_gate() {
-  exec_awaited_ = false;
+  if (std::exchange(exec_awaited_, false)) report_timer_.cancel(); // a held status write goes now
   exec_gate_.cancel();
 }
 
@@ -377,6 +377,14 @@ void agent::record_poll(const std::string& source, const std::string& error) {
 
 net::awaitable<void> agent::report_loop() {
   while (reporting_) {
+    // A status write (open, write, rename: system calls, dear on some virtual machines) waits for
+    // an exec that is coming, a moment at most: a receive's first-poll report would otherwise
+    // sit between the notification and the script.
+    const auto hold_until = steady::now() + queue_source::exec_first_bound;
+    while (exec_awaited_ && reporting_ && steady::now() < hold_until) {
+      report_timer_.expires_at(hold_until);
+      co_await report_timer_.async_wait(nothrow);
+    }
     write_report();
     report_timer_.expires_after(status_interval);
     co_await report_timer_.async_wait(nothrow);
