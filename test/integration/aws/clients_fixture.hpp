@@ -14,6 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <sys/stat.h>
+
 namespace hookd::test {
 
 // Not in an anonymous namespace: the three files share the one test suite, whose fixture type
@@ -27,3 +30,10 @@ protected:
 };
 
 } // namespace hookd::test
+
+// The names the three test files use, once (this header is theirs alone).
+using namespace hookd;
+using namespace hookd::aws;
+using hookd::test::clients;
+using namespace std::chrono_literals;
+namespace net = boost::asio;

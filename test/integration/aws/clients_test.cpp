@@ -2,15 +2,6 @@
 // The services' clients against the emulator: what the wire carries and what the emulator recorded.
 #include "integration/aws/clients_fixture.hpp"
 
-#include <fstream>
-#include <sys/stat.h>
-
-using namespace hookd;
-using namespace hookd::aws;
-using hookd::test::clients;
-using namespace std::chrono_literals;
-namespace net = boost::asio;
-
 namespace {
 
 TEST_F(clients, sqs_receive_change_visibility_and_delete) {

@@ -3,15 +3,6 @@
 // and cut connections, deadlines, cancellation, wrong credentials.
 #include "integration/aws/clients_fixture.hpp"
 
-#include <fstream>
-#include <sys/stat.h>
-
-using namespace hookd;
-using namespace hookd::aws;
-using hookd::test::clients;
-using namespace std::chrono_literals;
-namespace net = boost::asio;
-
 namespace {
 
 TEST_F(clients, retries_on_throttling_and_5xx_then_stop) {

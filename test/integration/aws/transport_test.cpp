@@ -6,15 +6,6 @@
 
 #include <boost/asio/ip/udp.hpp>
 
-#include <fstream>
-#include <sys/stat.h>
-
-using namespace hookd;
-using namespace hookd::aws;
-using hookd::test::clients;
-using namespace std::chrono_literals;
-namespace net = boost::asio;
-
 namespace {
 
 TEST_F(clients, a_missing_ca_bundle_is_a_clear_error) {
