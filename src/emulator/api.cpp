@@ -103,6 +103,12 @@ void server::set_imds_item(const std::string& instance_id, const std::string& pa
 }
 void server::set_activation_delay(std::chrono::milliseconds d) { impl_->activation_delay = d; }
 void server::add_fault(fault f) { impl_->faults.push_back(std::move(f)); }
+int server::faults_left(const std::string& operation) const {
+  int n = 0;
+  for (const auto& f : impl_->faults)
+    if (f.operation == operation) n += f.count;
+  return n;
+}
 void server::set_clock_skew(std::chrono::seconds skew) { impl_->skew = skew; }
 void server::advance(std::chrono::seconds by) {
   for (auto& [_, a] : impl_->actions) {

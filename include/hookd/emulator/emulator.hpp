@@ -158,6 +158,9 @@ public:
   /// answer "No active Lifecycle Action found", as on AWS while the load balancer drains.
   void set_activation_delay(std::chrono::milliseconds d);
   void add_fault(fault f);
+  /// Calls still to be faulted: a fault's call counts as taken when it arrives, before any
+  /// delay, so a test can act while a delayed call is in flight.
+  int faults_left(const std::string& operation) const;
   void set_clock_skew(std::chrono::seconds skew);
   /// Moves the emulator's timers forward (lifecycle-action timeouts, message visibility), so a
   /// test can see a 30 s heartbeat timeout pass without waiting for it.
