@@ -1,7 +1,7 @@
 #pragma once
 // SPDX-License-Identifier: Apache-2.0
 // Every client against the emulator over TLS (clients_test: the services; faults_test: retries,
-// deadlines, credentials and connections; transport_test: CA certificates, proxies, DNS, limits).
+// deadlines, credentials, connections, CA certificates, proxies, DNS and limits).
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/imds.hpp"
 #include "hookd/aws/s3.hpp"
@@ -19,7 +19,7 @@
 
 namespace hookd::test {
 
-// Not in an anonymous namespace: the three files share the one test suite, whose fixture type
+// Not in an anonymous namespace: the two files share the one test suite, whose fixture type
 // GoogleTest requires to be the same.
 class clients : public emulator_fixture {
 protected:
@@ -31,7 +31,7 @@ protected:
 
 } // namespace hookd::test
 
-// The names the three test files use, once (this header is theirs alone).
+// The names the two test files use, once (this header is theirs alone).
 using namespace hookd;
 using namespace hookd::aws;
 using hookd::test::clients;
