@@ -170,7 +170,7 @@ outcome<void> ca_bundle::rebuild() {
   ERR_clear_error(); // the end of the text reads as "no start line"
   if (entries.empty())
     return make_error(errc::tls_failed, "no certificate in CA bundle " + path_ + "; point AWS_CA_BUNDLE at a PEM bundle");
-  std::stable_sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.hash < b.hash; });
+  std::stable_sort(entries.begin(), entries.end(), &entry::by_hash);
   entries_ = std::move(entries);
   size_ = st.st_size;
   mtime_ns_ = mtime_ns(st);
@@ -192,8 +192,7 @@ void ca_bundle::load(X509_STORE* store, const X509_NAME* subject) {
   // the old index, and the chain then fails verification with OpenSSL's own reason.
   struct stat st{};
   if (::stat(path_.c_str(), &st) == 0 && (mtime_ns(st) != mtime_ns_ || st.st_size != size_)) (void)rebuild();
-  const auto [first, last] = std::equal_range(entries_.begin(), entries_.end(), entry{name_hash(subject), 0, 0},
-                                              [](const entry& a, const entry& b) { return a.hash < b.hash; });
+  const auto [first, last] = std::equal_range(entries_.begin(), entries_.end(), entry{name_hash(subject), 0, 0}, &entry::by_hash);
   for (auto it = first; it != last; ++it) {
     if (it->loaded) continue;
     const auto block = read_range(path_, it->begin, it->end);

@@ -46,6 +46,7 @@ private:
     unsigned long hash; ///< X509_NAME_hash_ex of the subject, as hashed directories name files
     std::size_t begin, end;
     bool loaded = false;
+    static bool by_hash(const entry& a, const entry& b) { return a.hash < b.hash; }
   };
   outcome<void> rebuild();
 

@@ -45,8 +45,6 @@ public:
   std::size_t sessions_resumed() const noexcept { return resumed_; }
   /// Where the CA certificates were loaded from, once get() succeeded.
   const std::string& ca_source() const noexcept { return ca_source_; }
-  /// The CA bundle file in use (read on demand), or null for a hashed directory alone.
-  const ca_bundle* bundle() const noexcept { return bundle_.get(); }
 
 private:
   static int on_new_session(ssl_st* ssl, ssl_session_st* session);
