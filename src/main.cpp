@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include <csignal>
+#include <malloc.h>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -27,6 +28,9 @@ std::optional<std::string> read_text(const std::string& path) {
 int main(int argc, char** argv) {
   // A closed log pipe must not kill hookd mid-action (lifecycled#12); scripts get SIGPIPE back.
   std::signal(SIGPIPE, SIG_IGN);
+  // One malloc arena: the journal's helper thread would otherwise map a heap of its own on its
+  // first entry, on the path from the receive to the script (and keep its pages at idle).
+  mallopt(M_ARENA_MAX, 1);
   // The system's openssl.cnf is written for the system's OpenSSL (another version, providers and
   // engines a static binary cannot load, crypto policies): hookd's OpenSSL runs on its defaults,
   // the same on every distribution, and start-up does not parse that file.

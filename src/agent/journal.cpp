@@ -8,11 +8,14 @@
 #include "hookd/core/json.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
@@ -37,13 +40,54 @@ std::string journal::file_name(const std::string& token) {
 journal::journal(std::string state_dir) : dir_(std::move(state_dir)) {}
 journal::~journal() { pool_.join(); }
 
+namespace {
+bool blank(std::string_view text) { return text.find_first_not_of(" \n") == std::string_view::npos; }
+
+std::optional<std::string> read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void sync_dir(const std::string& dir) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  ::fsync(dfd);
+  ::close(dfd);
+}
+} // namespace
+
 outcome<void> journal::prepare() {
   for (const auto& d : {dir_, dir_ + "/journal", dir_ + "/done"}) {
     if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST)
       return make_error(errc::io_failed, "cannot create state directory " + d + ": " + std::strerror(errno) +
                                              "; set --state-dir to a writable directory");
   }
+  // A spare that holds something: an earlier hookd stopped between filling it and renaming it.
+  // The entry takes its token's name, so it is resumed and finished like any other; what cannot
+  // be read is kept under a name of its own, reported by pending(), never reused as a spare.
+  const auto jdir = dir_ + "/journal";
+  const auto spare = jdir + "/" + spare_name;
+  if (auto text = read_whole(spare); text && !blank(*text)) {
+    auto e = parse(*text);
+    const auto to = jdir + "/" + (e ? file_name(e->action.token) : "unreadable-spare-" + std::to_string(::time(nullptr))) + ".json";
+    if (::rename(spare.c_str(), to.c_str()) != 0)
+      return make_error(errc::io_failed, "cannot rename " + spare + " to " + to + ": " + std::strerror(errno) +
+                                             "; check the state directory's permissions");
+    sync_dir(jdir);
+  } else if (text && text->size() == spare_size) {
+    spare_ready_ = true;
+  }
+  if (!spare_ready_) net::post(pool_, [this] { make_spare(); });
   return {};
+}
+
+void journal::make_spare() {
+  // Durable before it is used: its blocks are allocated and its name is in the directory, so
+  // overwriting it needs only fdatasync. A failure (a full disk) leaves the slower path.
+  spare_ready_ = write_file_atomic(dir_ + "/journal", spare_name, std::string(spare_size, ' '), 0600, true).has_value();
 }
 
 std::string journal::serialize(const journal_entry& e) {
@@ -103,14 +147,52 @@ outcome<journal_entry> journal::parse(std::string_view text) {
 
 net::awaitable<outcome<void>> journal::write(const journal_entry& e) {
   const auto data = serialize(e);
-  const auto dir = dir_ + "/journal";
   const auto name = file_name(e.action.token) + ".json";
-  co_return co_await net::co_spawn(
-      pool_, [&]() -> net::awaitable<outcome<void>> {
-        auto r = write_file_atomic(dir, name, data, 0600, true);
-        if (!r) co_return wrap_error(r.error(), "journal");
-        co_return r;
-      }, net::use_awaitable);
+  bool spare_used = false;
+  auto r = co_await net::co_spawn(
+      pool_, [&]() -> net::awaitable<outcome<void>> { co_return write_entry(name, data, spare_used); }, net::use_awaitable);
+  // The next spare is queued only now: queued from the helper thread, it would run before this
+  // write's answer reached the loop, and the script would wait for it.
+  if (spare_used) net::post(pool_, [this] { make_spare(); });
+  co_return r;
+}
+
+// On the helper thread.
+outcome<void> journal::write_entry(const std::string& name, const std::string& data, bool& spare_used) {
+  const auto jdir = dir_ + "/journal";
+  struct stat st{};
+  const bool exists = ::stat((jdir + "/" + name).c_str(), &st) == 0;
+  if (!spare_ready_ || exists || data.size() > spare_size) {
+    auto r = write_file_atomic(jdir, name, data, 0600, true);
+    if (!r) return wrap_error(r.error(), "journal");
+    return r;
+  }
+  spare_ready_ = false;
+  spare_used = true;
+  return fill_spare(name, data);
+}
+
+outcome<void> journal::fill_spare(const std::string& name, const std::string& data) {
+  const auto jdir = dir_ + "/journal";
+  const auto spare = jdir + "/" + spare_name;
+  const int fd = ::open(spare.c_str(), O_WRONLY | O_CLOEXEC);
+  int e = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    for (std::size_t off = 0; e == 0 && off < data.size();) {
+      const auto n = ::pwrite(fd, data.data() + off, data.size() - off, static_cast<off_t>(off));
+      if (n > 0) off += static_cast<std::size_t>(n);
+      else if (n == 0) e = EIO;
+      else if (errno != EINTR) e = errno;
+    }
+    if (e == 0 && ::fdatasync(fd) != 0) e = errno;
+    ::close(fd);
+  }
+  // Renamed only once durable: the spare's own name is read back after a crash (prepare()).
+  if (e == 0 && ::rename(spare.c_str(), (jdir + "/" + name).c_str()) != 0) e = errno;
+  if (e == 0) return {};
+  ::unlink(spare.c_str()); // half an entry must not be taken for one, nor the spare reused
+  return make_error(errc::io_failed, "journal: cannot write " + spare + ": " + std::strerror(e) +
+                                         (e == ENOSPC ? " (the disk is full: free space in the state directory)" : ""));
 }
 
 net::awaitable<outcome<void>> journal::finish(const std::string& token) {
@@ -123,11 +205,7 @@ net::awaitable<outcome<void>> journal::finish(const std::string& token) {
         if (!r) co_return wrap_error(r.error(), "journal");
         if (::unlink((jdir + "/" + name + ".json").c_str()) != 0 && errno != ENOENT)
           co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
-        const int dfd = ::open(jdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-          ::fsync(dfd);
-          ::close(dfd);
-        }
+        sync_dir(jdir);
         co_return outcome<void>{};
       },
       net::use_awaitable);
@@ -138,11 +216,13 @@ std::vector<journal_entry> journal::pending(std::vector<std::string>& problems) 
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir_ + "/journal", ec)) {
     const auto name = f.path().filename().string();
-    if (name.empty() || name[0] == '.' || f.path().extension() != ".json") continue;
-    std::ifstream in(f.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto e = parse(ss.str());
+    // Temporary files start with a dot; so does the spare, which counts once it holds something
+    // (read-only here, for `hookd status`: prepare() gives it its token's name).
+    const bool spare = name == spare_name;
+    if (!spare && (name.empty() || name[0] == '.' || f.path().extension() != ".json")) continue;
+    const auto text = read_whole(f.path().string()).value_or("");
+    if (spare && blank(text)) continue;
+    auto e = parse(text);
     if (!e) {
       problems.push_back(f.path().string() + ": " + e.error().message());
       continue;

@@ -1,9 +1,12 @@
 #pragma once
 // SPDX-License-Identifier: Apache-2.0
 // The in-flight action on disk, so that a crash or reboot mid-action resumes it instead of losing
-// it. Each entry is written atomically (temporary file, fsync, rename, fsync of the directory)
-// on a helper thread: fsync must not stall the event loop. Finished tokens leave a marker so a
-// re-delivered copy of their message is recognised and deleted, not run again.
+// it. All disk work runs on a helper thread: fsync must not stall the event loop. A new entry,
+// which the script waits for, goes into a *spare*: a blank file made durable beforehand, so the
+// entry costs one overwrite and one fdatasync (no create, no directory fsync); it is then renamed
+// to its token, and a new spare is made after. Rewrites go through a temporary file, fsync, rename
+// and fsync of the directory. Finished tokens leave a marker so a re-delivered copy of their
+// message is recognised and deleted, not run again.
 #include "hookd/core/error.hpp"
 #include "hookd/lifecycle/notification.hpp"
 
@@ -38,7 +41,8 @@ public:
   explicit journal(std::string state_dir);
   ~journal();
 
-  /// Creates the directories (0700). Synchronous: called once at start-up, before the loop runs.
+  /// Creates the directories (0700) and takes up a spare that an earlier hookd filled but did not
+  /// rename; the first spare is made on the helper thread. Synchronous: called once at start-up.
   outcome<void> prepare();
   boost::asio::awaitable<outcome<void>> write(const journal_entry& e);
   /// Removes the entry and leaves a "done" marker for the token.
@@ -55,8 +59,18 @@ public:
   static std::string serialize(const journal_entry& e);
   static outcome<journal_entry> parse(std::string_view text);
 
+  /// The spare's name in the journal directory, and its size: an entry longer than that (huge
+  /// metadata) takes the slower path.
+  static constexpr const char* spare_name = ".spare.json";
+  static constexpr std::size_t spare_size = 8192;
+
 private:
+  outcome<void> write_entry(const std::string& name, const std::string& data, bool& spare_used);
+  outcome<void> fill_spare(const std::string& name, const std::string& data);
+  void make_spare();
+
   std::string dir_;
+  bool spare_ready_ = false; ///< touched on the helper thread only, after prepare()
   boost::asio::thread_pool pool_{1};
 };
 
