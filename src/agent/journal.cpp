@@ -216,13 +216,15 @@ std::vector<journal_entry> journal::pending(std::vector<std::string>& problems) 
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir_ + "/journal", ec)) {
     const auto name = f.path().filename().string();
-    // Temporary files start with a dot; so does the spare, which counts once it holds something
-    // (read-only here, for `hookd status`: prepare() gives it its token's name).
+    // Temporary files start with a dot; so does the spare, which counts once it holds a whole
+    // entry (read-only here, for `hookd status`: prepare() gives it its token's name). A spare
+    // that does not parse is being filled right now, or was torn by a crash, which prepare()
+    // moves to a name of its own that is reported below.
     const bool spare = name == spare_name;
     if (!spare && (name.empty() || name[0] == '.' || f.path().extension() != ".json")) continue;
     const auto text = read_whole(f.path().string()).value_or("");
-    if (spare && blank(text)) continue;
     auto e = parse(text);
+    if (spare && !e) continue;
     if (!e) {
       problems.push_back(f.path().string() + ": " + e.error().message());
       continue;

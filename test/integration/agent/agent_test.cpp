@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The agent end to end against the emulator over TLS, with real /bin/sh scripts and millisecond
 // intervals. Every assertion about what hookd did to AWS is read from the emulator's record.
+#include "support/journal_files.hpp"
 #include "agent_fixture.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -51,7 +52,7 @@ TEST_F(agent_e2e, own_action_runs_while_foreign_test_and_unparseable_messages_ar
   EXPECT_EQ(emu->queue_depth("hooks"), 2u) << "the foreign and the unparseable message remain";
   EXPECT_TRUE(logged("unparseable-message"));
   EXPECT_TRUE(logged("test-notification-deleted"));
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal")) << "journal cleared";
+  EXPECT_EQ(test::journal_entries(dir / "state"), 0u) << "journal cleared";
 }
 
 TEST_F(agent_e2e, sns_and_eventbridge_shapes_are_handled) {
@@ -267,7 +268,7 @@ TEST_F(agent_e2e, a_journaled_action_is_resumed_after_a_crash_and_completed_once
   EXPECT_TRUE(logged("journal-resume"));
   EXPECT_TRUE(logged("line=resumed"));
   EXPECT_EQ(calls_for_token("CompleteLifecycleAction", token).size(), 1u);
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+  EXPECT_EQ(test::journal_entries(dir / "state"), 0u);
 }
 
 TEST_F(agent_e2e, a_journaled_action_that_ended_meanwhile_is_only_cleaned_up) {
@@ -288,7 +289,7 @@ TEST_F(agent_e2e, a_journaled_action_that_ended_meanwhile_is_only_cleaned_up) {
   // when the poll loop got there first.
   EXPECT_TRUE(logged("duplicate-deleted") || logged("duplicate-held"));
   EXPECT_EQ(emu->queue_depth("hooks"), 0u);
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+  EXPECT_EQ(test::journal_entries(dir / "state"), 0u);
 }
 
 TEST_F(agent_e2e, a_message_with_an_invented_token_runs_nothing_and_is_deleted) {
@@ -306,7 +307,7 @@ TEST_F(agent_e2e, a_message_with_an_invented_token_runs_nothing_and_is_deleted) 
   EXPECT_TRUE(logged("action-unconfirmed"));
   EXPECT_TRUE(emu->calls("CompleteLifecycleAction").empty());
   EXPECT_EQ(emu->queue_depth("hooks"), 0u) << "it names us and no action of ours exists: deleted";
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+  EXPECT_EQ(test::journal_entries(dir / "state"), 0u);
 }
 
 TEST_F(agent_e2e, a_stolen_token_neither_runs_the_script_nor_completes_the_other_instances_action) {
@@ -370,7 +371,7 @@ TEST_F(agent_e2e, a_journal_entry_whose_script_keeps_being_cut_short_is_given_up
   EXPECT_FALSE(logged("should-not-run"));
   ASSERT_TRUE(emu->action(token));
   EXPECT_EQ(emu->action(token)->result, "ABANDON") << "completed with the failure result, not left to time out";
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "state" / "journal"));
+  EXPECT_EQ(test::journal_entries(dir / "state"), 0u);
 }
 
 } // namespace

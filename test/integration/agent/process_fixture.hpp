@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The real hookd binary under test: the emulator runs in the test process, hookd as a child under
 // hookd's own supervisor, both on the test's io_context. Shared by the process-level tests.
+#include "support/journal_files.hpp"
 #include "hookd/agent/journal.hpp"
 #include "hookd/proc/supervisor.hpp"
 #include "support/emulator_fixture.hpp"
@@ -89,8 +90,7 @@ protected:
 
   /// True once hookd has journaled an action (the directory may not exist yet: hookd starting).
   bool journaled() const {
-    std::error_code ec;
-    return std::filesystem::exists(state + "/journal", ec) && !std::filesystem::is_empty(state + "/journal", ec);
+    return test::journal_entries(state) > 0;
   }
 
   /// True once the script runs: its process group is in the journal (a SIGTERM before that
