@@ -54,8 +54,8 @@ net::awaitable<void> queue_source::run() {
       continue;
     }
     co_await handle_batch(std::move(*r));
-    if (planner_.yield_to_others() && o_.yield_pause.count() > 0 && !stopping_)
-      co_await sleep(jittered(o_.yield_pause, 0.5, 1.5));
+    if (const auto pause = planner_.pause(o_.yield_pause, sink_.served()); pause.count() > 0 && !stopping_)
+      co_await sleep(jittered(pause, 0.5, 1.5));
   }
 }
 

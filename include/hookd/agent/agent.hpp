@@ -93,6 +93,9 @@ public:
   virtual void polled(const std::string& error) = 0;
   /// An EC2 notice came on the queue: instance metadata is read now. False when it cannot be.
   virtual bool check_notices() = 0;
+  /// An action of ours is under way, or this instance's terminate transition has run: whatever a
+  /// burst still holds is others' (a second hook's message attaches to the run).
+  virtual bool served() const = 0;
 };
 
 /// A journal entry whose script was started this many times more without finishing is given up
@@ -154,6 +157,7 @@ public:
   void hooks_read(std::vector<aws::lifecycle_hook> hooks) override;
   void polled(const std::string& error) override { record_poll("queue", error); }
   bool check_notices() override;
+  bool served() const override { return !running_.empty() || has_run(lifecycle::transition::terminate); }
 
 private:
   // Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.

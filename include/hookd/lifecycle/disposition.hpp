@@ -91,6 +91,14 @@ public:
   /// The last receive was all other instances' messages and they were all released: pausing
   /// before the next receive lets the rest of the fleet have them, rather than taking them back.
   bool yield_to_others() const noexcept { return yield_; }
+  /// How long to pause before the next receive: none unless yielding; `base` (--yield-pause)
+  /// for an agent still looking for its message; `served_factor` times that for one `served`
+  /// (its own action under way or its instance leaving): each receive of a served agent is one
+  /// more hand-around of a message whose owner is still waiting.
+  std::chrono::milliseconds pause(std::chrono::milliseconds base, bool served) const noexcept {
+    return yield_ ? base * (served ? served_factor : 1) : std::chrono::milliseconds{0};
+  }
+  static constexpr int served_factor = 3;
   int hold_seconds() const noexcept { return hold_; }
 
 private:

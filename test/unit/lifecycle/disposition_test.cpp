@@ -136,6 +136,20 @@ TEST(release_planner, an_owner_that_found_its_message_still_pauses_after_releasi
   EXPECT_TRUE(p.yield_to_others()) << "asking again at once would take back what it just released";
 }
 
+TEST(release_planner, a_served_agent_pauses_longer_and_nobody_pauses_after_fresh_messages) {
+  using std::chrono::milliseconds;
+  release_planner p(6);
+  p.plan(got({{"a", 1}, {"b", 1}}), false);
+  EXPECT_EQ(p.pause(milliseconds(1000), false), milliseconds(0)) << "fresh messages: no pause, whoever we are";
+  EXPECT_EQ(p.pause(milliseconds(1000), true), milliseconds(0));
+  p.plan(got({{"c", 7}, {"d", 3}}), false);
+  EXPECT_EQ(p.pause(milliseconds(1000), false), milliseconds(1000));
+  // Its own action under way, this agent only hands messages around: it stands back longer,
+  // so the owners still waiting are likelier to be the ones a message wakes.
+  EXPECT_EQ(p.pause(milliseconds(1000), true), milliseconds(1000) * release_planner::served_factor);
+  EXPECT_GT(release_planner::served_factor, 1);
+}
+
 TEST(release_planner, one_repeat_among_new_messages_starts_stepping_over) {
   // The first receive also held a message that was deleted (a test notification), so the second
   // receive returns the repeats plus one new one.
