@@ -4,26 +4,15 @@
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
 #include "hookd/config/config.hpp"
+#include "hookd/core/read_file.hpp"
 
 #include <openssl/crypto.h>
 
 #include <csignal>
 #include <malloc.h>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 using namespace hookd;
-
-namespace {
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-} // namespace
 
 int main(int argc, char** argv) {
   // A closed log pipe must not kill hookd mid-action (lifecycled#12); scripts get SIGPIPE back.
@@ -37,7 +26,7 @@ int main(int argc, char** argv) {
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto env = process_env();
-  auto cfg = config::load(args, env, read_text);
+  auto cfg = config::load(args, env, read_whole_file);
   if (!cfg) {
     std::fprintf(stderr, "hookd: %s\n", cfg.error().message().c_str());
     return cli::exit_usage;

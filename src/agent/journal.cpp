@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/agent/journal.hpp"
 #include "hookd/core/atomic_file.hpp"
+#include "hookd/core/read_file.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -43,14 +44,6 @@ journal::~journal() { pool_.join(); }
 namespace {
 bool blank(std::string_view text) { return text.find_first_not_of(" \n") == std::string_view::npos; }
 
-std::optional<std::string> read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void sync_dir(const std::string& dir) {
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return;
@@ -70,7 +63,7 @@ outcome<void> journal::prepare() {
   // be read is kept under a name of its own, reported by pending(), never reused as a spare.
   const auto jdir = dir_ + "/journal";
   const auto spare = jdir + "/" + spare_name;
-  if (auto text = read_whole(spare); text && !blank(*text)) {
+  if (auto text = read_whole_file(spare); text && !blank(*text)) {
     auto e = parse(*text);
     const auto to = jdir + "/" + (e ? file_name(e->action.token) : "unreadable-spare-" + std::to_string(::time(nullptr))) + ".json";
     if (::rename(spare.c_str(), to.c_str()) != 0)
@@ -222,7 +215,7 @@ std::vector<journal_entry> journal::pending(std::vector<std::string>& problems) 
     // moves to a name of its own that is reported below.
     const bool spare = name == spare_name;
     if (!spare && (name.empty() || name[0] == '.' || f.path().extension() != ".json")) continue;
-    const auto text = read_whole(f.path().string()).value_or("");
+    const auto text = read_whole_file(f.path().string()).value_or("");
     auto e = parse(text);
     if (spare && !e) continue;
     if (!e) {

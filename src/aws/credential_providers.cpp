@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/aws/credential_providers.hpp"
+#include "hookd/core/read_file.hpp"
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace hookd::aws {
 namespace net = boost::asio;
@@ -76,15 +75,13 @@ std::optional<std::string> value_of(const ini_section* s, std::string_view key) 
 
 // Reads a whole small file; nullopt when it does not exist, an error when it exists but cannot be read.
 outcome<std::optional<std::string>> read_optional_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_whole_file(path);
+  if (!text) {
     if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>{};
     return make_error(errc::io_failed, "cannot read " + path + ": " + std::strerror(errno) +
                                            "; fix its permissions or unset the variable that points at it");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return std::optional<std::string>{ss.str()};
+  return text;
 }
 
 outcome<std::optional<ini_file>> load_ini(const std::string& path) {

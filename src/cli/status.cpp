@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // `hookd status`: what the running hookd last wrote to its state file, the journal's pending
 // actions, and one verdict. Exit 0 when healthy: the cron watchdog and operators rely on it.
+#include "hookd/core/read_file.hpp"
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/status.hpp"
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
 
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -54,15 +53,13 @@ void print_action(const agent::status_snapshot& s, sys_time now) {
 
 int run_status(const config::parse_result& cfg, const env_lookup&) {
   const auto& dir = cfg.s.state_dir;
-  std::ifstream in(dir + "/status.json");
-  if (!in) {
+  const auto text = read_whole_file(dir + "/status.json");
+  if (!text) {
     std::printf("UNHEALTHY: no state file in %s: hookd has not run with this --state-dir (or this user cannot read it: run as root)\n",
                 dir.c_str());
     return exit_failure;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto s = agent::parse_status_json(text.str());
+  auto s = agent::parse_status_json(*text);
   if (!s) {
     std::printf("UNHEALTHY: %s/status.json: %s\n", dir.c_str(), s.error().message().c_str());
     return exit_failure;

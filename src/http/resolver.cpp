@@ -2,6 +2,7 @@
 #include "hookd/http/resolver.hpp"
 
 #include "hookd/core/async.hpp"
+#include "hookd/core/read_file.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -9,9 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 namespace hookd::http {
 namespace net = boost::asio;
@@ -46,13 +45,6 @@ void for_each_line(std::string_view text, F&& f) {
     f(line);
     pos = nl + 1;
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Reads a (possibly compressed) name starting at `pos`; returns the position after it in the
@@ -216,8 +208,8 @@ net::awaitable<outcome<std::vector<std::string>>> fallback_resolve(net::any_io_e
                                                                    std::chrono::steady_clock::time_point deadline,
                                                                    std::chrono::milliseconds per_server) {
   using namespace net::experimental::awaitable_operators;
-  if (auto from_hosts = hosts_lookup(read_file(files.hosts), name); !from_hosts.empty()) co_return from_hosts;
-  const auto servers = resolv_conf_nameservers(read_file(files.resolv_conf));
+  if (auto from_hosts = hosts_lookup(read_whole_file(files.hosts).value_or(""), name); !from_hosts.empty()) co_return from_hosts;
+  const auto servers = resolv_conf_nameservers(read_whole_file(files.resolv_conf).value_or(""));
   std::mt19937 gen{std::random_device{}()};
   std::string last = "no nameserver answered";
   for (const auto qtype : {dns_type_a, dns_type_aaaa}) {
