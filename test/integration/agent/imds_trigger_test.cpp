@@ -181,8 +181,13 @@ TEST_F(imds_trigger, a_spot_notice_runs_the_script_and_the_hook_that_follows_is_
 TEST_F(imds_trigger, metadata_and_the_queue_for_the_same_action_run_the_script_once_and_complete_it_once) {
   write_script("#!/bin/sh\nsleep 0.5\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // Usually the message comes while the metadata's run goes on, attaches to it and is completed
+  // with it (two action-done lines). On a loaded machine it can come after the run completed the
+  // action by instance id: its confirmation then finds no active action, and after the confirm
+  // window it is deleted. Either way: one script, one completion, the message gone.
   stop_when([&] {
-    return std::count_if(output.begin(), output.end(), [](const std::string& l) { return l.find("action-done") != std::string::npos; }) == 2;
+    const auto done = std::count_if(output.begin(), output.end(), [](const std::string& l) { return l.find("action-done") != std::string::npos; });
+    return done == 2 || (done == 1 && said("action-unconfirmed") && emu->queue_depth("hooks") == 0);
   });
   auto r = run(start(imds_cmd("queue,imds")), 60s);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
