@@ -16,7 +16,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <optional>
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
@@ -43,13 +42,6 @@ journal::~journal() { pool_.join(); }
 
 namespace {
 bool blank(std::string_view text) { return text.find_first_not_of(" \n") == std::string_view::npos; }
-
-void sync_dir(const std::string& dir) {
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return;
-  ::fsync(dfd);
-  ::close(dfd);
-}
 } // namespace
 
 outcome<void> journal::prepare() {
@@ -69,7 +61,7 @@ outcome<void> journal::prepare() {
     if (::rename(spare.c_str(), to.c_str()) != 0)
       return make_error(errc::io_failed, "cannot rename " + spare + " to " + to + ": " + std::strerror(errno) +
                                              "; check the state directory's permissions");
-    sync_dir(jdir);
+    sync_directory(jdir);
   } else if (text && text->size() == spare_size) {
     spare_ready_ = true;
   }
@@ -198,7 +190,7 @@ net::awaitable<outcome<void>> journal::finish(const std::string& token) {
         if (!r) co_return wrap_error(r.error(), "journal");
         if (::unlink((jdir + "/" + name + ".json").c_str()) != 0 && errno != ENOENT)
           co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
-        sync_dir(jdir);
+        sync_directory(jdir);
         co_return outcome<void>{};
       },
       net::use_awaitable);

@@ -44,12 +44,15 @@ outcome<void> write_file_atomic(const std::string& dir, const std::string& name,
     ::unlink(tmp.c_str());
     return make_error(errc::io_failed, "cannot rename to " + final_path + ": " + std::strerror(e));
   }
-  const int dfd = durable ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (dfd >= 0) {
-    ::fsync(dfd); // makes the rename itself durable
-    ::close(dfd);
-  }
+  if (durable) sync_directory(dir); // makes the rename itself durable
   return {};
+}
+
+void sync_directory(const std::string& dir) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  ::fsync(dfd);
+  ::close(dfd);
 }
 
 } // namespace hookd

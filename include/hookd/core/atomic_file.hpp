@@ -13,4 +13,7 @@ namespace hookd {
 outcome<void> write_file_atomic(const std::string& dir, const std::string& name, const std::string& data, unsigned mode,
                                 bool durable);
 
+/// fsync of a directory: makes the creations, renames and removals in it durable (best effort).
+void sync_directory(const std::string& dir);
+
 } // namespace hookd
