@@ -73,7 +73,11 @@ struct bench_env {
     // HOOKD_BENCH_BINARY measures another build (make bench sets it to the static one).
     c.path = std::getenv("HOOKD_BENCH_BINARY") ? std::getenv("HOOKD_BENCH_BINARY") : HOOKD_BINARY;
     if (once) c.args = {"--once"};
-    c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu->url(), ca_env,
+    // SQS and Auto Scaling are two origins in AWS, so hookd keeps their connections apart; the
+    // emulator serves both, so Auto Scaling is named by host name (its certificate has both).
+    auto asg_url = emu->url();
+    asg_url.replace(asg_url.find("127.0.0.1"), 9, "localhost");
+    c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu->url(), "AWS_ENDPOINT_URL_AUTO_SCALING=" + asg_url, ca_env,
              "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret", "AWS_REGION=us-east-1",
              "AWS_EC2_METADATA_DISABLED=true", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu->queue_url(queue),
              "HOOKD_INSTANCE_ID=i-self", "HOOKD_GROUP=" + queue, "HOOKD_STATE_DIR=" + (dir / ("state-" + queue)).string(),

@@ -6,7 +6,6 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 
 namespace hookd::agent {
 namespace net = boost::asio;
@@ -152,10 +151,13 @@ net::awaitable<void> queue_source::handle_batch(std::vector<aws::sqs_message> ba
   // The runner has started this instance's action already; other instances' releases and the
   // deletes go out beside it: the owners do not wait for our script, and our script does not
   // wait for their round trips. Only its exec goes first (bounded: a slow confirmation or
-  // download does not hold them): their new connections' handshakes would run ahead of it.
+  // download does not hold them). Releases, then deletes, one after the other on the receive's
+  // connection: side by side, one of them opened a second connection whose handshake ran on the
+  // loop as a quick script exited, and held up its completion (seen in make bench's timeline).
+  // Releases go first: other instances wait for them; a delete only tidies.
   if (p.ours) co_await sink_.exec_started(exec_first_bound);
-  using namespace net::experimental::awaitable_operators;
-  co_await (settle(std::move(p.releases), true) && settle(std::move(p.deletes), false));
+  co_await settle(std::move(p.releases), true);
+  co_await settle(std::move(p.deletes), false);
   if (p.refresh) co_await refresh_hooks();
 }
 
