@@ -40,9 +40,7 @@ std::string journal::file_name(const std::string& token) {
 journal::journal(std::string state_dir) : dir_(std::move(state_dir)) {}
 journal::~journal() { pool_.join(); }
 
-namespace {
-bool blank(std::string_view text) { return text.find_first_not_of(" \n") == std::string_view::npos; }
-} // namespace
+bool journal::blank(std::string_view text) { return text.find_first_not_of(" \n") == std::string_view::npos; }
 
 outcome<void> journal::prepare() {
   for (const auto& d : {dir_, dir_ + "/journal", dir_ + "/done"}) {
@@ -176,8 +174,7 @@ outcome<void> journal::fill_spare(const std::string& name, const std::string& da
   if (e == 0 && ::rename(spare.c_str(), (jdir + "/" + name).c_str()) != 0) e = errno;
   if (e == 0) return {};
   ::unlink(spare.c_str()); // half an entry must not be taken for one, nor the spare reused
-  return make_error(errc::io_failed, "journal: cannot write " + spare + ": " + std::strerror(e) +
-                                         (e == ENOSPC ? " (the disk is full: free space in the state directory)" : ""));
+  return make_error(errc::io_failed, "journal: " + write_failure("write", spare, e));
 }
 
 net::awaitable<outcome<void>> journal::finish(const std::string& token) {

@@ -10,6 +10,7 @@
 #include "hookd/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -71,6 +72,7 @@ public:
   }
 
   net::awaitable<int> run() {
+    using namespace net::experimental::awaitable_operators;
     // Named, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
     where_rules rules;
     rules.retry_until = [this] { return stop_requested; };
@@ -84,7 +86,7 @@ public:
       net::steady_timer t(ioc_, jittered(s_.startup_jitter, 0.0, 1.0));
       co_await t.async_wait(nothrow);
     }
-    auto id = co_await identity();
+    auto id = co_await (identity() && warm_queue());
     if (!id) co_return exit_ok; // stopped while retrying
     log_.info("identity", {{"instance", id->instance_id}, {"region", id->region}, {"group", id->group},
                            {"credentials", "resolved on first call"}});
@@ -114,6 +116,16 @@ private:
     asg_.emplace(*stack_->caller, *asg_ep);
     s3_.emplace(*stack_->caller, *s3_ep, aws::s3_options{s_.expected_bucket_owner, false});
     return {};
+  }
+
+  /// The queue's connection, opened while identity() reads the group's hooks: SQS and Auto
+  /// Scaling are two origins, and the first poll need not wait for a second handshake after it.
+  net::awaitable<void> warm_queue() {
+    if (!sqs_) co_return;
+    http::request_options opt;
+    opt.timeout = std::chrono::seconds(5); // start-up waits for this too, if the look-up is quicker
+    if (auto e = co_await stack_->http->warm(sqs_->endpoint().ep, opt))
+      log_.debug("queue-warm-failed", {{"error", e->message()}, {"what", "the first poll connects itself"}});
   }
 
   /// The group and its hooks; with --create-hook, the hook first.

@@ -20,8 +20,7 @@ outcome<void> write_file_atomic(const std::string& dir, const std::string& name,
   const auto fail = [&](const char* what, int e) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    return make_error(errc::io_failed, std::string("cannot ") + what + " " + tmp + ": " + std::strerror(e) +
-                                           (e == ENOSPC ? " (the disk is full: free space in the state directory)" : ""));
+    return make_error(errc::io_failed, write_failure(what, tmp, e));
   };
   std::size_t off = 0;
   while (off < data.size()) {
@@ -46,6 +45,11 @@ outcome<void> write_file_atomic(const std::string& dir, const std::string& name,
   }
   if (durable) sync_directory(dir); // makes the rename itself durable
   return {};
+}
+
+std::string write_failure(const char* what, const std::string& path, int e) {
+  return std::string("cannot ") + what + " " + path + ": " + std::strerror(e) +
+         (e == ENOSPC ? " (the disk is full: free space in the state directory)" : "");
 }
 
 void sync_directory(const std::string& dir) {

@@ -19,7 +19,7 @@ inline std::size_t journal_entries(const std::filesystem::path& state_dir) {
     if (name == agent::journal::spare_name) {
       std::ifstream in(f.path(), std::ios::binary);
       const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-      n += text.find_first_not_of(' ') != std::string::npos; // a filled spare is an entry
+      n += !agent::journal::blank(text); // a filled spare is an entry
     } else if (!name.empty() && name[0] != '.') {
       ++n;
     }

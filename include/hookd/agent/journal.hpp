@@ -63,6 +63,8 @@ public:
   /// metadata) takes the slower path.
   static constexpr const char* spare_name = ".spare.json";
   static constexpr std::size_t spare_size = 8192;
+  /// A spare's content before it is filled: blanks only.
+  static bool blank(std::string_view text);
 
 private:
   outcome<void> write_entry(const std::string& name, const std::string& data, bool& spare_used);

@@ -13,6 +13,10 @@ namespace hookd {
 outcome<void> write_file_atomic(const std::string& dir, const std::string& name, const std::string& data, unsigned mode,
                                 bool durable);
 
+/// "cannot WHAT PATH: <strerror(e)>", with what to do when the disk is full: one wording for every
+/// file hookd writes into its state directory.
+std::string write_failure(const char* what, const std::string& path, int e);
+
 /// fsync of a directory: makes the creations, renames and removals in it durable (best effort).
 void sync_directory(const std::string& dir);
 
