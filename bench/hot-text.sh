@@ -28,7 +28,7 @@ exec valgrind -q --tool=callgrind --demangle=no --callgrind-out-file=$run/callgr
 WRAP
 chmod +x "$run/bin/hookd"
 ln -s "$build/bench/hookd-emulator" "$run/bin/hookd-emulator"
-HOOKD_BENCH_BINARY=$run/bin/hookd "$build/bench/bench/hookd_bench_agent" > "$run/bench.out" 2>&1
+HOOKD_BENCH_BINARY=$run/bin/hookd "$build/bench/hookd_bench_agent" > "$run/bench.out" 2>&1
 bash "$top/test/demo/run-demo.sh" "$run/bin" > "$run/demo.out" 2>&1 || { cat "$run/demo.out" >&2; exit 1; }
 
 grep -h "^c\?fn=([0-9]*) " "$run"/callgrind.* | sed 's/^c\?fn=([0-9]*) //' | sort -u > "$run/functions.txt"
