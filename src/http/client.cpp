@@ -257,9 +257,11 @@ std::size_t client::idle_connections() const {
   return n;
 }
 
+bool client::reusable(const connection& c) const { return clock::now() - c.idle_since < cfg_.max_idle_age; }
+
 bool client::has_idle(const std::string& origin) const {
-  const auto it = idle_.find(origin); // the newest is taken first: is it still young enough?
-  return it != idle_.end() && !it->second.empty() && clock::now() - it->second.back()->idle_since < cfg_.max_idle_age;
+  const auto it = idle_.find(origin); // take_idle takes the newest first
+  return it != idle_.end() && !it->second.empty() && reusable(*it->second.back());
 }
 
 std::unique_ptr<client::connection> client::take_idle(const std::string& origin) {
@@ -269,7 +271,7 @@ std::unique_ptr<client::connection> client::take_idle(const std::string& origin)
   while (!v.empty()) {
     auto c = std::move(v.back());
     v.pop_back();
-    if (clock::now() - c->idle_since < cfg_.max_idle_age) {
+    if (reusable(*c)) {
       c->reused = true;
       return c;
     }

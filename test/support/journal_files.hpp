@@ -3,10 +3,9 @@
 // What a state directory's journal holds, for tests that check it was left or cleared: entries,
 // not the blank spare that a new entry fills (agent::journal) nor a temporary file.
 #include "hookd/agent/journal.hpp"
+#include "hookd/core/read_file.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 namespace hookd::test {
@@ -17,9 +16,7 @@ inline std::size_t journal_entries(const std::filesystem::path& state_dir) {
   for (const auto& f : std::filesystem::directory_iterator(state_dir / "journal", ec)) {
     const auto name = f.path().filename().string();
     if (name == agent::journal::spare_name) {
-      std::ifstream in(f.path(), std::ios::binary);
-      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-      n += !agent::journal::blank(text); // a filled spare is an entry
+      n += !agent::journal::blank(read_whole_file(f.path().string()).value_or("")); // a filled spare is an entry
     } else if (!name.empty() && name[0] != '.') {
       ++n;
     }

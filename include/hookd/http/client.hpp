@@ -109,6 +109,8 @@ private:
   boost::asio::awaitable<std::optional<error>> start_tls(connection& conn, const endpoint& ep, const std::string& what);
   std::unique_ptr<connection> take_idle(const std::string& origin);
   bool has_idle(const std::string& origin) const;
+  /// Idle for less than max_idle_age: AWS has not closed it yet.
+  bool reusable(const connection& c) const;
   void give_back(std::unique_ptr<connection> c);
 
   boost::asio::any_io_executor ex_;

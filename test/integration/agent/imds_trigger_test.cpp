@@ -5,6 +5,7 @@
 // dates, and SIGKILL mid-run.
 #include "process_fixture.hpp"
 
+#include "hookd/core/read_file.hpp"
 #include "hookd/core/time.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -256,8 +257,7 @@ TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_cou
   // Once the action is done and both sources have polled since, ask; then stop hookd.
   when([&] { return emu->action(token)->result == "CONTINUE" && std::filesystem::exists(metrics); }, [&] {
     when([&] { // both sources have polled successfully: the queue's first poll may end after the run
-      std::ifstream in(metrics);
-      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const auto text = read_whole_file(metrics).value_or("");
       return text.find("poll_timestamp_seconds{source=\"queue\"}") != std::string::npos &&
              text.find("poll_timestamp_seconds{source=\"imds\"}") != std::string::npos;
     }, [&] {
@@ -280,8 +280,7 @@ TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_cou
   EXPECT_NE(while_running.second.find("source imds"), std::string::npos) << while_running.second;
   EXPECT_NE(while_running.second.find("result=CONTINUE completed=yes"), std::string::npos) << while_running.second;
   EXPECT_NE(while_running.second.find("healthy"), std::string::npos);
-  std::ifstream in(metrics);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto text = read_whole_file(metrics).value_or("");
   // The queue's message usually starts the run and the metadata's sighting attaches to it; under
   // load the metadata's poll can come first, and the queue's late message then finds the action
   // gone. Either way the action is counted and the script ran once.
