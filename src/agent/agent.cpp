@@ -32,7 +32,7 @@ agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal
   if (sqs_) status_.source("queue").interval = std::chrono::seconds(s_.wait_seconds);
   if (s_.imds && imds_) status_.source("imds").interval = s_.imds_poll;
   for (const auto& t : journal_.done_tokens()) done_.insert(t);
-  if (sqs_) queue_ = std::make_unique<queue_source>(ex, s_, id_, *sqs_, asg_, *this, log_);
+  if (sqs_) queue_ = std::make_unique<queue_source>(ex, s_, id_, *sqs_, asg_, *this, log_, c.first);
   // Built whenever metadata can be read: a Spot notice on the queue is checked there even when
   // the metadata source does not poll.
   if (imds_ && !imds_->config().disabled)

@@ -12,8 +12,8 @@ namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
 queue_source::queue_source(net::any_io_executor ex, const options& o, const identity& id, aws::sqs_client& sqs,
-                           aws::autoscaling_client& asg, queue_sink& sink, logger& log)
-    : ex_(ex), o_(o), group_(id.group), sqs_(sqs), asg_(asg), sink_(sink), log_(log), idle_(ex) {
+                           aws::autoscaling_client& asg, queue_sink& sink, logger& log, first_receive* first)
+    : ex_(ex), o_(o), group_(id.group), sqs_(sqs), asg_(asg), sink_(sink), log_(log), first_(first), idle_(ex) {
   self_.instance_id = id.instance_id;
   self_.group = id.group;
   self_.hooks = o.hooks;
@@ -37,16 +37,16 @@ net::awaitable<void> queue_source::run() {
   log_.info("polling", {{"queue", sqs_.queue_url()}, {"instance", self_.instance_id}, {"group", group_},
                         {"hooks", std::to_string(self_.group_hooks.size())}});
   while (!stopping_) {
-    // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
-    auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, o_.wait_seconds, receive_hold_seconds),
-                                                 net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
+    auto polled = co_await receive();
     if (stopping_) break;
-    sink_.polled(cancelled ? "aborted" : r ? "" : r.error().message());
-    if (cancelled) {
+    if (!polled) {
+      sink_.polled("aborted");
       log_.warn("receive-aborted", {{"retry_in", format_duration(o_.error_backoff)}});
       co_await sleep(o_.error_backoff);
       continue;
     }
+    auto& r = *polled;
+    sink_.polled(r ? "" : r.error().message());
     if (!r) {
       log_.warn("receive-failed", {{"error", r.error().message()}, {"retry_in", format_duration(o_.error_backoff)}});
       co_await sleep(o_.error_backoff);
@@ -56,6 +56,20 @@ net::awaitable<void> queue_source::run() {
     if (const auto pause = planner_.pause(o_.yield_pause, sink_.served()); pause.count() > 0 && !stopping_)
       co_await sleep(jittered(pause, 0.5, 1.5));
   }
+  if (auto* first = std::exchange(first_, nullptr)) co_await first->close(); // stopped before it was taken
+}
+
+net::awaitable<std::optional<first_receive::batch>> queue_source::receive() {
+  // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
+  if (auto* first = std::exchange(first_, nullptr)) {
+    auto [cancelled, r] = co_await net::co_spawn(ex_, first->take(), net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
+    if (!cancelled && r) co_return std::move(*r);
+    if (stopping_) co_return std::nullopt;
+  }
+  auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, o_.wait_seconds, receive_hold_seconds),
+                                               net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
+  if (cancelled) co_return std::nullopt;
+  co_return std::move(r);
 }
 
 struct queue_source::batch_plan {

@@ -2,6 +2,8 @@
 // `hookd run`: take the lock, build the one stack, learn the group and hooks, then hand the
 // sources and the runner to the agent, and turn signals into its two-stage stop.
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/first_receive.hpp"
+#include "hookd/agent/queue_source.hpp"
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
 #include "hookd/core/async.hpp"
@@ -10,7 +12,6 @@
 #include "hookd/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -72,7 +73,6 @@ public:
   }
 
   net::awaitable<int> run() {
-    using namespace net::experimental::awaitable_operators;
     // Named, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
     where_rules rules;
     rules.retry_until = [this] { return stop_requested; };
@@ -86,12 +86,17 @@ public:
       net::steady_timer t(ioc_, jittered(s_.startup_jitter, 0.0, 1.0));
       co_await t.async_wait(nothrow);
     }
-    auto id = co_await (identity() && warm_queue());
-    if (!id) co_return exit_ok; // stopped while retrying
+    start_first_receive();
+    auto id = co_await identity();
+    if (!id) {
+      if (first_) co_await first_->close();
+      co_return exit_ok; // stopped while retrying
+    }
     log_.info("identity", {{"instance", id->instance_id}, {"region", id->region}, {"group", id->group},
                            {"credentials", "resolved on first call"}});
     agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id),
-                                            agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get()},
+                                            agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get(),
+                                                           first_ ? &*first_ : nullptr},
                                             journal_, log_, env_);
     if (stop_requested) agent_->stop();
     co_return co_await agent_->run();
@@ -118,14 +123,14 @@ private:
     return {};
   }
 
-  /// The queue's connection, opened while identity() reads the group's hooks: SQS and Auto
-  /// Scaling are two origins, and the first poll need not wait for a second handshake after it.
-  net::awaitable<void> warm_queue() {
-    if (!sqs_) co_return;
-    http::request_options opt;
-    opt.timeout = std::chrono::seconds(5); // start-up waits for this too, if the look-up is quicker
-    if (auto e = co_await stack_->http->warm(sqs_->endpoint().ep, opt))
-      log_.debug("queue-warm-failed", {{"error", e->message()}, {"what", "the first poll connects itself"}});
+  /// The queue's first receive goes out now, beside the look-up of the group's hooks: on AWS
+  /// these are two origins, and the first poll need not wait for the look-up's handshake and
+  /// round trip. Its batch is decided once the hooks are known (agent::first_receive).
+  void start_first_receive() {
+    if (!sqs_) return;
+    constexpr int hold = agent::queue_source::receive_hold_seconds;
+    first_.emplace(ioc_.get_executor(), *sqs_, log_, std::chrono::milliseconds(hold * 1000 / 2));
+    first_->start(s_.wait_seconds, hold);
   }
 
   /// The group and its hooks; with --create-hook, the hook first.
@@ -159,6 +164,7 @@ private:
   std::optional<aws::sqs_client> sqs_;
   std::optional<aws::autoscaling_client> asg_;
   std::optional<aws::s3_client> s3_;
+  std::optional<agent::first_receive> first_;
   std::unique_ptr<agent::agent> agent_;
 };
 

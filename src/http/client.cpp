@@ -259,11 +259,6 @@ std::size_t client::idle_connections() const {
 
 bool client::reusable(const connection& c) const { return clock::now() - c.idle_since < cfg_.max_idle_age; }
 
-bool client::has_idle(const std::string& origin) const {
-  const auto it = idle_.find(origin); // take_idle takes the newest first
-  return it != idle_.end() && !it->second.empty() && reusable(*it->second.back());
-}
-
 std::unique_ptr<client::connection> client::take_idle(const std::string& origin) {
   auto it = idle_.find(origin);
   if (it == idle_.end()) return nullptr;
@@ -338,31 +333,11 @@ net::awaitable<std::optional<error>> client::start_tls(connection& conn, const e
                                              (verify != X509_V_OK ? " (CA bundle: " + tls_.ca_source() + ")" : ""));
 }
 
-net::awaitable<std::optional<error>> client::warm(const endpoint& ep, request_options opt) {
-  const auto origin = ep.origin();
-  if (has_idle(origin) || warming_.count(origin)) co_return std::nullopt;
-  auto done = std::make_shared<net::steady_timer>(ex_, clock::time_point::max());
-  warming_[origin] = done;
-  auto fresh = co_await connect(ep, opt, clock::now() + opt.timeout);
-  warming_.erase(origin);
-  done->cancel(); // wakes the requests that waited for it
-  if (!fresh) co_return fresh.error();
-  give_back(std::move(*fresh));
-  co_return std::nullopt;
-}
-
 template <class Exchange>
 net::awaitable<outcome<typename Exchange::result_type>> client::with_connection(const endpoint& ep,
                                                                                 const request_options& opt,
                                                                                 Exchange& exchange) {
-  using namespace net::experimental::awaitable_operators;
   const auto deadline = clock::now() + opt.timeout;
-  if (auto it = warming_.find(ep.origin()); it != warming_.end() && !has_idle(ep.origin())) {
-    // A second handshake would only compete with the one under way: wait for it, within our time.
-    auto done = it->second;
-    net::steady_timer until(ex_, deadline);
-    co_await (done->async_wait(nothrow) || until.async_wait(nothrow));
-  }
   for (int attempt = 0;; ++attempt) {
     auto conn = attempt == 0 ? take_idle(ep.origin()) : nullptr;
     if (!conn) {

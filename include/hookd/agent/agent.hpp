@@ -42,6 +42,8 @@ struct received_action {
   std::optional<sys_time> must_end_by; ///< a Spot interruption's time: the script's limit is cut to end before it
 };
 
+class first_receive;
+
 /// The AWS clients the agent uses; `sqs` is null without the queue source, `imds` may be null
 /// without the IMDS source.
 struct clients {
@@ -50,6 +52,7 @@ struct clients {
   aws::s3_client* s3 = nullptr;
   aws::imds_client* imds = nullptr;
   aws::caller* caller = nullptr; ///< for the AWS call counts in the metrics
+  first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
 };
 
 /// Where a source hands what it learnt about this instance. `submit` takes an action by instance

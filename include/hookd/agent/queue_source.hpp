@@ -5,6 +5,7 @@
 // the release rule (release_planner), so a fleet's messages reach their owners in seconds. It
 // runs and completes nothing itself: that is the runner's.
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/first_receive.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/sqs.hpp"
@@ -23,7 +24,7 @@ namespace hookd::agent {
 class queue_source {
 public:
   queue_source(boost::asio::any_io_executor ex, const options& o, const identity& id, aws::sqs_client& sqs,
-               aws::autoscaling_client& asg, queue_sink& sink, logger& log);
+               aws::autoscaling_client& asg, queue_sink& sink, logger& log, first_receive* first = nullptr);
 
   /// Polls until stop(); returns then (a long poll in flight is cancelled).
   boost::asio::awaitable<void> run();
@@ -44,6 +45,9 @@ private:
   void decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out);
   /// An EC2 notice on the queue: deleted, and instance metadata read at once.
   void notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out);
+  /// The next batch: start-up's first receive (when there is one to decide), else a long poll.
+  /// nullopt: the receive was cancelled.
+  boost::asio::awaitable<std::optional<first_receive::batch>> receive();
   boost::asio::awaitable<void> handle_batch(std::vector<aws::sqs_message> batch);
   /// ChangeMessageVisibilityBatch (`release`) or DeleteMessageBatch, in chunks of ten.
   boost::asio::awaitable<void> settle(std::vector<aws::sqs_batch_entry> entries, bool release);
@@ -60,6 +64,7 @@ private:
   aws::autoscaling_client& asg_;
   queue_sink& sink_;
   logger& log_;
+  first_receive* first_; ///< taken by the first receive(), null after
   lifecycle::self_identity self_;
   lifecycle::release_planner planner_{receive_hold_seconds};
   bounded_set logged_once_{agent::token_memory}; ///< message ids already reported

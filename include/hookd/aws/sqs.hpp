@@ -69,7 +69,6 @@ public:
   boost::asio::awaitable<outcome<std::map<std::string, std::string>>> get_attributes();
 
   const std::string& queue_url() const noexcept { return queue_url_; }
-  const resolved_endpoint& endpoint() const noexcept { return ep_; }
   /// How far AWS says our clock is off (learnt from RequestTimeTooSkewed answers).
   std::chrono::seconds clock_offset() const noexcept { return caller_.clock_offset(); }
 

@@ -13,7 +13,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -82,13 +81,6 @@ public:
   boost::asio::awaitable<outcome<string_response>> upload(const endpoint& ep, file_request req,
                                                           request_options opt = {});
 
-  /// Opens a connection to `ep` (TLS handshake included) and keeps it idle for the next request,
-  /// unless one is idle already: start-up warms the queue's origin while the group's hooks are
-  /// read, so the first poll does not wait for a second handshake. A request for that origin made
-  /// meanwhile waits for it rather than opening another. Failures are only reported: a request
-  /// that follows finds none idle and connects, and says why if it fails.
-  boost::asio::awaitable<std::optional<error>> warm(const endpoint& ep, request_options opt = {});
-
   std::size_t idle_connections() const;
   /// Connections opened since construction (tests check reuse with it).
   std::size_t connections_opened() const noexcept { return opened_; }
@@ -108,7 +100,6 @@ private:
                                                                        std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<std::optional<error>> start_tls(connection& conn, const endpoint& ep, const std::string& what);
   std::unique_ptr<connection> take_idle(const std::string& origin);
-  bool has_idle(const std::string& origin) const;
   /// Idle for less than max_idle_age: AWS has not closed it yet.
   bool reusable(const connection& c) const;
   void give_back(std::unique_ptr<connection> c);
@@ -117,8 +108,6 @@ private:
   client_config cfg_;
   tls_context tls_;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
-  /// Origins being warmed, each with a timer that its waiters wait on (cancelled when it is done).
-  std::map<std::string, std::shared_ptr<boost::asio::steady_timer>> warming_;
   std::size_t opened_ = 0;
 };
 

@@ -330,34 +330,4 @@ TEST_F(clients, the_http_control_api_drives_the_same_emulator) {
   EXPECT_NE(state.body().find("Terminating:Wait"), std::string::npos) << state.body();
 }
 
-// Start-up warms the queue's origin while it reads the group's hooks: a request made meanwhile
-// waits for that connection rather than open a second one, and later ones reuse it.
-TEST_F(clients, a_warmed_origin_serves_the_requests_that_follow_on_one_connection) {
-  emu->create_queue("q");
-  auto q = sqs("q");
-  const auto ep = endpoint(aws::service::sqs).ep;
-  auto both = [&]() -> net::awaitable<bool> {
-    using namespace net::experimental::awaitable_operators;
-    auto [warm_failed, attributes] = co_await (http_client->warm(ep) && q.get_attributes());
-    co_return !warm_failed && bool(attributes);
-  };
-  EXPECT_TRUE(run(both()));
-  EXPECT_EQ(http_client->connections_opened(), 1u) << "the request waited for the warm-up's connection";
-  EXPECT_FALSE(run(http_client->warm(ep)).has_value());
-  EXPECT_EQ(http_client->connections_opened(), 1u) << "an origin with an idle connection is not warmed again";
-  ASSERT_TRUE(run(q.get_attributes()));
-  EXPECT_EQ(http_client->connections_opened(), 1u);
-}
-
-TEST_F(clients, a_warm_up_that_cannot_connect_says_why_and_leaves_nothing_idle) {
-  auto dead = endpoint(aws::service::sqs).ep;
-  dead.port = 1; // nothing listens there
-  http::request_options opt;
-  opt.timeout = 2s;
-  const auto failed = run(http_client->warm(dead, opt));
-  ASSERT_TRUE(failed.has_value());
-  EXPECT_NE(failed->message().find("connect"), std::string::npos) << failed->message();
-  EXPECT_EQ(http_client->idle_connections(), 0u);
-}
-
 } // namespace
