@@ -2,6 +2,7 @@
 #include "hookd/agent/first_receive.hpp"
 
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/queue_source.hpp"
 #include "hookd/core/async.hpp"
 #include "hookd/core/time.hpp"
 
@@ -13,18 +14,20 @@ namespace hookd::agent {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
-first_receive::first_receive(net::any_io_executor ex, aws::sqs_client& sqs, logger& log, std::chrono::milliseconds max_age)
-    : ex_(ex), sqs_(sqs), log_(log), max_age_(max_age), ended_signal_(ex, steady::time_point::max()) {}
+namespace {
+// Past this, the receive's hold may lapse before the batch's releases and extensions are answered.
+constexpr std::chrono::milliseconds max_age{queue_source::receive_hold_seconds * 1000 / 2};
+} // namespace
 
-void first_receive::start(int wait_seconds, int hold_seconds) {
-  started_ = true;
-  auto receive = [this, wait_seconds, hold_seconds]() -> net::awaitable<void> {
-    auto r = co_await sqs_.receive(10, wait_seconds, hold_seconds);
+first_receive::first_receive(net::any_io_executor ex, aws::sqs_client& sqs, logger& log, int wait_seconds)
+    : log_(log), ended_signal_(ex, steady::time_point::max()) {
+  auto receive = [this, &sqs, wait_seconds]() -> net::awaitable<void> {
+    auto r = co_await queue_source::poll(sqs, wait_seconds);
     answered_at_ = steady::now();
     answer_ = std::move(r);
   };
   // Cancelled, the receive ends with an exception_ptr and no answer: take() reports it so.
-  net::co_spawn(ex_, std::move(receive), net::bind_cancellation_slot(stop_.slot(), [this](std::exception_ptr e) {
+  net::co_spawn(ex, std::move(receive), net::bind_cancellation_slot(stop_.slot(), [this](std::exception_ptr e) {
                   if (e && !stop_requested_) log_escaped(log_, e, "first receive");
                   ended_ = true;
                   ended_signal_.cancel();
@@ -37,7 +40,7 @@ void first_receive::cancel() {
 }
 
 net::awaitable<void> first_receive::wait_for_answer() {
-  while (started_ && !ended_) co_await ended_signal_.async_wait(nothrow);
+  while (!ended_) co_await ended_signal_.async_wait(nothrow);
 }
 
 net::awaitable<void> first_receive::close() {
@@ -46,7 +49,7 @@ net::awaitable<void> first_receive::close() {
 }
 
 net::awaitable<std::optional<first_receive::batch>> first_receive::take() {
-  if (started_ && !ended_) co_await ended_signal_.async_wait(nothrow); // the answer, or the caller's cancellation
+  if (!ended_) co_await ended_signal_.async_wait(nothrow); // the answer, or the caller's cancellation
   if (!ended_) {
     // The caller stopped waiting (hookd is stopping): the receive is stopped too, and awaited, so
     // that nothing of it is left on the client.
@@ -56,7 +59,7 @@ net::awaitable<std::optional<first_receive::batch>> first_receive::take() {
   }
   if (!answer_) co_return std::nullopt;
   const auto age = steady::now() - answered_at_;
-  if (*answer_ && !answer_->value().empty() && !fresh(age, max_age_)) {
+  if (*answer_ && !answer_->value().empty() && age > max_age) {
     log_.warn("first-batch-dropped",
               {{"messages", std::to_string(answer_->value().size())},
                {"waited", format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(age))},

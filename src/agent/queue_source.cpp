@@ -59,6 +59,10 @@ net::awaitable<void> queue_source::run() {
   if (auto* first = std::exchange(first_, nullptr)) co_await first->close(); // stopped before it was taken
 }
 
+net::awaitable<first_receive::batch> queue_source::poll(aws::sqs_client& sqs, int wait_seconds) {
+  return sqs.receive(aws::sqs_max_batch, wait_seconds, receive_hold_seconds);
+}
+
 net::awaitable<std::optional<first_receive::batch>> queue_source::receive() {
   // stop() cancels the long poll; the cancellation comes back as an exception_ptr, not a throw.
   if (auto* first = std::exchange(first_, nullptr)) {
@@ -66,8 +70,7 @@ net::awaitable<std::optional<first_receive::batch>> queue_source::receive() {
     if (!cancelled && r) co_return std::move(*r);
     if (stopping_) co_return std::nullopt;
   }
-  auto [cancelled, r] = co_await net::co_spawn(ex_, sqs_.receive(10, o_.wait_seconds, receive_hold_seconds),
-                                               net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
+  auto [cancelled, r] = co_await net::co_spawn(ex_, poll(sqs_, o_.wait_seconds), net::bind_cancellation_slot(poll_stop_.slot(), nothrow));
   if (cancelled) co_return std::nullopt;
   co_return std::move(r);
 }

@@ -3,7 +3,6 @@
 // sources and the runner to the agent, and turn signals into its two-stage stop.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/first_receive.hpp"
-#include "hookd/agent/queue_source.hpp"
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
 #include "hookd/core/async.hpp"
@@ -86,7 +85,10 @@ public:
       net::steady_timer t(ioc_, jittered(s_.startup_jitter, 0.0, 1.0));
       co_await t.async_wait(nothrow);
     }
-    start_first_receive();
+    // The queue's first receive goes out now, beside the look-up of the group's hooks: on AWS
+    // these are two origins, and the first poll need not wait for the look-up's handshake and
+    // round trip. Its batch is decided once the hooks are known (agent::first_receive).
+    if (sqs_) first_.emplace(ioc_.get_executor(), *sqs_, log_, s_.wait_seconds);
     auto id = co_await identity();
     if (!id) {
       if (first_) co_await first_->close();
@@ -121,16 +123,6 @@ private:
     asg_.emplace(*stack_->caller, *asg_ep);
     s3_.emplace(*stack_->caller, *s3_ep, aws::s3_options{s_.expected_bucket_owner, false});
     return {};
-  }
-
-  /// The queue's first receive goes out now, beside the look-up of the group's hooks: on AWS
-  /// these are two origins, and the first poll need not wait for the look-up's handshake and
-  /// round trip. Its batch is decided once the hooks are known (agent::first_receive).
-  void start_first_receive() {
-    if (!sqs_) return;
-    constexpr int hold = agent::queue_source::receive_hold_seconds;
-    first_.emplace(ioc_.get_executor(), *sqs_, log_, std::chrono::milliseconds(hold * 1000 / 2));
-    first_->start(s_.wait_seconds, hold);
   }
 
   /// The group and its hooks; with --create-hook, the hook first.

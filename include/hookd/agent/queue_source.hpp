@@ -35,6 +35,8 @@ public:
   // fleet's messages reach their owners in seconds, and long enough for one agent to sweep a
   // same-order queue of thousands. Our own messages are extended at once, beside the action.
   static constexpr int receive_hold_seconds = 6;
+  /// One long poll as the queue source makes it (the first one too, sent at start-up).
+  static boost::asio::awaitable<first_receive::batch> poll(aws::sqs_client& sqs, int wait_seconds);
   /// The batch's releases wait at most this long for our script's exec: a few milliseconds more
   /// for other instances' owners, far inside the receive's hold.
   static constexpr std::chrono::milliseconds exec_first_bound{100};
