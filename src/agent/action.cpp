@@ -17,56 +17,12 @@ namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-net::awaitable<agent::confirmation> agent::confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats) {
-  if (a.by_instance()) {
-    // Instance metadata is the instance's own word: nothing to forge. Taken up from the journal,
-    // a run for the target state runs again only while the group still shows the instance in
-    // that transition; a notice's run (Spot, maintenance) while the instance lives, since the
-    // group knows nothing of the notice (the journal's resume limit bounds it).
-    if (!resumed || a.trigger != "imds") co_return confirmation::confirmed;
-    if (co_await instance_still_waiting(a)) co_return confirmation::confirmed;
-    log_.info("journal-action-over", {{"token", a.token}, {"what", "the transition ended while hookd was down; cleaning up"}});
-    co_return confirmation::refused;
-  }
-  // A heartbeat with the token *and* our instance id: Auto Scaling answers it only for a live
-  // action of this instance, so a forged, stale or stolen token never runs the script.
-  auto backoff = 250ms;
-  const auto until = steady::now() + (resumed ? 0ms : s_.confirm_window);
-  for (;;) {
-    auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
-    if (r) {
-      ++heartbeats;
-      co_return confirmation::confirmed;
-    }
-    // "No active action" can precede the action's activation by a moment; anything else AWS
-    // refuses outright (a malformed token) will not change.
-    const bool over = aws::is_no_active_action(r.error());
-    if (aws::is_permanent(r.error()) || (over && steady::now() >= until)) {
-      if (resumed)
-        log_.info("journal-action-over", {{"token", a.token}, {"hook", a.hook},
-                                          {"what", "the action ended while hookd was down; cleaning up"}});
-      else
-        log_.warn("action-unconfirmed", {{"token", a.token}, {"hook", a.hook}, {"error", r.error().message()},
-                                         {"what", "Auto Scaling has no such action for this instance: the message is "
-                                                  "stale or forged; deleted, the script not run"}});
-      co_return confirmation::refused;
-    }
-    if (steady::now() >= until && !over) {
-      log_.error("confirm-failed", {{"token", a.token}, {"error", r.error().message()},
-                                    {"what", "cannot confirm the action with Auto Scaling; the message comes back and is tried again"}});
-      co_return confirmation::unknown;
-    }
-    net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
-    co_await t.async_wait(nothrow);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
-  }
-}
-
-net::awaitable<void> agent::run_action(received_action r) {
+net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   using namespace net::experimental::awaitable_operators;
+  auto& r = c->r;
   const auto& a = r.action;
   const auto start = steady::now();
-  running_.insert(journal::file_name(a.token));
+  c->held = true;
   action_running_ = true;
   auto sum = action_summary::of(a);
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
@@ -81,10 +37,22 @@ net::awaitable<void> agent::run_action(received_action r) {
   journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
   entry.resumes = r.resumes;
   std::string why;
-  auto [w, path, confirmed] = co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) &&
-                                        confirm(a, r.resumed, sum.heartbeats));
-  if (confirmed != confirmation::confirmed || !path || stopping_) open_exec_gate(); // no exec is coming
+  auto [w, path, decided] =
+      co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) && wait_decided(*c, true));
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
+  if (!decided) {
+    // Another action was confirmed first: it goes ahead. This one stays pending while its
+    // confirmation goes on; its journal entry stands, so a restart takes it up and asks again.
+    if (path) discard_script(*path, s_.script);
+    c->held = false;
+    action_running_ = false;
+    status_.running.reset();
+    co_return false;
+  }
+  forget(*c);
+  const auto confirmed = *c->verdict;
+  sum.heartbeats += c->heartbeats;
+  if (confirmed != confirmation::confirmed || !path || stopping_) open_exec_gate(); // no exec is coming
   if (stopping_ && confirmed == confirmation::confirmed) {
     // Stopped before the script started: it is not started now. The journal entry and the
     // message stay, and the next hookd takes the action up.
@@ -93,7 +61,7 @@ net::awaitable<void> agent::run_action(received_action r) {
     running_.erase(journal::file_name(a.token));
     action_running_ = false;
     grace_timer_.reset();
-    co_return;
+    co_return true;
   }
   if (confirmed == confirmation::confirmed) {
     runs_[a.transition] = {false, "", a.by_instance(), {a.hook}};
@@ -111,6 +79,7 @@ net::awaitable<void> agent::run_action(received_action r) {
   // The completion goes on beside the runner: a slow or throttled completion never holds up the
   // next action (its token stays in running_ until then, so a copy of its message is held).
   if (confirmed == confirmation::confirmed) start_background(finish_action(std::move(r), std::move(sum), global, start), "completion");
+  co_return true;
 }
 
 net::awaitable<void> agent::finish_action(received_action r, action_summary sum, steady::time_point global, steady::time_point start) {
@@ -296,9 +265,10 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
     co_await mark_done(a.token);
     co_return;
   }
-  // Unknown (Auto Scaling unreachable): back soon, and decided afresh.
-  auto f = co_await journal_.finish(a.token);
-  if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
+  // Unknown (Auto Scaling unreachable): back soon, and decided afresh, by a restarted hookd too.
+  // So no "done" marker: one made a restart delete this action's message as finished.
+  auto f = co_await journal_.withdraw(a.token);
+  if (!f) log_.error("journal-withdraw-failed", {{"error", f.error().message()}});
   if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, queue_source::receive_hold_seconds);
   duplicate_handles_.erase(a.token);
 }

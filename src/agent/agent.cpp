@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
-      log_(log), env_(std::move(env)), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
+      log_(log), env_(std::move(env)), confirm_turns_(ex), decided_(ex), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
       caller_(c.caller), report_timer_(ex), background_idle_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -53,11 +53,9 @@ void agent::hold_duplicate(const std::string& token, std::string receipt_handle)
 }
 
 void agent::take(received_action r) {
-  running_.insert(journal::file_name(r.action.token));
-  pending_.push_back(std::move(r));
+  enqueue(std::move(r));
   // Only an action the runner starts now is waited for; one queued behind a running script is not.
   exec_awaited_ = !action_running_ && pending_.size() == 1;
-  start_runner();
 }
 
 net::awaitable<void> agent::exec_started(std::chrono::milliseconds at_most) {
@@ -210,11 +208,8 @@ net::awaitable<void> agent::resume_journal() {
     // only cleaned up; a live one runs again.
     log_.warn("journal-resume", {{"token", e.action.token}, {"hook", e.action.hook}, {"instance", e.action.instance_id},
                                  {"what", "hookd stopped mid-action: running the script again if the action is still live (scripts should be idempotent)"}});
-    running_.insert(journal::file_name(e.action.token));
-    pending_.push_back({e.action, e.message_id, e.receipt_handle, true, resumes, std::nullopt});
+    enqueue({e.action, e.message_id, e.receipt_handle, true, resumes, std::nullopt});
   }
-  start_runner();
-  co_return;
 }
 
 void agent::start_runner() {
@@ -228,20 +223,24 @@ void agent::start_runner() {
 }
 
 net::awaitable<void> agent::run_pending() {
-  while (!pending_.empty()) {
-    auto r = std::move(pending_.front());
-    pending_.pop_front();
+  while (auto c = next_candidate()) {
     if (stopping_ || once_done_) {
       // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
-      running_.erase(journal::file_name(r.action.token));
+      // One still being confirmed is left to its confirmation, which ends it the same way.
+      std::erase_if(pending_, [this](const auto& p) {
+        if (p->verdict != confirmation::confirmed) return false;
+        running_.erase(journal::file_name(p->r.action.token));
+        return true;
+      });
+      break;
+    }
+    if (belongs_to_run(c->r.action)) {
+      forget(*c);
+      start_attached(std::move(c)); // its transition has a run already: the script does not run twice
       continue;
     }
-    if (belongs_to_run(r.action)) {
-      start_attached(std::move(r)); // its transition has a run already: the script does not run twice
-      continue;
-    }
-    co_await run_action(std::move(r));
-    if (s_.once) {
+    // --once ends after this instance's action, not after a forged or stale one was refused.
+    if (co_await run_action(c) && c->verdict == confirmation::confirmed && s_.once) {
       // --once ends after the completion and the deletes, with the poll loop still going
       // meanwhile: a copy of our message received then is held, and deleted with it.
       while (attached_ > 0) {
@@ -280,12 +279,8 @@ void agent::submit(lifecycle::transition transition, const std::string& trigger,
   a.hook = hooks;
   if (known_token(a.token)) return; // this same signal is running, or was done (before a restart too)
   received_action r{a, "", "", false, 0, must_end_by};
-  if (belongs_to_run(a)) start_attached(std::move(r));
-  else {
-    running_.insert(journal::file_name(a.token));
-    pending_.push_back(std::move(r));
-    start_runner();
-  }
+  if (belongs_to_run(a)) start_attached(std::make_shared<candidate>(candidate{std::move(r), confirmation::confirmed, 0, true}));
+  else enqueue(std::move(r));
 }
 
 void agent::transition_over(lifecycle::transition transition) {
@@ -297,7 +292,10 @@ void agent::transition_over(lifecycle::transition transition) {
   attempted_.erase(key);
 }
 
-void agent::start_attached(received_action r) { start_background(attach(std::move(r)), "attached action"); }
+void agent::start_attached(std::shared_ptr<candidate> c) {
+  c->held = true;
+  start_background(attach(std::move(c)), "attached action");
+}
 
 void agent::start_background(net::awaitable<void> work, const char* what) {
   ++attached_;
@@ -310,13 +308,16 @@ void agent::start_background(net::awaitable<void> work, const char* what) {
   });
 }
 
-net::awaitable<void> agent::attach(received_action r) {
+net::awaitable<void> agent::attach(std::shared_ptr<candidate> c) {
   using namespace net::experimental::awaitable_operators;
+  const auto& r = c->r;
   const auto& a = r.action;
   auto sum = action_summary::of(a);
   const auto start = steady::now();
   const auto global = start + global_timeout(a.hook);
-  auto confirmed = co_await confirm(a, r.resumed, sum.heartbeats);
+  co_await wait_decided(*c, false);
+  const auto confirmed = *c->verdict;
+  sum.heartbeats += c->heartbeats;
   if (confirmed != confirmation::confirmed) {
     co_await drop_action(r, confirmation::refused == confirmed);
     running_.erase(journal::file_name(a.token)); // else its message would be held as a duplicate for ever
@@ -338,10 +339,7 @@ net::awaitable<void> agent::attach(received_action r) {
 }
 
 net::awaitable<void> agent::wait_for_run(lifecycle::transition transition) {
-  while (!runs_[transition].finished) {
-    run_ended_.expires_at(steady::time_point::max());
-    co_await run_ended_.async_wait(nothrow);
-  }
+  while (!runs_[transition].finished) co_await run_ended_.wait();
 }
 
 bool agent::belongs_to_run(const lifecycle::lifecycle_action& a) {
@@ -360,7 +358,7 @@ void agent::end_run(const lifecycle::lifecycle_action& a, const std::string& res
   auto& run = runs_[a.transition];
   run.finished = true;
   run.result = result;
-  run_ended_.cancel();
+  run_ended_.notify_all();
 }
 
 } // namespace hookd::agent

@@ -177,14 +177,20 @@ outcome<void> journal::fill_spare(const std::string& name, const std::string& da
   return make_error(errc::io_failed, "journal: " + write_failure("write", spare, e));
 }
 
-net::awaitable<outcome<void>> journal::finish(const std::string& token) {
+net::awaitable<outcome<void>> journal::finish(const std::string& token) { return remove(token, true); }
+
+net::awaitable<outcome<void>> journal::withdraw(const std::string& token) { return remove(token, false); }
+
+net::awaitable<outcome<void>> journal::remove(const std::string& token, bool done) {
   const auto name = file_name(token);
   const auto jdir = dir_ + "/journal", ddir = dir_ + "/done";
   co_return co_await net::co_spawn(
       pool_,
       [&]() -> net::awaitable<outcome<void>> {
-        auto r = write_file_atomic(ddir, name, iso8601(std::chrono::system_clock::now()), 0600, true);
-        if (!r) co_return wrap_error(r.error(), "journal");
+        if (done) {
+          auto r = write_file_atomic(ddir, name, iso8601(std::chrono::system_clock::now()), 0600, true);
+          if (!r) co_return wrap_error(r.error(), "journal");
+        }
         if (::unlink((jdir + "/" + name + ".json").c_str()) != 0 && errno != ENOENT)
           co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
         sync_directory(jdir);

@@ -8,6 +8,7 @@
 #include "hookd/proc/supervisor.hpp"
 #include "support/harness.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -50,6 +51,10 @@ struct figures {
   int own_actions = 0, foreign = 0, hostile = 0, faults = 0, kills = 0, clock_jumps = 0;
   std::vector<std::string> violations;
   std::vector<std::pair<long, long>> samples; ///< RSS KiB, descriptors, of the current hookd
+  /// hookd's info lines and the soak's own events, each stamped with the soak's elapsed time:
+  /// written out when a violation is found, so a failure on CI can be read without a rerun.
+  std::vector<std::string> timeline;
+  std::vector<double> own_seconds; ///< each own action, from the scale-in to its end
 };
 
 class soak {
@@ -98,12 +103,13 @@ private:
 
   proc::command command() const {
     proc::command c;
-    c.path = HOOKD_BINARY;
+    const char* other = std::getenv("HOOKD_SOAK_BINARY"); // another build of hookd (static, older) under the same soak
+    c.path = other ? other : HOOKD_BINARY;
     c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu_.url(), ca_, "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + emu_.url(),
              "AWS_REGION=us-east-1", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu_.queue_url(group),
              "HOOKD_STATE_DIR=" + (dir_ / "state").string(), "HOOKD_ON_TERMINATE=" + script_, "HOOKD_WAIT_TIME=2",
              "HOOKD_HEARTBEAT_INTERVAL=300ms", "HOOKD_ERROR_BACKOFF=200ms", "HOOKD_STARTUP_JITTER=0",
-             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=warn", "HOOKD_SHUTDOWN_GRACE=2s"};
+             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=info", "HOOKD_SHUTDOWN_GRACE=2s"};
     return c;
   }
 
@@ -113,9 +119,12 @@ private:
     while (!stop_) {
       running_ = true;
       f_.samples.clear(); // flat memory is judged within one incarnation
-      auto r = co_await proc::run(command(), {}, [](std::string_view, std::string_view line, bool) {
+      note("hookd starts");
+      auto r = co_await proc::run(command(), {}, [this](std::string_view, std::string_view line, bool) {
         if (std::getenv("HOOKD_SOAK_LOG")) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
+        note(line);
       });
+      note("hookd ended: " + r.describe());
       running_ = false;
       if (!stop_ && r.exit_code != 0 && r.signal != SIGKILL)
         f_.violations.push_back("hookd exited on its own: " + r.describe());
@@ -124,9 +133,12 @@ private:
 
   net::awaitable<void> one_event() {
     const auto pick = rng_() % 100;
-    if (pick < 10 && own_pending_() == 0) {
+    const int own_pending = own_pending_(); // every time: it also times the own actions that ended
+    if (pick < 10 && own_pending == 0) {
       tokens_.push_back(emu_.terminate_instance(group, self).at(0));
       ++f_.own_actions;
+      created_[tokens_.back()] = steady::now();
+      note("own action " + tokens_.back());
     } else if (pick < 35) {
       emu_.terminate_instance(group, "i-peer" + std::to_string(1000 + rng_() % 20));
       ++f_.foreign;
@@ -135,21 +147,28 @@ private:
     } else if (pick < 75) {
       inject_fault();
     } else if (pick < 80) {
-      emu_.set_clock_skew(std::chrono::seconds(static_cast<int>(rng_() % 1200) - 600));
+      const auto skew = static_cast<int>(rng_() % 1200) - 600;
+      emu_.set_clock_skew(std::chrono::seconds(skew));
       ++f_.clock_jumps;
+      note("clock skew " + std::to_string(skew) + " s");
     } else if (pick < 82) {
       if (auto pid = pid_of(); pid > 0 && running_) {
         ::kill(pid, SIGKILL);
         ++f_.kills;
+        note("SIGKILL");
         co_await pause(100ms);
       }
     }
   }
 
-  int own_pending_() const {
+  int own_pending_() {
     int n = 0;
     for (const auto& t : tokens_)
       if (auto a = emu_.action(t); a && a->active) ++n;
+      else if (auto it = created_.find(t); it != created_.end()) {
+        f_.own_seconds.push_back(std::chrono::duration<double>(steady::now() - it->second).count());
+        created_.erase(it);
+      }
     return n;
   }
 
@@ -185,6 +204,8 @@ private:
     }
     emu_.add_fault(f);
     ++f_.faults;
+    note("fault " + f.operation + ": " + (f.status ? f.code : f.drop ? "drop" : "delay " + std::to_string(f.delay.count()) + " ms") +
+         " x" + std::to_string(f.count));
   }
 
   void sample() {
@@ -195,7 +216,14 @@ private:
     }
   }
 
-  bool all_own_done() const { return own_pending_() == 0; }
+  bool all_own_done() { return own_pending_() == 0; }
+
+  void note(std::string_view what) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start_).count();
+    char stamp[24];
+    std::snprintf(stamp, sizeof stamp, "%8.3f ", static_cast<double>(ms) / 1000);
+    f_.timeline.push_back(stamp + std::string(what));
+  }
 
   void check() {
     std::map<std::string, int> completions;
@@ -241,9 +269,29 @@ private:
   std::chrono::seconds length_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::string> tokens_;
+  std::map<std::string, steady::time_point> created_; ///< own actions not yet seen ended
   bool stop_ = false, running_ = false;
+  steady::time_point start_ = steady::now();
   figures f_;
 };
+
+/// The whole timeline into soak-timeline.log; on a violation, each violating action's own lines
+/// to stdout too (what CI keeps).
+void write_timeline(const figures& f) {
+  std::ofstream out("soak-timeline.log");
+  for (const auto& l : f.timeline) out << l << '\n';
+  if (f.violations.empty()) return;
+  std::printf("  the whole timeline: %s\n", (fs::current_path() / "soak-timeline.log").c_str());
+  for (const auto& v : f.violations) {
+    const auto from = v.find("own action ");
+    if (from != 0) continue;
+    const auto token = v.substr(11, v.find(' ', 11) - 11);
+    std::printf("  lines naming %s, with hookd's starts and ends:\n", token.c_str());
+    for (const auto& l : f.timeline)
+      if (l.find(token) != std::string::npos || l.find(" hookd starts") != std::string::npos || l.find(" hookd ended") != std::string::npos)
+        std::printf("    %s\n", l.c_str());
+  }
+}
 
 } // namespace
 
@@ -269,6 +317,11 @@ int main(int argc, char** argv) {
   std::printf("soak: %lld s, own actions %d, foreign %d, hostile %d, faults %d, clock jumps %d, kills %d, violations %zu\n",
               static_cast<long long>(length.count()), f.own_actions, f.foreign, f.hostile, f.faults, f.clock_jumps,
               f.kills, f.violations.size());
+  if (auto d = f.own_seconds; !d.empty()) {
+    std::sort(d.begin(), d.end());
+    std::printf("  own action, scale-in to its end (s): min %.1f, median %.1f, max %.1f\n", d.front(), d[d.size() / 2], d.back());
+  }
   for (const auto& v : f.violations) std::printf("  violation: %s\n", v.c_str());
+  write_timeline(f);
   return f.violations.empty() ? 0 : 1;
 }

@@ -15,6 +15,8 @@
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
 #include "hookd/core/bounded_set.hpp"
+#include "hookd/core/broadcast.hpp"
+#include "hookd/core/turns.hpp"
 #include "hookd/config/config.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/lifecycle/disposition.hpp"
@@ -25,6 +27,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <optional>
 #include <set>
@@ -191,8 +194,9 @@ private:
   bool belongs_to_run(const lifecycle::lifecycle_action& a);
   /// An action whose transition already has a run: heartbeated until the run ends, then completed
   /// with its result.
-  boost::asio::awaitable<void> attach(received_action r);
-  void start_attached(received_action r);
+  struct candidate;
+  boost::asio::awaitable<void> attach(std::shared_ptr<candidate> c);
+  void start_attached(std::shared_ptr<candidate> c);
   /// A coroutine the runner does not wait for (an attached action, a completion), counted so
   /// that run() ends only after it.
   void start_background(boost::asio::awaitable<void> work, const char* what);
@@ -217,9 +221,29 @@ private:
   void start_runner();
   boost::asio::awaitable<void> run_pending();
   boost::asio::awaitable<void> wait_for_runner();
-  boost::asio::awaitable<void> run_action(received_action r);
+  /// False when another action was confirmed while this one's confirmation was still awaited:
+  /// that one goes first, and this one stays pending.
+  boost::asio::awaitable<bool> run_action(std::shared_ptr<candidate> c);
   enum class confirmation { confirmed, refused, unknown };
+  /// An action taken, with Auto Scaling's word on it once that is in. Its confirmation starts
+  /// when it is taken and runs beside every other's (confirm_candidate), so the windows of forged
+  /// messages ahead of ours are never served one after another before ours.
+  struct candidate {
+    received_action r;
+    std::optional<confirmation> verdict;
+    int heartbeats = 0;
+    bool held = false; ///< the runner (or attach) has it, and acts on its verdict; else its confirmation does
+  };
+  /// Into pending_, its confirmation started, the runner woken.
+  void enqueue(received_action r);
+  boost::asio::awaitable<void> confirm_candidate(std::shared_ptr<candidate> c);
   boost::asio::awaitable<confirmation> confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats);
+  /// The first confirmed action, else the first still being confirmed (its journal entry and
+  /// script are prepared meanwhile); null when nothing is pending.
+  std::shared_ptr<candidate> next_candidate() const;
+  /// Until `c` has its verdict (true) or, with `give_way`, another pending action is confirmed.
+  boost::asio::awaitable<bool> wait_decided(const candidate& c, bool give_way);
+  void forget(const candidate& c);
   /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
   /// unknown (put back to be decided again).
   boost::asio::awaitable<void> drop_action(const received_action& r, bool refused);
@@ -251,7 +275,9 @@ private:
   /// past a bound: a forgotten token's message is only confirmed with Auto Scaling again.
   std::set<std::string> running_;
   bounded_set done_{token_memory}, attempted_{token_memory};
-  std::deque<received_action> pending_;
+  std::deque<std::shared_ptr<candidate>> pending_;
+  turns confirm_turns_;  ///< one confirmation call at a time, first attempts ahead of retries
+  broadcast decided_;    ///< a confirmation has come in
   bool runner_busy_ = false;
   bool once_done_ = false;
   bounded_set logged_once_{token_memory};                      ///< what was said once
@@ -271,7 +297,7 @@ private:
   std::unique_ptr<queue_source> queue_; ///< null without the queue source
   std::map<lifecycle::transition, transition_run> runs_; ///< by transition: at most one run each
   int attached_ = 0;                            ///< attach() coroutines still going
-  boost::asio::steady_timer run_ended_;        ///< cancelled whenever a run ends: wakes attach()
+  broadcast run_ended_;                        ///< whenever a run ends: wakes attach()
   aws::caller* caller_;
   status_snapshot status_;
   boost::asio::steady_timer report_timer_;

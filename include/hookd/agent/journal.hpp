@@ -47,6 +47,9 @@ public:
   boost::asio::awaitable<outcome<void>> write(const journal_entry& e);
   /// Removes the entry and leaves a "done" marker for the token.
   boost::asio::awaitable<outcome<void>> finish(const std::string& token);
+  /// Removes the entry and leaves no marker: the action is not over (Auto Scaling could not be
+  /// asked), and its message, when it comes back, must be decided afresh, after a restart too.
+  boost::asio::awaitable<outcome<void>> withdraw(const std::string& token);
   /// Entries left by an earlier run (synchronous, start-up only); unreadable ones are reported in `problems`.
   std::vector<journal_entry> pending(std::vector<std::string>& problems) const;
   /// Tokens finished within the last 48 h (older markers are pruned: no action lives longer).
@@ -67,6 +70,7 @@ public:
   static bool blank(std::string_view text);
 
 private:
+  boost::asio::awaitable<outcome<void>> remove(const std::string& token, bool done);
   outcome<void> write_entry(const std::string& name, const std::string& data, bool& spare_used);
   outcome<void> fill_spare(const std::string& name, const std::string& data);
   void make_spare();

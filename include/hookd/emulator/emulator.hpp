@@ -158,6 +158,8 @@ public:
   /// answer "No active Lifecycle Action found", as on AWS while the load balancer drains.
   void set_activation_delay(std::chrono::milliseconds d);
   void add_fault(fault f);
+  /// The outage is over: every fault still waiting for calls is dropped.
+  void clear_faults();
   /// Calls still to be faulted: a fault's call counts as taken when it arrives, before any
   /// delay, so a test can act while a delayed call is in flight.
   int faults_left(const std::string& operation) const;
