@@ -28,9 +28,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
-  const auto global = steady::now() + global_timeout(a.hook) -
-                      (a.time ? std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *a.time)
-                              : std::chrono::seconds(0));
+  const auto global = global_deadline(a);
   // Nothing serial before the exec but what it needs: the journal entry (durable before the
   // script runs), the script itself and Auto Scaling's word, all three at once.
   // A named entry, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
@@ -80,6 +78,12 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   // next action (its token stays in running_ until then, so a copy of its message is held).
   if (confirmed == confirmation::confirmed) start_background(finish_action(std::move(r), std::move(sum), global, start), "completion");
   co_return true;
+}
+
+steady::time_point agent::global_deadline(const lifecycle::lifecycle_action& a) const {
+  const auto age = a.time ? std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *a.time)
+                          : std::chrono::seconds(0);
+  return steady::now() + global_timeout(a.hook) - age;
 }
 
 net::awaitable<void> agent::finish_action(received_action r, action_summary sum, steady::time_point global, steady::time_point start) {

@@ -98,9 +98,12 @@ std::vector<std::optional<int>> release_planner::plan(const std::vector<foreign_
   // Pause only when the messages have been handed around (a fleet is reading): a receive of
   // fresh messages is asked again at once, which is how one agent finds out it is alone.
   // Even an agent that found its own message pauses: asking again at once would take back what
-  // it just released, before the rest of the fleet could.
-  yield_ = paused_ = all_released && handed_around && !foreign.empty();
+  // it just released, before the rest of the fleet could. An agent stepping over has proved it
+  // reads alone: messages new to it that were handed around before (by an earlier hookd, or by
+  // agents long gone) are released, and asked for again at once, so that they come straight back
+  // and are held; a pause per ten of them let the holds run out before it got past about fifty.
   if (made_progress) stepping_ = false;
+  yield_ = paused_ = all_released && handed_around && !foreign.empty() && !stepping_;
   while (order_.size() > memory_) {
     seen_.erase(order_.front());
     order_.pop_front();

@@ -54,7 +54,9 @@ struct figures {
   /// hookd's info lines and the soak's own events, each stamped with the soak's elapsed time:
   /// written out when a violation is found, so a failure on CI can be read without a rerun.
   std::vector<std::string> timeline;
-  std::vector<double> own_seconds; ///< each own action, from the scale-in to its end
+  std::vector<double> own_seconds;   ///< each own action, from the scale-in to its end
+  std::vector<double> found_seconds; ///< each own action's message, from its sending to its first receipt
+  std::pair<long, long> rss_floors{-1, -1}; ///< the last hookd's lowest RSS (KiB) in each half of its samples
 };
 
 class soak {
@@ -109,7 +111,7 @@ private:
              "AWS_REGION=us-east-1", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu_.queue_url(group),
              "HOOKD_STATE_DIR=" + (dir_ / "state").string(), "HOOKD_ON_TERMINATE=" + script_, "HOOKD_WAIT_TIME=2",
              "HOOKD_HEARTBEAT_INTERVAL=300ms", "HOOKD_ERROR_BACKOFF=200ms", "HOOKD_STARTUP_JITTER=0",
-             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=info", "HOOKD_SHUTDOWN_GRACE=2s"};
+             "HOOKD_CONFIRM_WINDOW=2s", std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_SOAK_LOG_LEVEL") ? std::getenv("HOOKD_SOAK_LOG_LEVEL") : "info"), "HOOKD_SHUTDOWN_GRACE=2s"};
     return c;
   }
 
@@ -238,6 +240,8 @@ private:
       else if (a->result != "CONTINUE") f_.violations.push_back("own action " + t + " completed with " + a->result);
     }
     for (const auto& h : emu_.message_histories(group)) {
+      const bool own = std::any_of(tokens_.begin(), tokens_.end(), [&](const auto& t) { return h.body.find(t) != std::string::npos; });
+      if (own && !h.events.empty()) f_.found_seconds.push_back(std::chrono::duration<double>(h.events.front().at - h.sent).count());
       if (!h.deleted) continue;
       const bool names_self = h.body.find(self) != std::string::npos;
       const bool test = h.body.find("TEST_NOTIFICATION") != std::string::npos;
@@ -257,6 +261,7 @@ private:
         (i < half ? rss_first : rss_last) = std::min(i < half ? rss_first : rss_last, rss);
         (i < half ? fd_first : fd_last) = std::min(i < half ? fd_first : fd_last, fds);
       }
+      f_.rss_floors = {rss_first, rss_last};
       if (rss_last > rss_first + 4096) f_.violations.push_back("RSS grew from " + std::to_string(rss_first) + " to " + std::to_string(rss_last) + " KiB");
       if (fd_last > fd_first + 8) f_.violations.push_back("descriptors grew from " + std::to_string(fd_first) + " to " + std::to_string(fd_last));
     }
@@ -317,10 +322,16 @@ int main(int argc, char** argv) {
   std::printf("soak: %lld s, own actions %d, foreign %d, hostile %d, faults %d, clock jumps %d, kills %d, violations %zu\n",
               static_cast<long long>(length.count()), f.own_actions, f.foreign, f.hostile, f.faults, f.clock_jumps,
               f.kills, f.violations.size());
-  if (auto d = f.own_seconds; !d.empty()) {
+  const auto spread = [](const char* what, std::vector<double> d) {
+    if (d.empty()) return;
     std::sort(d.begin(), d.end());
-    std::printf("  own action, scale-in to its end (s): min %.1f, median %.1f, max %.1f\n", d.front(), d[d.size() / 2], d.back());
-  }
+    std::printf("  %s (s): min %.1f, median %.1f, max %.1f\n", what, d.front(), d[d.size() / 2], d.back());
+  };
+  spread("own action, scale-in to its end", f.own_seconds);
+  spread("own message, sent to first received", f.found_seconds);
+  if (f.rss_floors.first >= 0)
+    std::printf("  the last hookd's lowest RSS: %ld KiB in the first half of its samples, %ld KiB in the second\n",
+                f.rss_floors.first, f.rss_floors.second);
   for (const auto& v : f.violations) std::printf("  violation: %s\n", v.c_str());
   write_timeline(f);
   return f.violations.empty() ? 0 : 1;

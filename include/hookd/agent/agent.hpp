@@ -178,6 +178,8 @@ private:
                                              const std::string& why, std::chrono::steady_clock::time_point global,
                                              action_summary& sum);
   void log_done(action_summary& sum);
+  /// When Auto Scaling's global timeout ends `a`, counted from the notification's Time.
+  std::chrono::steady_clock::time_point global_deadline(const lifecycle::lifecycle_action& a) const;
   /// What one run of a transition's script came to; every action of that transition gets it.
   struct transition_run {
     bool finished = false;
