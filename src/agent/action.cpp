@@ -69,7 +69,6 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   } else {
     if (path) discard_script(*path, s_.script);
     co_await drop_action(r, confirmed == confirmation::refused);
-    running_.erase(journal::file_name(a.token));
   }
   action_running_ = false;
   status_.running.reset();
@@ -267,6 +266,7 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
     // It names us, and Auto Scaling says there is no such action of ours: nobody can act on it.
     if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->delete_message(r.receipt_handle);
     co_await mark_done(a.token);
+    running_.erase(journal::file_name(a.token));
     co_return;
   }
   // Unknown (Auto Scaling unreachable): back soon, and decided afresh, by a restarted hookd too.
@@ -275,6 +275,7 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
   if (!f) log_.error("journal-withdraw-failed", {{"error", f.error().message()}});
   if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, queue_source::receive_hold_seconds);
   duplicate_handles_.erase(a.token);
+  running_.erase(journal::file_name(a.token)); // else a copy of its message would be held as a duplicate for ever
 }
 
 net::awaitable<void> agent::settle_action(const received_action& r, action_summary& sum) {

@@ -279,7 +279,7 @@ void agent::submit(lifecycle::transition transition, const std::string& trigger,
   a.hook = hooks;
   if (known_token(a.token)) return; // this same signal is running, or was done (before a restart too)
   received_action r{a, "", "", false, 0, must_end_by};
-  if (belongs_to_run(a)) start_attached(std::make_shared<candidate>(candidate{std::move(r), confirmation::confirmed, 0, true}));
+  if (belongs_to_run(a)) start_attached(std::make_shared<candidate>(candidate{std::move(r), confirmation::confirmed}));
   else enqueue(std::move(r));
 }
 
@@ -320,7 +320,6 @@ net::awaitable<void> agent::attach(std::shared_ptr<candidate> c) {
   sum.heartbeats += c->heartbeats;
   if (confirmed != confirmation::confirmed) {
     co_await drop_action(r, confirmation::refused == confirmed);
-    running_.erase(journal::file_name(a.token)); // else its message would be held as a duplicate for ever
     co_return;
   }
   log_.info("action-attached", {{"transition", sum.transition}, {"hook", a.hook}, {"token", a.token}, {"trigger", a.trigger},

@@ -31,7 +31,6 @@ net::awaitable<void> agent::confirm_candidate(std::shared_ptr<candidate> c) {
   if (verdict != confirmation::confirmed) {
     forget(*c);
     co_await drop_action(c->r, verdict == confirmation::refused);
-    running_.erase(journal::file_name(c->r.action.token));
   } else if (stopping_ || once_done_) {
     // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
     forget(*c);

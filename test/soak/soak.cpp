@@ -3,6 +3,7 @@
 // once (AWS errors, throttling, dropped connections, delays, clock jumps, credentials that expire
 // every minute, hostile and oversized messages, SIGKILL and a restart at random moments), then an
 // invariant check on the emulator's record. Exits 1 on any violation.
+#include "hookd/core/env.hpp"
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/proc/supervisor.hpp"
@@ -51,7 +52,7 @@ struct figures {
   int own_actions = 0, foreign = 0, hostile = 0, faults = 0, kills = 0, clock_jumps = 0;
   std::vector<std::string> violations;
   std::vector<std::pair<long, long>> samples; ///< RSS KiB, descriptors, of the current hookd
-  /// hookd's info lines and the soak's own events, each stamped with the soak's elapsed time:
+  /// hookd's log lines and the soak's own events, each stamped with the soak's elapsed time:
   /// written out when a violation is found, so a failure on CI can be read without a rerun.
   std::vector<std::string> timeline;
   std::vector<double> own_seconds;   ///< each own action, from the scale-in to its end
@@ -105,13 +106,13 @@ private:
 
   proc::command command() const {
     proc::command c;
-    const char* other = std::getenv("HOOKD_SOAK_BINARY"); // another build of hookd (static, older) under the same soak
-    c.path = other ? other : HOOKD_BINARY;
+    const auto env = process_env();
+    c.path = env("HOOKD_SOAK_BINARY").value_or(HOOKD_BINARY); // another build of hookd (static, older) under the same soak
     c.env = {"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + emu_.url(), ca_, "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + emu_.url(),
              "AWS_REGION=us-east-1", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu_.queue_url(group),
              "HOOKD_STATE_DIR=" + (dir_ / "state").string(), "HOOKD_ON_TERMINATE=" + script_, "HOOKD_WAIT_TIME=2",
              "HOOKD_HEARTBEAT_INTERVAL=300ms", "HOOKD_ERROR_BACKOFF=200ms", "HOOKD_STARTUP_JITTER=0",
-             "HOOKD_CONFIRM_WINDOW=2s", std::string("HOOKD_LOG_LEVEL=") + (std::getenv("HOOKD_SOAK_LOG_LEVEL") ? std::getenv("HOOKD_SOAK_LOG_LEVEL") : "info"), "HOOKD_SHUTDOWN_GRACE=2s"};
+             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=" + env("HOOKD_SOAK_LOG_LEVEL").value_or("info"), "HOOKD_SHUTDOWN_GRACE=2s"};
     return c;
   }
 
@@ -280,16 +281,15 @@ private:
   figures f_;
 };
 
-/// The whole timeline into soak-timeline.log; on a violation, each violating action's own lines
-/// to stdout too (what CI keeps).
+/// On a violation: the whole timeline into soak-timeline.log, and each violating action's own
+/// lines to stdout (what CI keeps).
 void write_timeline(const figures& f) {
+  if (f.violations.empty()) return;
   std::ofstream out("soak-timeline.log");
   for (const auto& l : f.timeline) out << l << '\n';
-  if (f.violations.empty()) return;
   std::printf("  the whole timeline: %s\n", (fs::current_path() / "soak-timeline.log").c_str());
   for (const auto& v : f.violations) {
-    const auto from = v.find("own action ");
-    if (from != 0) continue;
+    if (!v.starts_with("own action ")) continue;
     const auto token = v.substr(11, v.find(' ', 11) - 11);
     std::printf("  lines naming %s, with hookd's starts and ends:\n", token.c_str());
     for (const auto& l : f.timeline)

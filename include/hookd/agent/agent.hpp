@@ -247,7 +247,7 @@ private:
   boost::asio::awaitable<bool> wait_decided(const candidate& c, bool give_way);
   void forget(const candidate& c);
   /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
-  /// unknown (put back to be decided again).
+  /// unknown (put back to be decided again). Either way its token is no longer running.
   boost::asio::awaitable<void> drop_action(const received_action& r, bool refused);
   /// The action of `token` is over: its held duplicates are deleted, its journal entry ends and
   /// it is remembered as done.
