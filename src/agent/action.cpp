@@ -126,6 +126,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
                                              script_stop_.slot(), record) ||
                             keep_alive(a, r.receipt_handle, r.resumed, heartbeat_interval(a.hook), global, sum.heartbeats));
     if (result.index() == 0) rr = std::get<0>(std::move(result));
+    sum.script_started = result.index() == 0 && rr.spawn_error.empty();
     discard_script(*path, s_.script);
   }
   sum.outcome = rr.describe();
@@ -136,20 +137,15 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
 }
 
 void agent::log_done(action_summary& sum) {
+  const std::string completed = sum.completed ? "yes" : (sum.already_over ? "already-over" : "no");
   log_.info("action-done", {{"transition", sum.transition}, {"instance", sum.instance_id}, {"hook", sum.hook},
                             {"result", sum.result}, {"script", sum.outcome}, {"script_duration", format_duration(sum.script_duration)},
                             {"heartbeats", std::to_string(sum.heartbeats)}, {"total", format_duration(sum.total)},
-                            {"completed", sum.completed ? "yes" : (sum.already_over ? "already-over" : "no")},
+                            {"completed", completed},
                             {"message_deleted", sum.deleted ? "yes" : sum.token.starts_with("instance:") ? "none" : "no"}});
-  const std::string completed = sum.completed ? "yes" : (sum.already_over ? "already-over" : "no");
-  ++status_.actions[{sum.trigger, sum.transition, sum.completed || sum.already_over ? sum.result : "not-completed"}];
-  status_.heartbeats += static_cast<std::uint64_t>(sum.heartbeats);
-  if (sum.script_duration.count() > 0) {
-    status_.script_seconds += std::chrono::duration<double>(sum.script_duration).count();
-    ++status_.scripts;
-  }
-  status_.add_result({sum.token, sum.transition, sum.hook, sum.trigger, sum.result, completed, std::chrono::system_clock::now(),
-                      sum.script_duration});
+  status_.record_action({sum.token, sum.transition, sum.hook, sum.trigger, sum.result, completed, std::chrono::system_clock::now(),
+                         sum.script_duration, sum.script_started},
+                        static_cast<std::uint64_t>(sum.heartbeats));
   status_changed();
   finished_.push_back(std::move(sum));
   if (finished_.size() > token_memory) finished_.pop_front();

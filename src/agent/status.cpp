@@ -24,6 +24,16 @@ void status_snapshot::add_result(result_status r) {
   while (results.size() > results_kept) results.pop_front();
 }
 
+void status_snapshot::record_action(result_status r, std::uint64_t action_heartbeats) {
+  ++actions[{r.trigger, r.transition, r.completed == "no" ? "not-completed" : r.result}];
+  heartbeats += action_heartbeats;
+  if (r.script_started) {
+    script_seconds += std::chrono::duration<double>(r.script_duration).count();
+    ++scripts;
+  }
+  add_result(std::move(r));
+}
+
 namespace {
 json::value time_or_null(const std::optional<sys_time>& t) { return t ? json::value(iso8601(*t)) : json::value(nullptr); }
 std::optional<sys_time> time_field(const json::object& o, std::string_view k) {

@@ -116,6 +116,7 @@ struct action_summary {
   bool completed = false;         ///< CompleteLifecycleAction succeeded
   bool already_over = false;      ///< Auto Scaling said the action was no longer active
   bool deleted = false;
+  bool script_started = false;    ///< this action started the script
   std::chrono::milliseconds script_duration{0}, total{0};
 
   static action_summary of(const lifecycle::lifecycle_action& a);

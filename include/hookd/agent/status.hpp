@@ -34,6 +34,7 @@ struct result_status {
   std::string token, transition, hook, trigger, result, completed;
   sys_time finished{};
   std::chrono::milliseconds script_duration{};
+  bool script_started = false; ///< this action started the script (an attached one did not)
 };
 
 struct status_snapshot {
@@ -54,6 +55,9 @@ struct status_snapshot {
 
   source_status& source(const std::string& name);
   void add_result(result_status r);
+  /// Counts one finished action and keeps it among the results. Its script counts when it was
+  /// started, whatever its duration: a script can end within the millisecond it began.
+  void record_action(result_status r, std::uint64_t action_heartbeats);
 };
 
 std::string status_json(const status_snapshot& s);

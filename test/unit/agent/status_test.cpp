@@ -92,3 +92,22 @@ TEST(status, health_names_each_problem) {
   s.updated = now - 1min;
   EXPECT_FALSE(judge(s, now, true).ok) << "a stale state file: hookd stuck";
 }
+
+TEST(status, an_action_is_counted_by_its_result_and_its_script_by_being_started) {
+  status_snapshot s;
+  // A script that ended within the millisecond it began still ran (CI once counted it as none).
+  s.record_action({"t1", "terminate", "h", "queue", "CONTINUE", "yes", {}, 0ms, true}, 2);
+  // An action attached to that run completes with its result but started no script.
+  s.record_action({"instance:i-1", "terminate", "h", "imds", "CONTINUE", "yes", {}, 0ms, false}, 0);
+  s.record_action({"t2", "terminate", "h", "queue", "ABANDON", "already-over", {}, 1500ms, true}, 1);
+  s.record_action({"t3", "launch", "h", "queue", "CONTINUE", "no", {}, 0ms, false}, 0);
+  EXPECT_EQ(s.scripts, 2u);
+  EXPECT_DOUBLE_EQ(s.script_seconds, 1.5);
+  EXPECT_EQ(s.heartbeats, 3u);
+  EXPECT_EQ((s.actions[{"queue", "terminate", "CONTINUE"}]), 1u);
+  EXPECT_EQ((s.actions[{"imds", "terminate", "CONTINUE"}]), 1u);
+  EXPECT_EQ((s.actions[{"queue", "terminate", "ABANDON"}]), 1u);
+  EXPECT_EQ((s.actions[{"queue", "launch", "not-completed"}]), 1u);
+  ASSERT_EQ(s.results.size(), 4u);
+  EXPECT_EQ(s.results.back().token, "t3");
+}
