@@ -132,8 +132,12 @@ def check(map_path, list_path):
     prefixes = sorted(n[len(".text."):] for n in names if n.startswith(".text."))
     dead = []
     for p in pats:
+        exact = re.match(r"^\*\((\.text\.[^*]*)\)$", p)  # one function, named whole
         m = re.match(r"^\*\(\.text\.(.*)\*\)$", p)
-        if m:
+        if exact:
+            if exact.group(1) not in names:
+                dead.append(p)
+        elif m:
             i = bisect.bisect_left(prefixes, m.group(1))
             if not (i < len(prefixes) and prefixes[i].startswith(m.group(1))):
                 dead.append(p)
