@@ -51,21 +51,16 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   const auto confirmed = *c->verdict;
   sum.heartbeats += c->heartbeats;
   if (confirmed != confirmation::confirmed || !path || stopping_) open_exec_gate(); // no exec is coming
-  if (stopping_ && confirmed == confirmation::confirmed) {
-    // Stopped before the script started: it is not started now. The journal entry and the
-    // message stay, and the next hookd takes the action up.
-    log_.warn("action-not-started", {{"token", a.token}, {"what", "hookd is stopping; the next hookd takes it up"}});
-    if (path) discard_script(*path, s_.script);
-    running_.erase(journal::file_name(a.token));
-    action_running_ = false;
-    grace_timer_.reset();
-    co_return true;
-  }
+  if (confirmed == confirmation::confirmed && hand_off(c, path)) co_return true;
+  unsigned serial = 0;
   if (confirmed == confirmation::confirmed) {
-    runs_[a.transition] = {false, "", a.by_instance(), {a.hook}};
+    if (!a.notice) { // a notice is no run of its transition
+      const auto hooks = hook_names(a.hook);
+      runs_[a.transition] = {false, "", a.by_instance(), a.target, {hooks.begin(), hooks.end()}, 1, serial = ++run_serial_};
+    }
     co_await run_confirmed(r, path, why, global, sum);
     open_exec_gate(); // the spawn failed, if it was not opened yet
-    end_run(a, sum.result);
+    if (!a.notice) end_run(a, sum.result);
   } else {
     if (path) discard_script(*path, s_.script);
     co_await drop_action(r, confirmed == confirmation::refused);
@@ -75,8 +70,29 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   grace_timer_.reset();
   // The completion goes on beside the runner: a slow or throttled completion never holds up the
   // next action (its token stays in running_ until then, so a copy of its message is held).
-  if (confirmed == confirmation::confirmed) start_background(finish_action(std::move(r), std::move(sum), global, start), "completion");
+  if (confirmed == confirmation::confirmed)
+    start_background(finish_action(std::move(r), std::move(sum), global, start, serial), "completion");
   co_return true;
+}
+
+bool agent::hand_off(std::shared_ptr<candidate>& c, const std::optional<std::string>& path) {
+  const auto& a = c->r.action;
+  if (stopping_) {
+    // Stopped before the script started: it is not started now. The journal entry and the
+    // message stay, and the next hookd takes the action up.
+    log_.warn("action-not-started", {{"token", a.token}, {"what", "hookd is stopping; the next hookd takes it up"}});
+    running_.erase(journal::name_of(a));
+    grace_timer_.reset();
+  } else if (choice(a) != run_choice::attach) {
+    return false;
+  }
+  // Confirmed, and its transition's run takes it after all (the guess was made before the verdict).
+  if (path) discard_script(*path, s_.script);
+  open_exec_gate(); // no exec is coming
+  action_running_ = false;
+  status_.running.reset();
+  if (!stopping_) start_attached(std::move(c));
+  return true;
 }
 
 steady::time_point agent::global_deadline(const lifecycle::lifecycle_action& a) const {
@@ -85,10 +101,13 @@ steady::time_point agent::global_deadline(const lifecycle::lifecycle_action& a) 
   return steady::now() + global_timeout(a.hook) - age;
 }
 
-net::awaitable<void> agent::finish_action(received_action r, action_summary sum, steady::time_point global, steady::time_point start) {
+net::awaitable<void> agent::finish_action(received_action r, action_summary sum, steady::time_point global, steady::time_point start,
+                                          unsigned serial) {
   co_await complete(r.action, sum.result, global, sum);
+  // Completed: a live action of the run's hooks seen from now on is a new one, not this again.
+  if (auto it = runs_.find(r.action.transition); serial && it != runs_.end() && it->second.serial == serial) --it->second.completing;
   co_await settle_action(r, sum);
-  running_.erase(journal::file_name(r.action.token));
+  running_.erase(journal::name_of(r.action));
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
   log_done(sum);
 }
@@ -111,6 +130,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
       auto e = entry;
       e.script_pgid = pid;
       e.script_start = process_start_ticks(pid);
+      e.boot_id = current_boot_id();
       net::co_spawn(ex_, [this, e]() -> net::awaitable<void> {
         if (auto written = co_await journal_.write(e); !written)
           log_.warn("journal-write-failed", {{"error", written.error().message()}});
@@ -120,7 +140,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
     if (r.must_end_by) {
       // A Spot interruption: the script must be over before the instance is taken away.
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*r.must_end_by - std::chrono::system_clock::now());
-      limits.time_limit = std::clamp(left - limits.kill_grace - 5s, std::chrono::milliseconds(1000), limits.time_limit);
+      limits.time_limit = limit_before(left, limits.kill_grace, limits.time_limit);
     }
     auto result = co_await (supervise_script(script_command(*path, a, id_.region, limits, env_), limits, a.token, log_,
                                              script_stop_.slot(), record) ||
@@ -142,7 +162,7 @@ void agent::log_done(action_summary& sum) {
                             {"result", sum.result}, {"script", sum.outcome}, {"script_duration", format_duration(sum.script_duration)},
                             {"heartbeats", std::to_string(sum.heartbeats)}, {"total", format_duration(sum.total)},
                             {"completed", completed},
-                            {"message_deleted", sum.deleted ? "yes" : sum.token.starts_with("instance:") ? "none" : "no"}});
+                            {"message_deleted", sum.deleted ? "yes" : sum.by_instance ? "none" : "no"}});
   status_.record_action({sum.token, sum.transition, sum.hook, sum.trigger, sum.result, completed, std::chrono::system_clock::now(),
                          sum.script_duration, sum.script_started},
                         static_cast<std::uint64_t>(sum.heartbeats));
@@ -244,15 +264,16 @@ net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const
   }
 }
 
-net::awaitable<void> agent::mark_done(const std::string& token) {
+net::awaitable<void> agent::mark_done(const lifecycle::lifecycle_action& a) {
   // Done first: a copy the poll loop receives while we await below is deleted as finished,
   // rather than held as a duplicate after its handles were taken.
-  done_.insert(journal::file_name(token));
-  auto held = std::move(duplicate_handles_[token]);
-  duplicate_handles_.erase(token);
+  const auto key = lifecycle::action_key(a);
+  done_.insert(journal::file_name(key));
+  auto held = std::move(duplicate_handles_[key]);
+  duplicate_handles_.erase(key);
   if (sqs_)
     for (const auto& extra : held) co_await sqs_->delete_message(extra);
-  auto f = co_await journal_.finish(token);
+  auto f = co_await journal_.finish(key);
   if (!f) log_.error("journal-finish-failed", {{"error", f.error().message()}});
 }
 
@@ -261,34 +282,34 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
   if (refused) {
     // It names us, and Auto Scaling says there is no such action of ours: nobody can act on it.
     if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->delete_message(r.receipt_handle);
-    co_await mark_done(a.token);
-    running_.erase(journal::file_name(a.token));
+    co_await mark_done(a);
+    running_.erase(journal::name_of(a));
     co_return;
   }
   // Unknown (Auto Scaling unreachable): back soon, and decided afresh, by a restarted hookd too.
   // So no "done" marker: one made a restart delete this action's message as finished.
-  auto f = co_await journal_.withdraw(a.token);
+  auto f = co_await journal_.withdraw(lifecycle::action_key(a));
   if (!f) log_.error("journal-withdraw-failed", {{"error", f.error().message()}});
   if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->change_visibility(r.receipt_handle, queue_source::receive_hold_seconds);
-  duplicate_handles_.erase(a.token);
-  running_.erase(journal::file_name(a.token)); // else a copy of its message would be held as a duplicate for ever
+  duplicate_handles_.erase(lifecycle::action_key(a));
+  running_.erase(journal::name_of(a)); // else a copy of its message would be held as a duplicate for ever
 }
 
 net::awaitable<void> agent::settle_action(const received_action& r, action_summary& sum) {
   const auto& a = r.action;
   if ((sum.completed || sum.already_over) && (!sqs_ || r.receipt_handle.empty())) {
-    co_await mark_done(a.token); // from instance metadata: no message to delete
+    co_await mark_done(a); // from instance metadata: no message to delete
   } else if (sum.completed || sum.already_over) {
     auto d = co_await sqs_->delete_message(r.receipt_handle);
     sum.deleted = bool(d);
     if (!d) log_.warn("delete-failed", {{"message", r.message_id}, {"error", d.error().message()},
                                         {"what", "it will come back and be recognised as finished"}});
-    co_await mark_done(a.token);
+    co_await mark_done(a);
   } else {
     // Not completed: the message is kept (Auto Scaling will time the action out with its default
     // result); hookd does not run the script again for this token while it lives.
-    attempted_.insert(journal::file_name(a.token));
-    duplicate_handles_.erase(a.token);
+    attempted_.insert(journal::name_of(a));
+    duplicate_handles_.erase(lifecycle::action_key(a));
     log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
   }
 }
@@ -306,22 +327,13 @@ net::awaitable<int> agent::heartbeat_by_instance(const lifecycle::lifecycle_acti
   co_return beats;
 }
 
-namespace {
-/// DescribeAutoScalingInstances states in which an action of the transition is still to come or
-/// still waits; any other state means it is over (Proceed, Retained, Terminated, InService...).
-bool still_in_transition(const std::string& state, bool terminating) {
-  if (terminating) return state == "Terminating" || state == "Terminating:Wait";
-  return state == "Pending" || state == "Pending:Wait";
-}
-} // namespace
-
 net::awaitable<bool> agent::instance_still_waiting(const lifecycle::lifecycle_action& a) {
   auto inst = co_await asg_.describe_instance(a.instance_id);
   if (!inst) {
     log_.warn("describe-instance-failed", {{"instance", a.instance_id}, {"error", inst.error().message()}});
     co_return true; // unknown: keep trying rather than give up on a live action
   }
-  co_return *inst && still_in_transition((*inst)->lifecycle_state, a.transition == lifecycle::transition::terminate);
+  co_return *inst && still_in_transition((*inst)->lifecycle_state, a);
 }
 
 net::awaitable<void> agent::complete_by_instance(const lifecycle::lifecycle_action& a, const std::string& result,

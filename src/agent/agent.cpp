@@ -36,20 +36,20 @@ agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal
   // Built whenever metadata can be read: a Spot notice on the queue is checked there even when
   // the metadata source does not poll.
   if (imds_ && !imds_->config().disabled)
-    imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, *imds_, asg_, *this, log_, status_);
+    imds_source_ = std::make_unique<imds_source>(ex, s_, id_.instance_id, id_.group, *imds_, asg_, *this, log_, status_);
 }
 
 agent::~agent() = default;
 
 bool agent::known_token(const std::string& token) const {
-  const auto key = journal::file_name(token);
+  const auto key = journal::file_name(lifecycle::queue_key(token));
   return running_.count(key) || done_.contains(key) || attempted_.contains(key);
 }
 
-bool agent::token_done(const std::string& token) const { return done_.contains(journal::file_name(token)); }
+bool agent::token_done(const std::string& token) const { return done_.contains(journal::file_name(lifecycle::queue_key(token))); }
 
 void agent::hold_duplicate(const std::string& token, std::string receipt_handle) {
-  duplicate_handles_[token].push_back(std::move(receipt_handle));
+  duplicate_handles_[lifecycle::queue_key(token)].push_back(std::move(receipt_handle));
 }
 
 void agent::take(received_action r) {
@@ -96,17 +96,8 @@ action_summary action_summary::of(const lifecycle::lifecycle_action& a) {
   sum.instance_id = a.instance_id;
   sum.hook = a.hook;
   sum.trigger = a.trigger;
+  sum.by_instance = a.by_instance();
   return sum;
-}
-
-std::vector<std::string> hook_names(const std::string& joined) {
-  std::vector<std::string> out;
-  for (std::size_t pos = 0; pos < joined.size();) {
-    const auto comma = std::min(joined.find(',', pos), joined.size());
-    if (comma > pos) out.push_back(joined.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
 }
 
 std::chrono::seconds agent::global_timeout(const std::string& hooks) const {
@@ -186,10 +177,15 @@ net::awaitable<void> agent::resume_journal() {
   for (const auto& p : problems) log_.error("journal-unreadable", {{"entry", p}, {"what", "left in place; remove it once checked"}});
   for (auto& e : pending) {
     if (e.action.instance_id != id_.instance_id) continue;
-    if (end_surviving_script(e.script_pgid, e.script_start))
+    const auto survived = end_surviving_script({e.script_pgid, e.script_start, e.boot_id});
+    if (survived == survivor::ended)
       log_.warn("surviving-script-ended", {{"token", e.action.token}, {"process_group", std::to_string(e.script_pgid)},
                                            {"what", "the script of an earlier hookd was still running: stopped before "
                                                     "the action is taken up again"}});
+    else if (survived == survivor::unproven)
+      log_.warn("surviving-script-unproven", {{"token", e.action.token}, {"process_group", std::to_string(e.script_pgid)},
+                                              {"what", "a process group of that number exists, but none of its members is "
+                                                       "provably the script's (another boot, or the number reused): left alone"}});
     // Only a restart whose script had started counts: a script that brings hookd down (or a
     // machine that keeps crashing under it) must not run again on every restart.
     const int resumes = e.resumes + (e.script_pgid > 0 ? 1 : 0);
@@ -229,12 +225,14 @@ net::awaitable<void> agent::run_pending() {
       // One still being confirmed is left to its confirmation, which ends it the same way.
       std::erase_if(pending_, [this](const auto& p) {
         if (p->verdict != confirmation::confirmed) return false;
-        running_.erase(journal::file_name(p->r.action.token));
+        running_.erase(journal::name_of(p->r.action));
         return true;
       });
       break;
     }
-    if (belongs_to_run(c->r.action)) {
+    // Before Auto Scaling's word is in this is a guess, made again once it is (run_action,
+    // attach): an unconfirmed action changes no run.
+    if (choice(c->r.action) == run_choice::attach) {
       forget(*c);
       start_attached(std::move(c)); // its transition has a run already: the script does not run twice
       continue;
@@ -262,34 +260,56 @@ net::awaitable<void> agent::wait_for_runner() {
 }
 
 
-void agent::submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) {
+void agent::submit(instance_event ev) {
   if (stopping_ || once_done_) return;
   lifecycle::lifecycle_action a;
-  a.transition = transition;
+  a.transition = ev.transition;
   a.instance_id = id_.instance_id;
   a.group = id_.group;
-  a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(transition));
-  a.trigger = trigger;
+  a.source = lifecycle::action_source::instance;
+  a.target = ev.target;
+  a.notice = ev.notice;
+  a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(ev.transition), ev.target);
+  a.trigger = ev.trigger;
   a.shape = "imds";
   a.time = std::chrono::system_clock::now();
-  // Every hook of the group for this transition (that --hook lets us have) waits on this run.
-  std::string hooks;
-  for (const auto& [name, h] : id_.hooks)
-    if (h.transition == lifecycle::aws_name(transition) && (s_.hooks.empty() || s_.hooks.count(name))) hooks += (hooks.empty() ? "" : ",") + name;
-  a.hook = hooks;
-  if (known_token(a.token)) return; // this same signal is running, or was done (before a restart too)
-  received_action r{a, "", "", false, 0, must_end_by};
-  if (belongs_to_run(a)) start_attached(std::make_shared<candidate>(candidate{std::move(r), confirmation::confirmed}));
-  else enqueue(std::move(r));
+  // Every hook of the group for this transition (that --hook lets us have) waits on this run; a
+  // notice begins no transition, so no hook waits on it.
+  if (!ev.notice)
+    for (const auto& [name, h] : id_.hooks)
+      if (h.transition == lifecycle::aws_name(ev.transition) && (s_.hooks.empty() || s_.hooks.count(name)))
+        a.hook += (a.hook.empty() ? "" : ",") + name;
+  if (running_.count(journal::name_of(a)) || done_.contains(journal::name_of(a)))
+    return; // this same event is running, or was done (before a restart too)
+  if (ev.notice && has_run(lifecycle::transition::terminate)) {
+    log_.info("notice-after-termination", {{"trigger", ev.trigger}, {"what", "the terminate transition has a run already: nothing more to do"}});
+    return;
+  }
+  enqueue({a, "", "", false, 0, ev.must_end_by});
 }
 
-void agent::transition_over(lifecycle::transition transition) {
-  const auto key = journal::file_name(lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(transition)));
-  auto it = runs_.find(transition);
-  if (running_.count(key) || (it != runs_.end() && !it->second.finished)) return; // still going: it ends as it is
-  runs_.erase(transition);
-  done_.erase(key);
-  attempted_.erase(key);
+void agent::leg_changed(const std::string& target) {
+  forget_other_legs(runs_, target);
+  // Every leg this instance can be in; the new one's own mark stays (hookd restarted within it).
+  static constexpr std::string_view legs[] = {"InService", "Terminated", "spot", "Warmed:Running", "Warmed:Stopped",
+                                              "Warmed:Hibernated", "Warmed:Terminated"};
+  std::vector<std::string> forgotten;
+  for (auto t : {lifecycle::transition::launch, lifecycle::transition::terminate})
+    for (auto leg : legs) {
+      if (leg == target) continue;
+      lifecycle::lifecycle_action a;
+      a.source = lifecycle::action_source::instance;
+      a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(t), leg);
+      const auto key = journal::name_of(a);
+      if (running_.count(key) || !(done_.contains(key) || attempted_.contains(key))) continue;
+      done_.erase(key);
+      attempted_.erase(key);
+      forgotten.push_back(lifecycle::action_key(a));
+    }
+  if (forgotten.empty()) return;
+  start_background([](journal& j, std::vector<std::string> keys) -> net::awaitable<void> {
+    co_await j.forget_done(std::move(keys));
+  }(journal_, std::move(forgotten)), "forgetting done legs");
 }
 
 void agent::start_attached(std::shared_ptr<candidate> c) {
@@ -322,6 +342,14 @@ net::awaitable<void> agent::attach(std::shared_ptr<candidate> c) {
     co_await drop_action(r, confirmation::refused == confirmed);
     co_return;
   }
+  if (choice(a) == run_choice::own_run) {
+    // Confirmed, it needs a run of its own after all (the guess was made before the verdict).
+    c->held = false;
+    pending_.push_front(std::move(c));
+    start_runner();
+    co_return;
+  }
+  for (const auto& h : hook_names(a.hook)) runs_[a.transition].hooks.insert(h);
   log_.info("action-attached", {{"transition", sum.transition}, {"hook", a.hook}, {"token", a.token}, {"trigger", a.trigger},
                                 {"what", "this transition's script has already run or is running: the action is "
                                          "completed with that run's result, the script not run again"}});
@@ -332,25 +360,13 @@ net::awaitable<void> agent::attach(std::shared_ptr<candidate> c) {
   sum.outcome = "attached to the transition's run";
   co_await complete(a, sum.result, global, sum);
   co_await settle_action(r, sum);
-  running_.erase(journal::file_name(a.token));
+  running_.erase(journal::name_of(a));
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
   log_done(sum);
 }
 
 net::awaitable<void> agent::wait_for_run(lifecycle::transition transition) {
   while (!runs_[transition].finished) co_await run_ended_.wait();
-}
-
-bool agent::belongs_to_run(const lifecycle::lifecycle_action& a) {
-  auto it = runs_.find(a.transition);
-  if (it == runs_.end()) return false;
-  auto& run = it->second;
-  if (!run.finished || run.instance_word || a.by_instance() || !run.hooks.count(a.hook)) {
-    run.hooks.insert(a.hook);
-    return true;
-  }
-  runs_.erase(it); // the same hook again: a new transition, with a run of its own
-  return false;
 }
 
 void agent::end_run(const lifecycle::lifecycle_action& a, const std::string& result) {

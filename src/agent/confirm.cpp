@@ -15,7 +15,7 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 void agent::enqueue(received_action r) {
-  running_.insert(journal::file_name(r.action.token));
+  running_.insert(journal::name_of(r.action));
   auto c = std::make_shared<candidate>();
   c->r = std::move(r);
   pending_.push_back(c);
@@ -34,7 +34,7 @@ net::awaitable<void> agent::confirm_candidate(std::shared_ptr<candidate> c) {
   } else if (stopping_ || once_done_) {
     // Not started: it stays invisible for a while and comes back to this (or the next) hookd.
     forget(*c);
-    running_.erase(journal::file_name(c->r.action.token));
+    running_.erase(journal::name_of(c->r.action));
   } else {
     start_runner(); // a runner that ended meanwhile
   }

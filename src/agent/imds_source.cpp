@@ -5,6 +5,7 @@
 #include "hookd/core/jitter.hpp"
 #include "hookd/lifecycle/notices.hpp"
 #include "hookd/lifecycle/notification.hpp"
+#include "hookd/agent/transition_runs.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -12,10 +13,10 @@ namespace hookd::agent {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
-imds_source::imds_source(net::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
-                         aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status)
-    : ex_(ex), o_(o), instance_id_(std::move(instance_id)), imds_(imds), asg_(asg), sink_(sink), log_(log), status_(status),
-      timer_(ex), done_(ex) {}
+imds_source::imds_source(net::any_io_executor ex, const options& o, std::string instance_id, std::string group,
+                         aws::imds_client& imds, aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status)
+    : ex_(ex), o_(o), instance_id_(std::move(instance_id)), group_(std::move(group)), imds_(imds), asg_(asg), sink_(sink),
+      log_(log), status_(status), timer_(ex), done_(ex) {}
 
 void imds_source::start() {
   running_ = true;
@@ -56,6 +57,7 @@ net::awaitable<void> imds_source::loop() {
     if (!stopping_) co_await spot();
     if (!stopping_) co_await rebalance();
     if (!stopping_) co_await maintenance();
+    if (!stopping_ && steady::now() - hooks_read_ >= hooks_refresh_interval) co_await refresh_hooks();
     // Jittered: a fleet started together must not read IMDS (and then call Auto Scaling) together.
     timer_.expires_after(jittered(o_.imds_poll, 0.8, 1.2));
     if (!stopping_) co_await timer_.async_wait(nothrow);
@@ -82,47 +84,68 @@ net::awaitable<std::optional<std::string>> imds_source::read(const char* path) {
   co_return std::move(*r);
 }
 
-void imds_source::act(lifecycle::transition transition, const char* trigger, std::optional<sys_time> must_end_by) {
-  const bool terminating = transition == lifecycle::transition::terminate;
-  if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
-    if (logged_.insert(std::string("no-script:") + trigger).second)
-      log_.warn("no-script", {{"trigger", trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
-                                                              " script: nothing to run"}});
-    return;
+net::awaitable<void> imds_source::refresh_hooks() {
+  hooks_read_ = steady::now();
+  auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
+  if (!hooks) {
+    log_.warn("hooks-refresh-failed", {{"group", group_}, {"error", hooks.error().message()}, {"what", "the hooks read before are used"}});
+    co_return;
   }
-  sink_.submit(transition, trigger, must_end_by);
+  log_.debug("hooks-refreshed", {{"group", group_}, {"hooks", std::to_string(hooks->size())}});
+  sink_.hooks_read(std::move(*hooks));
+}
+
+net::awaitable<void> imds_source::act(instance_event ev) {
+  const bool terminating = ev.transition == lifecycle::transition::terminate;
+  if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
+    if (logged_.insert("no-script:" + ev.trigger))
+      log_.warn("no-script", {{"trigger", ev.trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
+                                                                " script: nothing to run"}});
+    co_return;
+  }
+  // A transition's hooks are read again first: one added since start-up must be completed too,
+  // and a transition comes once or twice in an instance's life, so this costs one call each.
+  if (!ev.notice && ev.trigger == "imds") co_await refresh_hooks();
+  sink_.submit(std::move(ev));
 }
 
 net::awaitable<void> imds_source::target_state() {
   auto text = co_await read("autoscaling/target-lifecycle-state");
   if (!text || *text == last_state_) co_return; // 404 (no transition yet), a failure, or no change
   const auto state = lifecycle::parse_target_state(*text);
-  log_.info("target-lifecycle-state", {{"state", *text}, {"was", last_state_.empty() ? "(none)" : last_state_}});
+  auto target = *text;
+  while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' ')) target.pop_back();
+  log_.info("target-lifecycle-state", {{"state", target}, {"was", last_state_.empty() ? "(none)" : last_state_}});
+  if (state != lifecycle::target_state::other) sink_.leg_changed(target);
   if (state == lifecycle::target_state::terminated) {
-    act(lifecycle::transition::terminate, "imds");
-  } else if (state == lifecycle::target_state::in_service) {
-    // InService is also the steady state of an instance long in service: only a group that still
-    // holds the instance in Pending means a launch waits on us.
+    // A named event, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
+    instance_event ev{lifecycle::transition::terminate, "imds", target, false, std::nullopt};
+    co_await act(std::move(ev));
+  } else if (state == lifecycle::target_state::in_service || state == lifecycle::target_state::warmed) {
+    // InService (and a warm pool's state) is also the steady state of an instance long there:
+    // only a group that still holds the instance on its way in means an action waits on us.
+    // Into a warm pool from service is a scale-in (terminate); from anywhere else, a launch.
+    const auto t = state == lifecycle::target_state::warmed && last_state_ == "InService" ? lifecycle::transition::terminate
+                                                                                          : lifecycle::transition::launch;
+    instance_event ev{t, "imds", target, false, std::nullopt};
     auto inst = co_await asg_.describe_instance(instance_id_);
     if (!inst) {
       log_.warn("describe-instance-failed", {{"instance", instance_id_}, {"error", inst.error().message()}, {"what", "asked again next poll"}});
       co_return; // last_state_ unchanged: the next poll asks again
     }
-    if (*inst && ((*inst)->lifecycle_state == "Pending:Wait" || (*inst)->lifecycle_state == "Pending"))
-      act(lifecycle::transition::launch, "imds");
-  } else if (state == lifecycle::target_state::warmed) {
-    // Back in a warm pool (scale-in with ReuseOnScaleIn, or a launch into the pool): leaving it
-    // later is a launch of its own, with the launch script run again.
-    sink_.transition_over(lifecycle::transition::launch);
+    lifecycle::lifecycle_action probe;
+    probe.transition = t;
+    probe.target = target;
+    if (*inst && still_in_transition((*inst)->lifecycle_state, probe)) co_await act(std::move(ev));
   } else if (state == lifecycle::target_state::other) {
-    log_.warn("target-lifecycle-state-unknown", {{"state", *text}, {"what", "not a state hookd knows; nothing done"}});
+    log_.warn("target-lifecycle-state-unknown", {{"state", target}, {"what", "not a state hookd knows; nothing done"}});
   }
   last_state_ = *text;
 }
 
 net::awaitable<void> imds_source::spot() {
   auto text = co_await read("spot/instance-action");
-  if (!text || !logged_.insert("spot:" + *text).second) co_return;
+  if (!text || !logged_.insert("spot:" + *text)) co_return;
   auto n = lifecycle::parse_spot_notice(*text);
   if (!n) {
     log_.warn("spot-notice-unreadable", {{"error", n.error().message()}});
@@ -135,12 +158,14 @@ net::awaitable<void> imds_source::spot() {
                                                       ? "the terminate script has already run or is running"
                                                       : "running the terminate script now, to end before that time")
                                                : "logged only (--on-spot-interruption log)"}});
-  if (run) act(lifecycle::transition::terminate, "spot", n->time);
+  if (!run) co_return;
+  instance_event ev{lifecycle::transition::terminate, "spot", "spot", false, n->time}; // named, as below
+  co_await act(std::move(ev));
 }
 
 net::awaitable<void> imds_source::rebalance() {
   auto text = co_await read("events/recommendations/rebalance");
-  if (!text || !logged_.insert("rebalance:" + *text).second) co_return;
+  if (!text || !logged_.insert("rebalance:" + *text)) co_return;
   ++status_.notices["rebalance"];
   auto t = lifecycle::parse_rebalance_notice(*text);
   const bool run = o_.on_rebalance == config::notice_action::script;
@@ -148,7 +173,11 @@ net::awaitable<void> imds_source::rebalance() {
                                          {"what", run ? "running the terminate script (--on-rebalance script)"
                                                       : "logged only: the group's own terminate hook follows if it replaces "
                                                         "this instance (--on-rebalance script to act on it)"}});
-  if (run) act(lifecycle::transition::terminate, "rebalance");
+  // Each recommendation is its own notice: no lifecycle transition has begun, so the group's
+  // terminate hook, when it follows, still runs the script and is completed.
+  if (!run) co_return;
+  instance_event ev{lifecycle::transition::terminate, "rebalance", "rebalance:" + (t ? iso8601(*t) : *text), true, std::nullopt};
+  co_await act(std::move(ev));
 }
 
 net::awaitable<void> imds_source::maintenance() {
@@ -156,21 +185,27 @@ net::awaitable<void> imds_source::maintenance() {
   if (!text) co_return;
   auto events = lifecycle::parse_maintenance_events(*text);
   if (!events) {
-    if (logged_.insert("maintenance-unreadable:" + *text).second)
+    if (logged_.insert("maintenance-unreadable:" + *text))
       log_.warn("maintenance-unreadable", {{"error", events.error().message()}});
     co_return;
   }
   const auto now = std::chrono::system_clock::now();
+  // The document is the hypervisor's, but its length is not ours to trust: a few events at a time.
+  if (events->size() > max_maintenance_events && logged_.insert("maintenance-many:" + std::to_string(events->size())))
+    log_.warn("maintenance-events-truncated", {{"events", std::to_string(events->size())},
+                                               {"what", "only the first " + std::to_string(max_maintenance_events) + " are read"}});
+  if (events->size() > max_maintenance_events) events->resize(max_maintenance_events);
   for (const auto& e : *events) {
-    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)).second && ++status_.notices["maintenance"])
+    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)) && ++status_.notices["maintenance"])
       log_.warn("scheduled-maintenance", {{"event", e.id}, {"code", e.code}, {"state", e.state},
                                           {"not_before", e.not_before ? iso8601(*e.not_before) : ""},
                                           {"not_after", e.not_after ? iso8601(*e.not_after) : ""}, {"description", e.description}});
     if (o_.on_maintenance != config::notice_action::script || e.state != "active" || !e.ends_instance() || !e.not_before ||
-        now < *e.not_before - o_.maintenance_lead || !maintenance_acted_.insert(e.id).second)
+        now < *e.not_before - o_.maintenance_lead || !maintenance_acted_.insert(e.id))
       continue;
     log_.warn("maintenance-script", {{"event", e.id}, {"code", e.code}, {"what", "running the terminate script ahead of it"}});
-    act(lifecycle::transition::terminate, "maintenance");
+    instance_event ev{lifecycle::transition::terminate, "maintenance", "maintenance:" + e.id, true, std::nullopt};
+    co_await act(std::move(ev));
   }
 }
 

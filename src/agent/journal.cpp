@@ -2,6 +2,7 @@
 #include "hookd/agent/journal.hpp"
 #include "hookd/core/atomic_file.hpp"
 #include "hookd/core/read_file.hpp"
+#include "hookd/crypto/digest.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -30,11 +31,22 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 
-// Tokens are UUIDs from AWS, but a file name must never be steered by message content.
-std::string journal::file_name(const std::string& token) {
+// Tokens are UUIDs from AWS, but a file name must never be steered by message content, and two
+// keys must never share one: every byte but [A-Za-z0-9-] is escaped as %XX (so the mapping is
+// injective and no name has a dot), and a long key is named by its SHA-256 (a dot marks those).
+std::string journal::file_name(const std::string& key) {
+  static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
-  for (char c : token) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-  return out.substr(0, 128);
+  for (unsigned char c : key) {
+    if (std::isalnum(c) || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out.size() <= max_plain_name ? out : "sha256." + crypto::sha256_hex(key);
 }
 
 journal::journal(std::string state_dir) : dir_(std::move(state_dir)) {}
@@ -55,7 +67,7 @@ outcome<void> journal::prepare() {
   const auto spare = jdir + "/" + spare_name;
   if (auto text = read_whole_file(spare); text && !blank(*text)) {
     auto e = parse(*text);
-    const auto to = jdir + "/" + (e ? file_name(e->action.token) : "unreadable-spare-" + std::to_string(::time(nullptr))) + ".json";
+    const auto to = jdir + "/" + (e ? name_of(e->action) : "unreadable-spare-" + std::to_string(::time(nullptr))) + ".json";
     if (::rename(spare.c_str(), to.c_str()) != 0)
       return make_error(errc::io_failed, "cannot rename " + spare + " to " + to + ": " + std::strerror(errno) +
                                              "; check the state directory's permissions");
@@ -86,7 +98,11 @@ std::string journal::serialize(const journal_entry& e) {
                  {"started", iso8601(e.started)},
                  {"resumes", e.resumes},
                  {"script_pgid", e.script_pgid},
-                 {"script_start", e.script_start}};
+                 {"script_start", e.script_start},
+                 {"boot_id", e.boot_id},
+                 {"source", e.action.by_instance() ? "instance" : "queue"},
+                 {"target", e.action.target},
+                 {"notice", e.action.notice}};
   if (e.action.time) o["time"] = iso8601(*e.action.time);
   return json::serialize(o);
 }
@@ -108,6 +124,14 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.action.metadata = str("metadata");
   e.action.shape = "journal";
   if (auto t = str("trigger"); !t.empty()) e.action.trigger = t;
+  // The source is hookd's own record. Entries of hookd before it was written had only the
+  // trigger, which hookd also set itself: "queue" for every message.
+  const auto source = str("source");
+  e.action.source = source == "instance" || (source.empty() && e.action.trigger != "queue") ? lifecycle::action_source::instance
+                                                                                            : lifecycle::action_source::queue;
+  e.action.target = str("target");
+  if (const auto* n = o.if_contains("notice"); n && n->is_bool()) e.action.notice = n->as_bool();
+  e.boot_id = str("boot_id");
   if (auto t = parse_iso8601(str("time")); t) e.action.time = *t;
   e.message_id = str("message_id");
   e.receipt_handle = str("receipt_handle");
@@ -130,7 +154,7 @@ outcome<journal_entry> journal::parse(std::string_view text) {
 
 net::awaitable<outcome<void>> journal::write(const journal_entry& e) {
   const auto data = serialize(e);
-  const auto name = file_name(e.action.token) + ".json";
+  const auto name = name_of(e.action) + ".json";
   bool spare_used = false;
   auto r = co_await net::co_spawn(
       pool_, [&]() -> net::awaitable<outcome<void>> { co_return write_entry(name, data, spare_used); }, net::use_awaitable);
@@ -177,12 +201,12 @@ outcome<void> journal::fill_spare(const std::string& name, const std::string& da
   return make_error(errc::io_failed, "journal: " + write_failure("write", spare, e));
 }
 
-net::awaitable<outcome<void>> journal::finish(const std::string& token) { return remove(token, true); }
+net::awaitable<outcome<void>> journal::finish(const std::string& key) { return remove(key, true); }
 
-net::awaitable<outcome<void>> journal::withdraw(const std::string& token) { return remove(token, false); }
+net::awaitable<outcome<void>> journal::withdraw(const std::string& key) { return remove(key, false); }
 
-net::awaitable<outcome<void>> journal::remove(const std::string& token, bool done) {
-  const auto name = file_name(token);
+net::awaitable<outcome<void>> journal::remove(const std::string& key, bool done) {
+  const auto name = file_name(key);
   const auto jdir = dir_ + "/journal", ddir = dir_ + "/done";
   co_return co_await net::co_spawn(
       pool_,
@@ -195,6 +219,16 @@ net::awaitable<outcome<void>> journal::remove(const std::string& token, bool don
           co_return make_error(errc::io_failed, "journal: cannot remove entry " + name + ": " + std::strerror(errno));
         sync_directory(jdir);
         co_return outcome<void>{};
+      },
+      net::use_awaitable);
+}
+
+net::awaitable<void> journal::forget_done(std::vector<std::string> keys) {
+  co_await net::co_spawn(
+      pool_,
+      [&]() -> net::awaitable<void> {
+        for (const auto& k : keys) ::unlink((dir_ + "/done/" + file_name(k)).c_str());
+        co_return;
       },
       net::use_awaitable);
 }
@@ -234,35 +268,6 @@ std::vector<std::string> journal::done_tokens() const {
     out.push_back(f.path().filename().string());
   }
   return out;
-}
-
-unsigned long long process_start_ticks(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  std::getline(in, text);
-  const auto close = text.rfind(')'); // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i < 22 && rest >> field; ++i) {}
-  unsigned long long ticks = 0;
-  rest >> ticks;
-  return ticks;
-}
-
-bool end_surviving_script(int pgid, unsigned long long start_ticks) {
-  if (pgid <= 1) return false;
-  const auto now_ticks = process_start_ticks(pgid);
-  // The leader alive with another start time: its pid was reused by an unrelated process.
-  if (now_ticks != 0 && now_ticks != start_ticks) return false;
-  // The leader gone but the group still there: Linux never reuses a pid while its process group
-  // exists, so the group is still the script's.
-  if (::kill(-pgid, 0) != 0) return false;
-  ::kill(-pgid, SIGTERM);
-  for (int i = 0; i < 50 && ::kill(-pgid, 0) == 0; ++i) ::usleep(20000); // at most a second
-  ::kill(-pgid, SIGKILL);
-  return true;
 }
 
 } // namespace hookd::agent

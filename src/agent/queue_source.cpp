@@ -119,14 +119,18 @@ void queue_source::decide_message(aws::sqs_message& m, const std::string& entry_
     notice(m, d.why, entry_id, out);
     break;
   case lifecycle::verdict::unknown_hook:
-    if (steady::now() - hooks_read_ < hooks_refresh_interval) {
-      // The group's hooks were read moments ago and this one is not among them: put it back
-      // for long, like anything hookd cannot act on; a redrive policy moves it on.
+    if (m.sent && *m.sent + hooks_read_margin < hooks_read_at_) {
+      // The group's hooks were read after SQS took this message in (its own SentTimestamp, which
+      // no sender writes), and this one was not among them: put it back for long, like anything
+      // hookd cannot act on; a redrive policy moves it on.
       if (logged_once_.insert(m.message_id))
         log_.warn("unknown-hook", {{"message", m.message_id}, {"token", a->token}, {"why", d.why}});
       out.releases.push_back({entry_id, m.receipt_handle, lifecycle::unparseable_visibility_seconds});
     } else {
-      out.refresh = true; // perhaps a hook created since start-up: read them again, decide next time
+      // Perhaps a hook created since they were read (at start-up too): read them again, and
+      // decide it when it comes back after the receive's short hold.
+      out.refresh = true;
+      out.releases.push_back({entry_id, m.receipt_handle, receive_hold_seconds});
     }
     break;
   case lifecycle::verdict::expired:
@@ -179,12 +183,16 @@ net::awaitable<void> queue_source::handle_batch(std::vector<aws::sqs_message> ba
 }
 
 net::awaitable<void> queue_source::refresh_hooks() {
+  // A stream of messages naming hooks nobody made costs one look-up per interval, not one each.
+  if (steady::now() - hooks_read_ < hooks_refresh_interval) co_return;
   hooks_read_ = steady::now();
+  const auto asked = std::chrono::system_clock::now() + sqs_.clock_offset(); // SQS's clock, as SentTimestamp is
   auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
   if (!hooks) {
     log_.warn("hooks-refresh-failed", {{"group", group_}, {"error", hooks.error().message()}});
     co_return;
   }
+  hooks_read_at_ = asked;
   self_.group_hooks.clear();
   for (const auto& h : *hooks) self_.group_hooks.insert(h.name);
   log_.info("hooks-refreshed", {{"group", group_}, {"hooks", std::to_string(hooks->size())}});

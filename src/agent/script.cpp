@@ -168,7 +168,7 @@ net::awaitable<std::optional<std::string>> fetch_script(const script_options& s,
       why = p.error().message();
       co_return std::nullopt;
     }
-    path = dir + "/" + journal::file_name(a.token);
+    path = dir + "/" + journal::name_of(a);
     auto got = co_await s3->get_object_to_file(*uri, path);
     if (!got) {
       why = "cannot download the script: " + got.error().message();

@@ -152,6 +152,9 @@ std::vector<lifecycle_action_state> server::actions() const {
   return out;
 }
 std::size_t server::queue_depth(const std::string& queue) const { return impl_->queues.at(queue).msgs.size(); }
+std::vector<std::string> server::launch_into_warm_pool(const std::string& group, const std::string& instance) {
+  return impl_->transition(group, instance, false, true);
+}
 void server::return_to_warm_pool(const std::string& group, const std::string& instance) {
   impl_->groups.at(group)[instance] = "Warmed:Running";
 }

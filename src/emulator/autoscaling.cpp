@@ -36,7 +36,8 @@ std::string server::impl::wrap(const std::string& direct, notification_format f,
   return direct;
 }
 
-std::vector<std::string> server::impl::transition(const std::string& group, const std::string& instance, bool terminating) {
+std::vector<std::string> server::impl::transition(const std::string& group, const std::string& instance, bool terminating,
+                                                  bool warm) {
   expire_actions();
   std::vector<std::string> tokens;
   auto& g = groups.at(group);
@@ -52,7 +53,7 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     a.global_deadline = a.active_from + std::chrono::seconds(h.global_timeout);
     a.default_result = h.spec.default_result;
     json::object detail{{"Origin", terminating ? "AutoScalingGroup" : "EC2"},
-                        {"Destination", terminating ? "EC2" : "AutoScalingGroup"},
+                        {"Destination", warm ? "WarmPool" : terminating ? "EC2" : "AutoScalingGroup"},
                         {"LifecycleActionToken", a.state.token},
                         {"AutoScalingGroupName", group},
                         {"LifecycleHookName", h.spec.name},
@@ -71,6 +72,10 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     actions.emplace(a.state.token, std::move(a));
   }
   const bool waits_now = activation_delay.count() <= 0;
+  if (warm) { // into the pool, from EC2 or (scale-in with reuse) from the group
+    g[instance] = tokens.empty() ? "Warmed:Running" : waits_now ? "Warmed:Pending:Wait" : "Warmed:Pending";
+    return tokens;
+  }
   g[instance] = tokens.empty() ? (terminating ? "Terminated" : "InService")
                 : waits_now    ? (terminating ? "Terminating:Wait" : "Pending:Wait")
                                : (terminating ? "Terminating" : "Pending");
@@ -89,7 +94,9 @@ void server::impl::settle_instance(const std::string& group, const std::string& 
   }
   if (any_active || !groups.count(group)) return;
   const bool terminating = transition_name.find("TERMINATING") != std::string::npos;
-  groups[group][instance] = terminating ? "Terminated" : (abandoned ? "Terminated" : "InService");
+  auto& st = groups[group][instance];
+  if (st.rfind("Warmed:Pending", 0) == 0) st = abandoned ? "Terminated" : "Warmed:Running";
+  else st = terminating ? "Terminated" : (abandoned ? "Terminated" : "InService");
 }
 
 void server::impl::expire_actions() {
@@ -98,7 +105,7 @@ void server::impl::expire_actions() {
     if (!a.state.active) continue;
     if (t >= a.active_from && groups.count(a.state.group)) { // draining over: the wait state begins
       auto& st = groups[a.state.group][a.state.instance_id];
-      if (st == "Terminating" || st == "Pending") st += ":Wait";
+      if (st == "Terminating" || st == "Pending" || st == "Warmed:Pending") st += ":Wait";
     }
     if (t >= a.deadline || t >= a.global_deadline) {
       a.state.active = false;

@@ -151,7 +151,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::string wrap(const std::string& direct, notification_format f, const std::string& transition,
                    const std::string& instance, const json::object& detail);
 
-  std::vector<std::string> transition(const std::string& group, const std::string& instance, bool terminating);
+  /// `warm`: into the warm pool (Destination WarmPool; the instance waits in Warmed:Pending:Wait).
+  std::vector<std::string> transition(const std::string& group, const std::string& instance, bool terminating, bool warm = false);
 
   void settle_instance(const std::string& group, const std::string& instance);
 

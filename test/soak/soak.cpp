@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `make soak`: the real hookd against the emulator for a set time with everything going wrong at
 // once (AWS errors, throttling, dropped connections, delays, clock jumps, credentials that expire
-// every minute, hostile and oversized messages, SIGKILL and a restart at random moments), then an
-// invariant check on the emulator's record. Exits 1 on any violation.
+// every minute, hostile and oversized messages, floods of forged ones and tokens in hookd's own key
+// formats, 403s, files planted in the metrics directory, SIGKILL and SIGTERM and a restart at random
+// moments), then an invariant check on the emulator's record and the script's. Exits 1 on any violation.
 #include "hookd/core/env.hpp"
 #include "hookd/emulator/emulator.hpp"
 #include "hookd/emulator/test_pki.hpp"
 #include "hookd/proc/supervisor.hpp"
 #include "support/harness.hpp"
+#include "hostile.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -49,7 +51,7 @@ long fd_count(pid_t pid) {
 }
 
 struct figures {
-  int own_actions = 0, foreign = 0, hostile = 0, faults = 0, kills = 0, clock_jumps = 0;
+  int own_actions = 0, foreign = 0, hostile = 0, faults = 0, kills = 0, clock_jumps = 0, terms = 0, planted = 0;
   std::vector<std::string> violations;
   std::vector<std::pair<long, long>> samples; ///< RSS KiB, descriptors, of the current hookd
   /// hookd's log lines and the soak's own events, each stamped with the soak's elapsed time:
@@ -100,8 +102,14 @@ private:
     // Credentials from instance metadata that expire every minute: refreshed under fire.
     emu_.set_imds_identity(self, "soak-role", 60s);
     script_ = (dir_ / "script.sh").string();
-    std::ofstream(script_) << "#!/bin/sh\nsleep 0.$(( $$ % 9 + 1 ))\necho done\n";
+    // Every run leaves its token: a forged one must never appear there.
+    std::ofstream(script_) << "#!/bin/sh\necho \"$HOOKD_ACTION_TOKEN\" >> " << (dir_ / "runs").string()
+                           << "\nsleep 0.$(( $$ % 9 + 1 ))\necho done\n";
     ::chmod(script_.c_str(), 0755);
+    fs::create_directories(dir_ / "metrics");
+    ::chmod((dir_ / "metrics").c_str(), 0755);
+    std::ofstream(dir_ / "victim") << "not hookd's";
+    ::chmod((dir_ / "victim").c_str(), 0600);
   }
 
   proc::command command() const {
@@ -112,7 +120,8 @@ private:
              "AWS_REGION=us-east-1", "HOOKD_CONFIG=/dev/null", "HOOKD_QUEUE_URL=" + emu_.queue_url(group),
              "HOOKD_STATE_DIR=" + (dir_ / "state").string(), "HOOKD_ON_TERMINATE=" + script_, "HOOKD_WAIT_TIME=2",
              "HOOKD_HEARTBEAT_INTERVAL=300ms", "HOOKD_ERROR_BACKOFF=200ms", "HOOKD_STARTUP_JITTER=0",
-             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=" + env("HOOKD_SOAK_LOG_LEVEL").value_or("info"), "HOOKD_SHUTDOWN_GRACE=2s"};
+             "HOOKD_CONFIRM_WINDOW=2s", "HOOKD_LOG_LEVEL=" + env("HOOKD_SOAK_LOG_LEVEL").value_or("info"), "HOOKD_SHUTDOWN_GRACE=2s",
+             "HOOKD_KILL_GRACE=1s", "HOOKD_METRICS_FILE=" + (dir_ / "metrics" / "hookd.prom").string()};
     return c;
   }
 
@@ -161,6 +170,30 @@ private:
         note("SIGKILL");
         co_await pause(100ms);
       }
+    } else if (pick < 84) {
+      if (const auto what = soak::plant(rng_, dir_ / "metrics", "hookd.prom", dir_ / "victim"); !what.empty()) {
+        ++f_.planted;
+        note("planted a " + what + " in the metrics directory");
+      }
+    } else if (pick < 85) {
+      co_await terminate();
+    }
+  }
+
+  /// SIGTERM: hookd must answer at once (note() checks its "stopping" line), and end within its
+  /// grace, the script's kill grace and a completion's retries.
+  net::awaitable<void> terminate() {
+    const auto pid = pid_of();
+    if (pid <= 0 || !running_) co_return;
+    ::kill(pid, SIGTERM);
+    ++f_.terms;
+    term_sent_ = steady::now();
+    note("SIGTERM");
+    const auto until = steady::now() + 30s;
+    while (running_ && pid_of() == pid && steady::now() < until) co_await pause(50ms);
+    if (running_ && pid_of() == pid) {
+      f_.violations.push_back("hookd still running 30 s after SIGTERM");
+      ::kill(pid, SIGKILL);
     }
   }
 
@@ -176,17 +209,9 @@ private:
   }
 
   void send_hostile() {
-    ++f_.hostile;
-    boost::json::object forged{{"LifecycleActionToken", "forged-" + std::to_string(rng_())}, {"AutoScalingGroupName", group},
-                               {"LifecycleHookName", "drain"}, {"EC2InstanceId", self},
-                               {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}};
-    switch (rng_() % 4) {
-    case 0: emu_.send_message(group, boost::json::serialize(forged)); break;
-    case 1: emu_.send_message(group, std::string(1024 * 1024 - 64, '\x01')); break;
-    case 2: emu_.send_message(group, "{\"EC2InstanceId\":\"" + std::string(self) + "\",\"Time\":\"9999-12-31T23:59:59Z\""); break;
-    default:
-      forged["LifecycleActionToken"] = std::string("nul\0token", 9);
-      emu_.send_message(group, boost::json::serialize(forged));
+    for (const auto& body : soak::hostile_bodies(rng_, group, self)) {
+      ++f_.hostile;
+      emu_.send_message(group, body);
     }
   }
 
@@ -199,10 +224,13 @@ private:
     // queue up for minutes and fail it forever.
     f.until = steady::now() + std::chrono::milliseconds(500 + rng_() % 2500);
     f.count = 1 + static_cast<int>(rng_() % 3);
-    switch (rng_() % 4) {
+    switch (rng_() % 5) {
     case 0: f.status = 500, f.code = "InternalFailure", f.message = "soak"; break;
     case 1: f.status = 400, f.code = "Throttling", f.message = "Rate exceeded"; break;
     case 2: f.drop = true; break;
+    case 3: // a policy being edited: says nothing about the action
+      f.status = 403, f.code = "AccessDenied", f.message = "User is not authorized to perform: autoscaling:" + f.operation;
+      break;
     default: f.delay = std::chrono::milliseconds(200 + rng_() % 1500);
     }
     emu_.add_fault(f);
@@ -222,6 +250,11 @@ private:
   bool all_own_done() { return own_pending_() == 0; }
 
   void note(std::string_view what) {
+    if (term_sent_ && what.find(" stopping ") != std::string_view::npos) {
+      const auto waited = steady::now() - *term_sent_;
+      term_sent_.reset();
+      if (waited > 1s) f_.violations.push_back("SIGTERM answered after " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) + " ms");
+    }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start_).count();
     char stamp[24];
     std::snprintf(stamp, sizeof stamp, "%8.3f ", static_cast<double>(ms) / 1000);
@@ -252,6 +285,7 @@ private:
       if (!parsed) f_.violations.push_back("an unreadable message was deleted: " + h.id);
       else if (!names_self && !test) f_.violations.push_back("another instance's message was deleted: " + h.id);
     }
+    check_runs_and_victim();
     if (f_.samples.size() >= 10) {
       // A leak raises the floor; a receive of ten 1 MiB hostile messages is a peak that passes
       // (bodies are capped at 31 MiB). So each half is judged by its lowest sample.
@@ -268,6 +302,25 @@ private:
     }
   }
 
+  /// The script's own record: only our actions' tokens ever ran it, each at least once, and more
+  /// only where a SIGKILL or SIGTERM cut a run short (a resumed action runs again). And the file a
+  /// planted symlink pointed to is as it was.
+  void check_runs_and_victim() {
+    std::map<std::string, int> ran;
+    std::ifstream in(dir_ / "runs");
+    for (std::string l; std::getline(in, l);) ++ran[l];
+    for (const auto& [t, n] : ran)
+      if (std::find(tokens_.begin(), tokens_.end(), t) == tokens_.end()) f_.violations.push_back("the script ran for a token that is no action of ours: " + t);
+    for (const auto& t : tokens_)
+      if (ran[t] < 1 || ran[t] > 1 + f_.kills + f_.terms)
+        f_.violations.push_back("own action " + t + " ran the script " + std::to_string(ran[t]) + " times");
+    std::ifstream v(dir_ / "victim");
+    const std::string victim((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>());
+    struct stat st{};
+    if (victim != "not hookd's" || ::stat((dir_ / "victim").c_str(), &st) != 0 || (st.st_mode & 0777) != 0600)
+      f_.violations.push_back("the file a planted symlink pointed to was changed");
+  }
+
   net::io_context& ioc_;
   emulator::server& emu_;
   fs::path dir_;
@@ -277,6 +330,7 @@ private:
   std::vector<std::string> tokens_;
   std::map<std::string, steady::time_point> created_; ///< own actions not yet seen ended
   bool stop_ = false, running_ = false;
+  std::optional<steady::time_point> term_sent_; ///< a SIGTERM not answered yet
   steady::time_point start_ = steady::now();
   figures f_;
 };
@@ -319,9 +373,10 @@ int main(int argc, char** argv) {
   ioc.run();
   emu.stop();
   fs::remove_all(dir);
-  std::printf("soak: %lld s, own actions %d, foreign %d, hostile %d, faults %d, clock jumps %d, kills %d, violations %zu\n",
+  std::printf("soak: %lld s, own actions %d, foreign %d, hostile %d, faults %d, clock jumps %d, kills %d, SIGTERMs %d, "
+              "planted files %d, violations %zu\n",
               static_cast<long long>(length.count()), f.own_actions, f.foreign, f.hostile, f.faults, f.clock_jumps,
-              f.kills, f.violations.size());
+              f.kills, f.terms, f.planted, f.violations.size());
   const auto spread = [](const char* what, std::vector<double> d) {
     if (d.empty()) return;
     std::sort(d.begin(), d.end());

@@ -9,6 +9,7 @@
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/agent/status.hpp"
+#include "hookd/agent/transition_runs.hpp"
 #include "hookd/agent/script.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/imds.hpp"
@@ -58,19 +59,31 @@ struct clients {
   first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
 };
 
+/// What instance metadata said about this instance: a leg of a transition (its target state) or a
+/// notice. Only the metadata source makes these: nothing in a queue message becomes one.
+struct instance_event {
+  lifecycle::transition transition = lifecycle::transition::terminate;
+  std::string trigger;  ///< imds, spot, rebalance, maintenance
+  std::string target;   ///< "Terminated", "InService", "Warmed:Stopped", "spot", "rebalance:<time>", "maintenance:<id>"
+  bool notice = false;  ///< rebalance or maintenance: the terminate script runs, no transition has begun
+  std::optional<sys_time> must_end_by; ///< a Spot interruption's time
+};
+
 /// Where a source hands what it learnt about this instance. `submit` takes an action by instance
 /// id (no token); an action for a transition that already has a run attaches to that run.
 class action_sink {
 public:
   virtual ~action_sink() = default;
-  virtual void submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) = 0;
+  virtual void submit(instance_event event) = 0;
   /// The transition has a run (going or ended): a later signal for it changes nothing.
   virtual bool has_run(lifecycle::transition transition) const = 0;
   /// Something `hookd status` shows has changed (a source's first success, a failure): write it now.
   virtual void status_changed() = 0;
-  /// The instance has left the transition's cycle (back into a warm pool): its next signal is a
-  /// new transition, run again, rather than one already done.
-  virtual void transition_over(lifecycle::transition transition) = 0;
+  /// The instance's target state is now `target`: every other leg's "done" mark is forgotten (in
+  /// memory and on disk), since a warm pool's instance passes through its legs again and again.
+  virtual void leg_changed(const std::string& target) = 0;
+  /// The group's hooks, read again.
+  virtual void hooks_read(std::vector<aws::lifecycle_hook> hooks) = 0;
 };
 
 /// What the queue source asks of the runner: whether a token is known, to take an action of ours,
@@ -117,6 +130,7 @@ struct action_summary {
   bool already_over = false;      ///< Auto Scaling said the action was no longer active
   bool deleted = false;
   bool script_started = false;    ///< this action started the script
+  bool by_instance = false;       ///< from instance metadata: no message of its own
   std::chrono::milliseconds script_duration{0}, total{0};
 
   static action_summary of(const lifecycle::lifecycle_action& a);
@@ -124,9 +138,6 @@ struct action_summary {
 
 class imds_source;
 class queue_source;
-
-/// An action by instance id waits on every hook of its transition: "a,b" (or none).
-std::vector<std::string> hook_names(const std::string& joined);
 
 /// The completion handler's half of a detached coroutine: an exception that escaped it is a bug,
 /// logged with where it happened, never a crash of the agent.
@@ -149,9 +160,9 @@ public:
   /// How many tokens, message ids and summaries the agent remembers at most.
   static constexpr std::size_t token_memory = 1000;
 
-  void submit(lifecycle::transition transition, const std::string& trigger, std::optional<sys_time> must_end_by) override;
+  void submit(instance_event event) override;
   bool has_run(lifecycle::transition transition) const override { return runs_.count(transition) > 0; }
-  void transition_over(lifecycle::transition transition) override;
+  void leg_changed(const std::string& target) override;
   void status_changed() override { report_timer_.cancel(); }
 
   bool known_token(const std::string& token) const override;
@@ -181,20 +192,12 @@ private:
   void log_done(action_summary& sum);
   /// When Auto Scaling's global timeout ends `a`, counted from the notification's Time.
   std::chrono::steady_clock::time_point global_deadline(const lifecycle::lifecycle_action& a) const;
-  /// What one run of a transition's script came to; every action of that transition gets it.
-  struct transition_run {
-    bool finished = false;
-    std::string result;
-    bool instance_word = false;  ///< started from instance metadata (target state or a notice)
-    std::set<std::string> hooks; ///< the hooks whose actions this run has served
-  };
-  /// Whether `a` waits on the transition's run rather than needing a run of its own. A run going
-  /// takes every action of its transition. An ended run takes another hook's action of the same
-  /// transition; the same hook again is a new transition (a warm pool's second launch), since Auto
-  /// Scaling makes one action per hook per transition. After a run started by the instance's own
-  /// metadata, the instance is on its way out: everything attaches. No clock is compared: AWS's
-  /// and ours can both jump.
-  bool belongs_to_run(const lifecycle::lifecycle_action& a);
+  const transition_run* run_of(lifecycle::transition t) const {
+    auto it = runs_.find(t);
+    return it == runs_.end() ? nullptr : &it->second;
+  }
+  /// choose_run for `a`, now.
+  run_choice choice(const lifecycle::lifecycle_action& a) const { return choose_run(run_of(a.transition), a); }
   /// An action whose transition already has a run: heartbeated until the run ends, then completed
   /// with its result.
   struct candidate;
@@ -203,9 +206,10 @@ private:
   /// A coroutine the runner does not wait for (an attached action, a completion), counted so
   /// that run() ends only after it.
   void start_background(boost::asio::awaitable<void> work, const char* what);
+  /// Completes a run's own action (`serial`: its run, 0 for none) and settles its messages.
   boost::asio::awaitable<void> finish_action(received_action r, action_summary sum,
                                              std::chrono::steady_clock::time_point global,
-                                             std::chrono::steady_clock::time_point start);
+                                             std::chrono::steady_clock::time_point start, unsigned serial);
   boost::asio::awaitable<void> wait_for_run(lifecycle::transition transition);
   void end_run(const lifecycle::lifecycle_action& a, const std::string& result);
   /// By instance id: complete each hook of `a`, retrying "no active action" while the instance
@@ -228,6 +232,9 @@ private:
   /// that one goes first, and this one stays pending.
   boost::asio::awaitable<bool> run_action(std::shared_ptr<candidate> c);
   enum class confirmation { confirmed, refused, unknown };
+  /// A confirmed action the runner does not run after all: hookd is stopping (it is left to the
+  /// next hookd), or its transition's run takes it (attached). False when it is to run.
+  bool hand_off(std::shared_ptr<candidate>& c, const std::optional<std::string>& path);
   /// An action taken, with Auto Scaling's word on it once that is in. Its confirmation starts
   /// when it is taken and runs beside every other's (confirm_candidate), so the windows of forged
   /// messages ahead of ours are never served one after another before ours.
@@ -250,9 +257,9 @@ private:
   /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
   /// unknown (put back to be decided again). Either way its token is no longer running.
   boost::asio::awaitable<void> drop_action(const received_action& r, bool refused);
-  /// The action of `token` is over: its held duplicates are deleted, its journal entry ends and
-  /// it is remembered as done.
-  boost::asio::awaitable<void> mark_done(const std::string& token);
+  /// The action is over: its held duplicates are deleted, its journal entry ends and it is
+  /// remembered as done.
+  boost::asio::awaitable<void> mark_done(const lifecycle::lifecycle_action& a);
   /// After completion: delete the message and its duplicates, end the journal entry.
   boost::asio::awaitable<void> settle_action(const received_action& r, action_summary& sum);
   boost::asio::awaitable<void> keep_alive(const lifecycle::lifecycle_action& a, std::string handle, bool extend_first,
@@ -274,7 +281,7 @@ private:
   journal& journal_;
   logger& log_;
   env_lookup env_;
-  /// Token sets, all keyed by journal::file_name(token). done_ and attempted_ forget their oldest
+  /// Token sets, all keyed by journal::file_name(lifecycle::action_key(a)). done_ and attempted_ forget their oldest
   /// past a bound: a forgotten token's message is only confirmed with Auto Scaling again.
   std::set<std::string> running_;
   bounded_set done_{token_memory}, attempted_{token_memory};
@@ -284,7 +291,7 @@ private:
   bool runner_busy_ = false;
   bool once_done_ = false;
   bounded_set logged_once_{token_memory};                      ///< what was said once
-  std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< token -> handles to delete with it
+  std::map<std::string, std::vector<std::string>> duplicate_handles_; ///< action key -> handles to delete with it
   std::deque<action_summary> finished_; ///< the last `token_memory` actions
   bool stopping_ = false;
   int stop_requests_ = 0;
@@ -298,7 +305,8 @@ private:
   boost::asio::steady_timer runner_idle_; ///< cancelled when the runner has nothing left
   std::unique_ptr<imds_source> imds_source_;
   std::unique_ptr<queue_source> queue_; ///< null without the queue source
-  std::map<lifecycle::transition, transition_run> runs_; ///< by transition: at most one run each
+  std::map<lifecycle::transition, transition_run> runs_; ///< by transition: at most one run each (notices have none)
+  unsigned run_serial_ = 0;
   int attached_ = 0;                            ///< attach() coroutines still going
   broadcast run_ended_;                        ///< whenever a run ends: wakes attach()
   aws::caller* caller_;

@@ -20,8 +20,13 @@ namespace hookd::agent {
 
 class imds_source {
 public:
-  imds_source(boost::asio::any_io_executor ex, const options& o, std::string instance_id, aws::imds_client& imds,
-              aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status);
+  imds_source(boost::asio::any_io_executor ex, const options& o, std::string instance_id, std::string group,
+              aws::imds_client& imds, aws::autoscaling_client& asg, action_sink& sink, logger& log, status_snapshot& status);
+  /// The group's hooks are read again this often (and before each transition is acted on): one
+  /// call an hour per instance, so a fleet of 200 makes 200 an hour.
+  static constexpr std::chrono::hours hooks_refresh_interval{1};
+  /// Maintenance events read from one document at most.
+  static constexpr std::size_t max_maintenance_events = 16;
 
   void start();
   /// Reads the Spot and rebalance notices once, now (a notice arrived on the queue).
@@ -37,11 +42,13 @@ private:
   boost::asio::awaitable<void> maintenance();
   /// GET one path; nullopt both for 404 and for a failure (logged once per failing streak).
   boost::asio::awaitable<std::optional<std::string>> read(const char* path);
-  void act(lifecycle::transition transition, const char* trigger, std::optional<sys_time> must_end_by = std::nullopt);
+  boost::asio::awaitable<void> act(instance_event ev);
+  boost::asio::awaitable<void> refresh_hooks();
 
   boost::asio::any_io_executor ex_;
   const options& o_;
   std::string instance_id_;
+  std::string group_;
   aws::imds_client& imds_;
   aws::autoscaling_client& asg_;
   action_sink& sink_;
@@ -51,8 +58,9 @@ private:
   bool stopping_ = false, running_ = false, failing_ = false;
   int checks_ = 0; ///< check_notices() coroutines still going
   std::string last_state_;
-  std::set<std::string> logged_;      ///< what was said once: states, notices, event fingerprints
-  std::set<std::string> maintenance_acted_; ///< event ids whose lead time has come
+  bounded_set logged_{256};           ///< what was said once: states, notices, event fingerprints
+  bounded_set maintenance_acted_{256}; ///< event ids whose lead time has come
+  std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now(); ///< start-up read them
 };
 
 } // namespace hookd::agent

@@ -7,6 +7,7 @@
 // to its token, and a new spare is made after. Rewrites go through a temporary file, fsync, rename
 // and fsync of the directory. Finished tokens leave a marker so a re-delivered copy of their
 // message is recognised and deleted, not run again.
+#include "hookd/agent/surviving_script.hpp"
 #include "hookd/core/error.hpp"
 #include "hookd/lifecycle/notification.hpp"
 
@@ -27,14 +28,8 @@ struct journal_entry {
   int resumes = 0;                     ///< times a restarted hookd has taken it up again
   int script_pgid = 0;                 ///< the script's process group, once it runs
   unsigned long long script_start = 0; ///< its start time (/proc stat ticks): a reused pid is never taken for it
+  std::string boot_id{};               ///< the boot it ran in: ticks and pids mean nothing across a reboot
 };
-
-/// A script process group that outlived an earlier hookd (SIGKILL, OOM): ended, TERM then KILL,
-/// before the action is taken up again, so two copies never run side by side. Returns true when
-/// there was one. Checks the start time, so a reused pid is left alone.
-bool end_surviving_script(int pgid, unsigned long long start_ticks);
-/// The start time of a process (field 22 of /proc/PID/stat), or 0 when it does not exist.
-unsigned long long process_start_ticks(int pid);
 
 class journal {
 public:
@@ -45,11 +40,11 @@ public:
   /// rename; the first spare is made on the helper thread. Synchronous: called once at start-up.
   outcome<void> prepare();
   boost::asio::awaitable<outcome<void>> write(const journal_entry& e);
-  /// Removes the entry and leaves a "done" marker for the token.
-  boost::asio::awaitable<outcome<void>> finish(const std::string& token);
+  /// Removes the entry of the action `key` (lifecycle::action_key) and leaves a "done" marker.
+  boost::asio::awaitable<outcome<void>> finish(const std::string& key);
   /// Removes the entry and leaves no marker: the action is not over (Auto Scaling could not be
   /// asked), and its message, when it comes back, must be decided afresh, after a restart too.
-  boost::asio::awaitable<outcome<void>> withdraw(const std::string& token);
+  boost::asio::awaitable<outcome<void>> withdraw(const std::string& key);
   /// Entries left by an earlier run (synchronous, start-up only); unreadable ones are reported in `problems`.
   std::vector<journal_entry> pending(std::vector<std::string>& problems) const;
   /// Tokens finished within the last 48 h (older markers are pruned: no action lives longer).
@@ -57,8 +52,15 @@ public:
 
   const std::string& dir() const noexcept { return dir_; }
 
-  /// The token as it names files here (and in done_tokens()): never steered by message content.
-  static std::string file_name(const std::string& token);
+  /// An action's key (lifecycle::action_key) as it names files here (and in done_tokens()):
+  /// injective, and never steered by message content into a path.
+  static std::string file_name(const std::string& key);
+  /// The action's own name here: file_name(action_key(a)).
+  static std::string name_of(const lifecycle::lifecycle_action& a) { return file_name(lifecycle::action_key(a)); }
+  /// Forgets the "done" markers of these keys (their events may come again: a warm pool's legs).
+  boost::asio::awaitable<void> forget_done(std::vector<std::string> keys);
+  /// Longer escaped keys are named by their hash: a file name stays short whatever a message holds.
+  static constexpr std::size_t max_plain_name = 160;
   static std::string serialize(const journal_entry& e);
   static outcome<journal_entry> parse(std::string_view text);
 
@@ -70,7 +72,7 @@ public:
   static bool blank(std::string_view text);
 
 private:
-  boost::asio::awaitable<outcome<void>> remove(const std::string& token, bool done);
+  boost::asio::awaitable<outcome<void>> remove(const std::string& key, bool done);
   outcome<void> write_entry(const std::string& name, const std::string& data, bool& spare_used);
   outcome<void> fill_spare(const std::string& name, const std::string& data);
   void make_spare();

@@ -57,7 +57,10 @@ private:
   boost::asio::awaitable<void> refresh_hooks();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
 
-  static constexpr std::chrono::seconds hooks_refresh_interval{60};
+  /// The hooks are read again at most this often (a message named one we did not know).
+  static constexpr std::chrono::seconds hooks_refresh_interval{10};
+  /// SentTimestamp and our corrected clock may differ by this much.
+  static constexpr std::chrono::seconds hooks_read_margin{5};
 
   boost::asio::any_io_executor ex_;
   const options& o_;
@@ -70,7 +73,8 @@ private:
   lifecycle::self_identity self_;
   lifecycle::release_planner planner_{receive_hold_seconds};
   bounded_set logged_once_{agent::token_memory}; ///< message ids already reported
-  std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point hooks_read_{}; ///< the last look-up (none yet here: start-up's was before us)
+  sys_time hooks_read_at_ = sys_time::min();            ///< when it was asked, on SQS's clock
   bool stopping_ = false;
   boost::asio::cancellation_signal poll_stop_;
   boost::asio::steady_timer idle_;

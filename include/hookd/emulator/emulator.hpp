@@ -176,6 +176,9 @@ public:
   /// Scale-in with ReuseOnScaleIn into a running warm pool: the instance reads Warmed:Running and
   /// keeps running; a later launch_instance is its launch out of the pool.
   void return_to_warm_pool(const std::string& group, const std::string& instance);
+  /// A launch into the warm pool: the group's launching hooks' actions (Destination WarmPool), the
+  /// instance in Warmed:Pending:Wait, then Warmed:Running once they are completed.
+  std::vector<std::string> launch_into_warm_pool(const std::string& group, const std::string& instance);
 
   // --- inspection ---------------------------------------------------------------------------
   std::vector<recorded_call> calls() const;

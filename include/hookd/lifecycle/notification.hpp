@@ -22,6 +22,10 @@ std::string_view aws_name(transition t);
 /// "terminate" / "launch": the first argument the script gets.
 std::string_view transition_word(transition t);
 
+/// Where hookd learnt of an action. Set by hookd itself, never read from a message: a queue
+/// message is anyone's text, and must not make itself look like the instance's own word.
+enum class action_source { queue, instance };
+
 struct lifecycle_action {
   std::string token;
   std::string group;
@@ -32,17 +36,34 @@ struct lifecycle_action {
   std::optional<sys_time> time; ///< when Auto Scaling sent it
   std::string shape;      ///< "direct", "sns" or "eventbridge": for logs
   std::string trigger = "queue"; ///< what made hookd act: queue, imds, spot, rebalance, maintenance
-  /// Learnt from instance metadata: no token, no single hook. `token` then holds a key of the
-  /// instance and transition, and Auto Scaling is called by instance id for every hook in `hook`
-  /// (comma-separated).
-  bool by_instance() const { return token.rfind("instance:", 0) == 0; }
+  /// queue: `token` is Auto Scaling's (or a forger's) opaque text, confirmed before anything runs.
+  /// instance: learnt from instance metadata; no token, no single hook. `token` then holds a key
+  /// of the instance, transition and event (instance_action_key), and Auto Scaling is called by
+  /// instance id for every hook in `hook` (comma-separated).
+  action_source source = action_source::queue;
+  /// From instance metadata: the target lifecycle state the instance moves to ("Terminated",
+  /// "InService", "Warmed:Stopped", ...), or the notice ("spot", ...). One transition can be
+  /// several legs (a warm pool's launch into the pool, then into service): each its own action.
+  std::string target;
+  /// A rebalance or maintenance notice acted on in script mode: the terminate script runs, but no
+  /// lifecycle transition has begun, so it is no run of the transition and completes no hook.
+  bool notice = false;
+  bool by_instance() const { return source == action_source::instance; }
   /// The token to send to Auto Scaling (empty for an action by instance id).
   std::string aws_token() const { return by_instance() ? std::string() : token; }
 };
 
-/// The key of this instance's `transition` (terminating or launching) when it has no token.
-inline std::string instance_action_key(const std::string& instance_id, std::string_view word) {
-  return "instance:" + instance_id + ":" + std::string(word);
+/// The key of an instance action: instance, transition word and event ("Terminated", "spot", a
+/// warm-pool state, "rebalance:<time>"...). Readable in logs; its source is kept apart (action_key).
+inline std::string instance_action_key(const std::string& instance_id, std::string_view word, std::string_view event) {
+  return "instance:" + instance_id + ":" + std::string(word) + ":" + std::string(event);
+}
+
+/// The name hookd keeps an action by (running, done, journal): its source, then its token. A queue
+/// token that spells an instance key is still a queue action's, and never shares its name.
+inline std::string queue_key(std::string_view token) { return "q:" + std::string(token); }
+inline std::string action_key(const lifecycle_action& a) {
+  return a.by_instance() ? "i:" + a.token : queue_key(a.token);
 }
 
 struct test_notification {

@@ -98,7 +98,7 @@ TEST_F(agent_e2e, an_action_auto_scaling_could_not_confirm_is_taken_up_afresh_ev
     }, boost::asio::detached);
   });
   EXPECT_TRUE(first.empty());
-  for (const auto& t : journal->done_tokens()) EXPECT_NE(t, agent::journal::file_name(token)) << "marked done, never having run";
+  for (const auto& t : journal->done_tokens()) EXPECT_NE(t, agent::journal::file_name(lifecycle::queue_key(token))) << "marked done, never having run";
 
   // Auto Scaling is back; the message returns after the short hold it was put back for.
   emu->clear_faults();

@@ -3,10 +3,7 @@
 // all, the activation race, a launch (and a second one out of a warm pool), Spot then the hook,
 // IMDS and the queue for one action, notices in log mode, scheduled maintenance with its non-RFC
 // dates, and SIGKILL mid-run.
-#include "process_fixture.hpp"
-
-#include "hookd/core/read_file.hpp"
-#include "hookd/core/time.hpp"
+#include "imds_fixture.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,89 +14,10 @@ using namespace hookd;
 using namespace std::chrono_literals;
 namespace net = boost::asio;
 
+using hookd::test::imds_trigger;
+using hookd::test::event_date;
+
 namespace {
-
-class imds_trigger : public test::hookd_process {
-protected:
-  std::string runs_file;
-
-  void SetUp() override {
-    hookd_process::SetUp();
-    runs_file = (dir / "runs").string();
-    imds_port = emu->add_imds_instance("i-self").value();
-    // Every run leaves a line: how many times the script ran, and for what.
-    write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER token=$HOOKD_ACTION_TOKEN hook=$HOOKD_HOOK\" >> " + runs_file + "\n");
-  }
-
-  proc::command imds_cmd(const std::string& triggers, std::vector<std::string> args = {}) {
-    auto c = hookd_cmd(std::move(args));
-    std::erase_if(c.env, [](const std::string& v) { return v.starts_with("AWS_EC2_METADATA_DISABLED="); });
-    c.env.push_back("AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:" + std::to_string(imds_port));
-    c.env.push_back("HOOKD_TRIGGER=" + triggers);
-    c.env.push_back("HOOKD_IMDS_POLL=100ms");
-    return c;
-  }
-
-  std::vector<std::string> runs() const {
-    std::ifstream in(runs_file);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-  }
-
-  /// A launching hook "warm-up" on the group, and this instance launched into its wait.
-  void launch_with_hook() {
-    emulator::hook_spec h;
-    h.group = "asg";
-    h.name = "warm-up";
-    h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
-    h.heartbeat_timeout = 30;
-    emu->put_hook(h);
-    emu->launch_instance("asg", "i-self");
-  }
-
-  std::size_t sqs_calls() const {
-    std::size_t n = 0;
-    for (const auto& c : emu->calls()) n += c.service == "sqs";
-    return n;
-  }
-
-  int completions(const std::string& status_filter = "ok") const {
-    int n = 0;
-    for (const auto& c : emu->calls("CompleteLifecycleAction"))
-      n += status_filter == "ok" ? c.status == 200 : c.status != 200;
-    return n;
-  }
-
-  /// Stops hookd (SIGTERM) once `ready()` holds.
-  void stop_when(std::function<bool()> ready) {
-    when(std::move(ready), [this] { ::kill(hookd_pid(), SIGTERM); });
-  }
-
-  /// hookd --trigger imds is SIGKILLed once its script (which writes `pidfile`) runs and is
-  /// journaled; then a hookd with a script that only records its run starts again.
-  void kill_mid_run_and_restart(const std::string& pidfile, proc::run_result& restarted) {
-    when([&] { return std::filesystem::exists(pidfile) && std::filesystem::file_size(pidfile) > 0 && script_journaled(); },
-         [&] { ::kill(hookd_pid(), SIGKILL); });
-    auto killed = run(start(imds_cmd("imds", {"--once"})), 60s);
-    ASSERT_EQ(killed.signal, SIGKILL) << killed.describe() << all_output();
-    write_script("#!/bin/sh\necho \"$1 $HOOKD_TRIGGER\" >> " + runs_file + "\n");
-    output.clear();
-    restarted = run(start(imds_cmd("imds", {"--once"})), 60s);
-  }
-
-  std::uint16_t imds_port = 0;
-};
-
-std::string event_date(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%e %b %Y %H:%M:%S GMT", &tm); // " 5 Jan 2019 ...": a one-digit day, as EC2 writes it
-  std::string s(buf);
-  return s[0] == ' ' ? s.substr(1) : s;
-}
 
 TEST_F(imds_trigger, terminated_in_metadata_runs_the_script_and_completes_by_instance_id_without_the_queue) {
   emu->terminate_instance("asg", "i-self");
@@ -220,7 +138,7 @@ TEST_F(imds_trigger, scheduled_maintenance_with_ec2_dates_is_logged_and_in_scrip
   auto r = run(start(c), 60s);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   ASSERT_EQ(runs().size(), 1u) << all_output();
-  EXPECT_EQ(runs()[0], "terminate maintenance token= hook=drain");
+  EXPECT_EQ(runs()[0], "terminate maintenance token= hook=") << "a notice begins no transition: no hook waits on it";
   EXPECT_TRUE(said("not_before=" + iso8601(std::chrono::floor<std::chrono::seconds>(soon)))) << all_output();
   EXPECT_TRUE(said("code=instance-reboot")) << "a reboot is logged too, though no script runs for it";
 }

@@ -66,11 +66,11 @@ TEST(journal, a_new_entry_fills_the_spare_takes_its_token_name_and_a_new_spare_f
     ASSERT_TRUE(write(j, entry("tok-1", 2))); // a rewrite: the whole file replaced, not overwritten in place
     ASSERT_TRUE(write(j, entry("tok-2")));
   } // joins the helper thread: the last spare is made
-  const auto text = read(dir / "journal" / "tok-1.json");
+  const auto text = read(dir / "journal" / "q%3Atok-1.json");
   auto parsed = agent::journal::parse(text);
   ASSERT_TRUE(parsed) << text;
   EXPECT_EQ(parsed->resumes, 2);
-  EXPECT_TRUE(agent::journal::parse(read(dir / "journal" / "tok-2.json")));
+  EXPECT_TRUE(agent::journal::parse(read(dir / "journal" / "q%3Atok-2.json")));
   EXPECT_TRUE(blank_spare(dir / "journal" / agent::journal::spare_name));
   std::vector<std::string> problems;
   EXPECT_EQ(agent::journal(dir.string()).pending(problems).size(), 2u);
@@ -93,7 +93,7 @@ TEST(journal, a_spare_filled_but_not_renamed_is_an_entry_and_an_unreadable_one_i
     auto pending = j.pending(problems);
     ASSERT_EQ(pending.size(), 1u);
     EXPECT_EQ(pending[0].action.token, "tok-9");
-    EXPECT_TRUE(fs::exists(dir / "journal" / "tok-9.json"));
+    EXPECT_TRUE(fs::exists(dir / "journal" / "q%3Atok-9.json"));
   }
   EXPECT_TRUE(blank_spare(spare));
 
@@ -131,7 +131,7 @@ TEST(journal, a_failed_write_leaves_no_temporary_file_and_no_open_descriptor) {
   EXPECT_NE(r.error().message().find("journal: cannot write"), std::string::npos) << r.error().message();
   for (const auto& f : fs::directory_iterator(dir / "journal")) {
     const auto name = f.path().filename().string();
-    EXPECT_TRUE(name == "tok-0.json" || (name == agent::journal::spare_name && blank_spare(f.path())))
+    EXPECT_TRUE(name == "q%3Atok-0.json" || (name == agent::journal::spare_name && blank_spare(f.path())))
         << name << " was left behind";
   }
   EXPECT_EQ(test::open_fd_count(), fds_before);
