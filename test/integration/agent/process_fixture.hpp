@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -37,7 +38,10 @@ protected:
 
   proc::command hookd_cmd(std::vector<std::string> args = {"--once"}) {
     proc::command c;
-    c.path = HOOKD_BINARY;
+    // HOOKD_TEST_BINARY: another build of hookd (an older commit) under the same tests, to show
+    // that a test fails without the fix it stands for.
+    const char* other = std::getenv("HOOKD_TEST_BINARY");
+    c.path = other && *other ? other : HOOKD_BINARY;
     c.args = std::move(args);
     c.env = {"PATH=/usr/bin:/bin",
              "AWS_ENDPOINT_URL=" + emu->url(),
