@@ -21,7 +21,7 @@ struct setting {
 
 std::optional<std::string> set_duration(std::chrono::milliseconds& out, const std::string& v) {
   auto d = parse_duration(v);
-  if (!d) return "a duration such as 90s, 5m, 1h or a number of seconds";
+  if (!d) return "a duration such as 90s, 5m, 1h or a number of seconds, at most 8760h (a year)";
   out = *d;
   return std::nullopt;
 }
