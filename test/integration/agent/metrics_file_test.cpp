@@ -48,6 +48,11 @@ TEST_F(metrics_file, a_metrics_directory_others_can_write_without_the_sticky_bit
       << all_output();
   EXPECT_TRUE(said("chmod go-w " + shared)) << all_output();
   EXPECT_TRUE(emu->calls("ReceiveMessage").empty());
+  output.clear();
+  c.args = {"check"};
+  r = run(start(c), 30s);
+  EXPECT_NE(r.exit_code, 0) << all_output();
+  EXPECT_TRUE(said("FAIL  metrics-file")) << all_output();
 }
 
 TEST_F(metrics_file, a_fifo_planted_at_the_metrics_temporary_name_does_not_freeze_hookd) {
