@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
-#include <thread>
 
 using namespace hookd;
 using namespace hookd::agent;
@@ -80,20 +80,22 @@ TEST(report_writer, an_unchanged_report_is_written_again_only_when_forced) {
 TEST(report_writer, a_failed_write_is_reported_once_and_retried_though_unchanged) {
   auto rec = std::make_shared<recorder>();
   rec->failures_left = 1;
-  report_writer w2(rec->fn());
-  ASSERT_TRUE(w2.submit(metrics_file, "m1", "m1"));
-  // The error comes back to the loop (never logged from the helper thread); wait for it.
-  std::vector<std::pair<std::string, std::string>> errors;
-  for (int i = 0; i < 10000 && errors.empty(); ++i) {
-    errors = w2.take_errors();
-    if (errors.empty()) std::this_thread::yield();
-  }
+  report_writer w(rec->fn());
+  ASSERT_TRUE(w.submit(metrics_file, "m1", "m1"));
+  // The error comes back to the loop (never logged from the helper thread). The helper takes one
+  // write at a time, so once it has begun a second one the first one's error is recorded.
+  ASSERT_TRUE(rec->wait_for_entered(1));
+  ASSERT_TRUE(w.submit(status_file, "s1", "s1"));
+  ASSERT_TRUE(rec->wait_for_entered(2));
+  const auto errors = w.take_errors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].first, "/metrics/hookd.prom");
   EXPECT_NE(errors[0].second.find("disk full"), std::string::npos);
-  EXPECT_TRUE(w2.submit(metrics_file, "m1", "m1")) << "unchanged, but the last write failed";
-  EXPECT_TRUE(w2.finish(10s));
-  EXPECT_TRUE(w2.take_errors().empty());
+  EXPECT_TRUE(w.submit(metrics_file, "m1", "m1")) << "unchanged, but the last write failed";
+  EXPECT_TRUE(w.finish(10s));
+  EXPECT_TRUE(w.take_errors().empty());
+  std::lock_guard l(rec->m);
+  EXPECT_NE(std::find(rec->written.begin(), rec->written.end(), "hookd.prom:m1"), rec->written.end());
 }
 
 TEST(report_writer, a_write_that_hangs_blocks_neither_the_caller_nor_the_exit_and_only_the_newest_text_waits) {
