@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the agent shows outside: STATE/status.json for `hookd status`, and --metrics-file for
-// node_exporter, written every status_interval and at once when a source starts or stops working.
+// node_exporter. Rendered every status_interval and at once when a source starts or stops
+// working; written (on report_writer's helper thread, never on the loop) only when changed, or
+// every status_refresh.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/queue_source.hpp"
 
@@ -12,6 +14,10 @@
 namespace hookd::agent {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
+
+/// How long stopping waits for the final status and metrics writes: a healthy disk takes
+/// milliseconds, and a stuck one must not hold up the exit a service manager is waiting for.
+constexpr std::chrono::seconds final_write_bound{2};
 
 void agent::record_poll(const std::string& source, const std::string& error) {
   auto& st = status_.source(source);
@@ -25,9 +31,10 @@ void agent::record_poll(const std::string& source, const std::string& error) {
 
 net::awaitable<void> agent::report_loop() {
   while (reporting_) {
-    // A status write (open, write, rename: system calls, dear on some virtual machines) waits for
-    // an exec that is coming, a moment at most: a receive's first-poll report would otherwise
-    // sit between the notification and the script.
+    // A status report (its rendering here, and the helper thread's open, write and rename: system
+    // calls, dear on some virtual machines, on the same cores) waits for an exec that is coming,
+    // a moment at most: a receive's first-poll report would otherwise sit between the
+    // notification and the script.
     const auto hold_until = steady::now() + queue_source::exec_first_bound;
     while (exec_awaited_ && reporting_ && steady::now() < hold_until) {
       report_timer_.expires_at(hold_until);
@@ -37,20 +44,39 @@ net::awaitable<void> agent::report_loop() {
     report_timer_.expires_after(status_interval);
     co_await report_timer_.async_wait(nothrow);
   }
-  write_report(); // the final word: nothing running
+  write_report(); // the final word: nothing running (forced: reporting_ is false)
+  // The loop has nothing left to do but exit, so it may wait here, a bounded moment, for that
+  // word to reach the disk; a write that hangs is left behind (report_writer::finish).
+  if (!writer_.finish(final_write_bound))
+    log_.warn("report-write-abandoned", {{"what", "a status or metrics write did not finish: check that disk"}});
+  log_write_errors();
+}
+
+void agent::log_write_errors() {
+  for (const auto& [path, why] : writer_.take_errors()) {
+    if (path == s_.script.state_dir + "/status.json") log_.debug("status-write-failed", {{"error", why}});
+    else if (logged_once_.insert("metrics-write-failed"))
+      log_.warn("metrics-write-failed", {{"error", why}, {"what", "check --metrics-file's directory"}});
+  }
 }
 
 void agent::write_report() {
+  log_write_errors();
+  const auto now = steady::now();
   status_.updated = std::chrono::system_clock::now();
   if (caller_) status_.aws_calls = caller_->call_counts();
-  // Not fsynced: both are rewritten every few seconds, and a reader only needs them whole.
-  if (auto w = write_file_atomic(s_.script.state_dir, "status.json", status_json(status_), 0600, false); !w)
-    log_.debug("status-write-failed", {{"error", w.error().message()}});
+  // At idle only the clock readings move (issue 28 saw status.json rewritten every 5 s); they are
+  // left out of the comparison, and still written every status_refresh so that `hookd status`
+  // and a staleness alert on the poll times see a live hookd.
+  const auto still = without_ticks(status_);
+  if (writer_.submit({s_.script.state_dir, "status.json", 0600}, status_json(status_), status_json(still),
+                     !reporting_ || now - status_written_ >= status_refresh))
+    status_written_ = now;
   if (s_.metrics_file.empty()) return;
   const std::filesystem::path p(s_.metrics_file);
-  if (auto w = write_file_atomic(p.parent_path().string(), p.filename().string(), metrics_text(status_), 0644, false); !w &&
-      logged_once_.insert("metrics-write-failed"))
-    log_.warn("metrics-write-failed", {{"error", w.error().message()}, {"what", "check --metrics-file's directory"}});
+  if (writer_.submit({p.parent_path().string(), p.filename().string(), 0644}, metrics_text(status_), metrics_text(still),
+                     !reporting_ || now - metrics_written_ >= status_refresh))
+    metrics_written_ = now;
 }
 
 } // namespace hookd::agent

@@ -7,6 +7,7 @@
 #include "hookd/core/private_dir.hpp"
 #include "hookd/core/retry_loop.hpp"
 #include "hookd/crypto/digest.hpp"
+#include "hookd/http/proxy.hpp"
 #include "hookd/proc/child.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -27,6 +28,10 @@ namespace net = boost::asio;
 
 namespace {
 constexpr std::string_view run_as_prefix = "hookd-run-";
+
+bool proxy_variable(std::string_view name) {
+  return name == "HTTPS_PROXY" || name == "https_proxy" || name == "HTTP_PROXY" || name == "http_proxy";
+}
 
 /// The downloaded script, for a --run-as user who cannot enter the (root-only) state directory:
 /// copied into a fresh mkdtemp directory that the user owns, mode 0500. Root never executes it;
@@ -139,7 +144,12 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
                                          name == "AWS_SESSION_TOKEN" || name == "AWS_SHARED_CREDENTIALS_FILE") &&
                                         !s.run_as_aws_keys)))
       continue;
-    if (auto value = env(v)) c.env.push_back(std::string(v) + "=" + *value);
+    auto value = env(v);
+    if (!value) continue;
+    // A proxy's user:password is hookd's own secret: a --run-as script gets the proxy's address
+    // only, so it can still reach it (issue 24). A script run as hookd's user could read it anyway.
+    if (as_other && proxy_variable(name)) *value = http::without_userinfo(*value);
+    c.env.push_back(std::string(v) + "=" + *value);
   }
   c.run_as = s.run_as;
   c.working_dir = "/";

@@ -149,6 +149,15 @@ std::string metrics_text(const status_snapshot& s) {
   return out;
 }
 
+status_snapshot without_ticks(status_snapshot s) {
+  s.updated = {};
+  for (auto& src : s.sources) {
+    if (src.last_poll) src.last_poll = sys_time{};
+    if (src.last_ok) src.last_ok = sys_time{};
+  }
+  return s;
+}
+
 health judge(const status_snapshot& s, sys_time now, bool running) {
   health h;
   auto problem = [&h](std::string p) {
@@ -156,7 +165,7 @@ health judge(const status_snapshot& s, sys_time now, bool running) {
     h.problems.push_back(std::move(p));
   };
   if (!running) problem("no hookd is running (the lock is free): start it, or check its log for why it stopped");
-  if (now - s.updated > 3 * status_interval)
+  if (now - s.updated > 3 * status_refresh)
     problem("the state file was last written at " + iso8601(s.updated) + ": hookd is stuck or stopped");
   for (const auto& src : s.sources) {
     const auto allowed = std::max<milliseconds>(3 * src.interval, std::chrono::minutes(1));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/aws/autoscaling.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "hookd/sigv4/canonical.hpp"
@@ -11,6 +12,9 @@
 #include <sstream>
 
 namespace hookd::aws {
+namespace {
+constexpr int max_global_timeout = 172800; // 48 hours, Auto Scaling's own limit
+} // namespace
 namespace pt = boost::property_tree;
 namespace net = boost::asio;
 
@@ -48,8 +52,12 @@ outcome<std::vector<lifecycle_hook>> parse_describe_lifecycle_hooks(std::string_
     h.notification_target = m.get<std::string>("NotificationTargetARN", "");
     h.role_arn = m.get<std::string>("RoleARN", "");
     h.metadata = m.get<std::string>("NotificationMetadata", "");
-    h.heartbeat_timeout = m.get<int>("HeartbeatTimeout", 3600);
-    h.global_timeout = m.get<int>("GlobalTimeout", std::min(100 * h.heartbeat_timeout, 172800));
+    // Auto Scaling allows at most 7200 and 172800 seconds; an answer past that (a faulty
+    // endpoint) is held to it, so that 100 * HeartbeatTimeout, and the milliseconds made of
+    // either, stay within an int.
+    h.heartbeat_timeout = std::clamp(m.get<int>("HeartbeatTimeout", 3600), 0, max_global_timeout);
+    h.global_timeout = std::clamp(m.get<int>("GlobalTimeout", std::min(100 * h.heartbeat_timeout, max_global_timeout)), 0,
+                                  max_global_timeout);
     h.default_result = m.get<std::string>("DefaultResult", "ABANDON");
     out.push_back(std::move(h));
   }

@@ -63,10 +63,8 @@ std::string outcome_code(const outcome<aws_response>& r) {
 net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep, aws_request req) {
   const std::string svc = req.svc == service::sqs ? "sqs" : req.svc == service::s3 ? "s3" : "autoscaling";
   auto r = co_await call_with_retries(rep, std::move(req));
-  // Labels stay bounded whatever an endpoint answers: past 32 codes per service, "other".
-  auto code = outcome_code(r);
-  if (!counts_.count({svc, code}) && counts_.size() >= 32 * 3) code = "other";
-  ++counts_[{svc, code}];
+  // Labels stay bounded whatever an endpoint answers: past 32 of its codes per service, "other".
+  counts_.add(svc, outcome_code(r), !r && !r.error().aws_code.empty());
   co_return r;
 }
 

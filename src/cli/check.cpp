@@ -5,9 +5,11 @@
 #include "hookd/aws/sqs.hpp"
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
+#include "hookd/core/private_dir.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <filesystem>
 #include <unistd.h>
 
 namespace hookd::cli {
@@ -34,6 +36,10 @@ public:
                                           : "not set: set --on-terminate (s3://bucket/key or a path)");
     auto ca = http::find_ca_bundle(env, http::path_exists, http::is_hashed_ca_dir);
     line(bool(ca), "ca-bundle", ca ? (ca->file.empty() ? ca->dir : ca->file) + " (" + ca->source + ")" : ca.error().message());
+    if (!s_.metrics_file.empty()) { // the rule `run` refuses to start without
+      auto m = check_output_dir(std::filesystem::path(s_.metrics_file).parent_path().string(), "--metrics-file");
+      line(bool(m), "metrics-file", m ? s_.metrics_file : m.error().message());
+    }
   }
 
   /// IMDS, region and credentials. False when nothing further can be checked.

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -193,6 +194,11 @@ int run_agent(const config::parse_result& cfg, const env_lookup& env) {
     std::fprintf(stderr, "hookd: already running (pid %s); nothing to do\n", holder.c_str());
     return exit_ok;
   }
+  if (!s.metrics_file.empty())
+    if (auto m = check_output_dir(std::filesystem::path(s.metrics_file).parent_path().string(), "--metrics-file"); !m) {
+      log.error("startup-failed", {{"error", m.error().message()}});
+      return exit_failure;
+    }
   agent::journal journal(s.state_dir);
   if (auto p = journal.prepare(); !p) {
     log.error("startup-failed", {{"error", p.error().message()}});

@@ -21,7 +21,7 @@ struct setting {
 
 std::optional<std::string> set_duration(std::chrono::milliseconds& out, const std::string& v) {
   auto d = parse_duration(v);
-  if (!d) return "a duration such as 90s, 5m, 1h or a number of seconds";
+  if (!d) return "a duration such as 90s, 5m, 1h or a number of seconds, at most 8760h (a year)";
   out = *d;
   return std::nullopt;
 }
@@ -196,7 +196,7 @@ const std::vector<setting>& table() {
       {"--maintenance-lead", "HOOKD_MAINTENANCE_LEAD", "DURATION", "with --on-maintenance script: how long before NotBefore (10m)",
        [](settings& s, const std::string& v) { return set_duration(s.maintenance_lead, v); }},
       {"--metrics-file", "HOOKD_METRICS_FILE", "PATH",
-       "write Prometheus metrics here every 5s (a node_exporter textfile, e.g. .../textfile_collector/hookd.prom)",
+       "write Prometheus metrics here when they change, at least every 20s (a node_exporter textfile, e.g. .../textfile_collector/hookd.prom)",
        [](settings& s, const std::string& v) -> std::optional<std::string> {
          if (v.empty() || v[0] != '/' || v.back() == '/') return "an absolute file path";
          s.metrics_file = v;

@@ -7,6 +7,7 @@
 #include <boost/json/string.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace hookd {
@@ -50,6 +51,26 @@ void hex_escape(std::string& out, unsigned char c) {
   out += digits[c & 15];
 }
 
+/// The code point of the valid UTF-8 sequence of length n at s[i].
+unsigned code_point(std::string_view s, std::size_t i, std::size_t n) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(s[i + k])); };
+  if (n == 1) return b(0);
+  unsigned cp = b(0) & (0x7fu >> n);
+  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(k) & 0x3fu);
+  return cp;
+}
+
+/// Characters that end or rewrite a line although they are valid UTF-8: the C1 controls
+/// (U+0080..U+009F: NEL U+0085 is a line break to some viewers, U+009B is CSI to a terminal) and
+/// the Unicode line and paragraph separators U+2028 and U+2029 (issue 24, defect 11).
+bool forges_line(unsigned cp) { return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029; }
+
+void u_escape(std::string& out, unsigned cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out += buf;
+}
+
 std::string quote_text(std::string_view v) {
   // What a message or a script prints must not forge a line: every control character (CR, ESC,
   // NUL...) and every byte that is not valid UTF-8 is escaped, and such a value is quoted.
@@ -57,7 +78,9 @@ std::string quote_text(std::string_view v) {
   for (std::size_t i = 0; plain && i < v.size();) {
     const auto n = utf8_sequence_length(v, i);
     const auto c = static_cast<unsigned char>(v[i]);
-    if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7f || c == ' ' || c == '=' || c == '"' || c == '\\'))) plain = false;
+    if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7f || c == ' ' || c == '=' || c == '"' || c == '\\')) ||
+        (n > 1 && forges_line(code_point(v, i, n))))
+      plain = false;
     i += n ? n : 1;
   }
   if (plain) return std::string(v);
@@ -65,7 +88,8 @@ std::string quote_text(std::string_view v) {
   for (std::size_t i = 0; i < v.size();) {
     const auto n = utf8_sequence_length(v, i);
     const auto c = static_cast<unsigned char>(v[i]);
-    if (n > 1) out.append(v.substr(i, n));
+    if (n > 1 && forges_line(code_point(v, i, n))) u_escape(out, code_point(v, i, n));
+    else if (n > 1) out.append(v.substr(i, n));
     else if (n == 0) hex_escape(out, c);
     else if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
     else if (c == '\n') out += "\\n";
@@ -80,7 +104,9 @@ std::string quote_text(std::string_view v) {
 
 std::string json_string(std::string_view v) {
   // Boost.JSON escapes control characters but passes bytes through: invalid UTF-8 becomes U+FFFD
-  // first, so every line stays valid JSON.
+  // first, so every line stays valid JSON. It passes the C1 controls and U+2028/U+2029 through
+  // as they are, so those are written as \uXXXX here (still valid JSON, and no forged line in a
+  // terminal that shows the file).
   std::string clean;
   clean.reserve(v.size());
   for (std::size_t i = 0; i < v.size();) {
@@ -89,7 +115,17 @@ std::string json_string(std::string_view v) {
     else clean.append(v.substr(i, n));
     i += n ? n : 1;
   }
-  return boost::json::serialize(boost::json::string(clean));
+  const auto quoted = boost::json::serialize(boost::json::string(clean));
+  std::string out;
+  out.reserve(quoted.size());
+  for (std::size_t i = 0; i < quoted.size();) {
+    const auto n = utf8_sequence_length(quoted, i);
+    const auto len = n ? n : 1;
+    if (n > 1 && forges_line(code_point(quoted, i, n))) u_escape(out, code_point(quoted, i, n));
+    else out.append(quoted, i, len);
+    i += len;
+  }
+  return out;
 }
 } // namespace
 

@@ -31,6 +31,25 @@ outcome<void> ensure_private_dir(const std::string& path) {
   return {};
 }
 
+outcome<void> check_output_dir(const std::string& path, const std::string& setting) {
+  struct stat st {};
+  // stat, not lstat: a link to a directory (/var/lib/node_exporter -> /srv/...) is fine; what
+  // matters is who can write into the directory the file lands in.
+  if (::stat(path.c_str(), &st) != 0)
+    return make_error(errc::io_failed, setting + "'s directory " + path + " cannot be used: " + std::strerror(errno) +
+                                           "; create it or point " + setting + " elsewhere");
+  if (!S_ISDIR(st.st_mode)) return make_error(errc::invalid_input, setting + "'s directory " + path + " is not a directory");
+  // Another user who can create and remove names here could swap the file or plant links at
+  // the names hookd writes. The sticky bit (/tmp) stops them removing or renaming hookd's own
+  // files, and the temporary file is created exclusively and never followed, so that is safe.
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+    return make_error(errc::invalid_input, setting + "'s directory " + path +
+                                               " is writable by group or others without the sticky bit: another user "
+                                               "could replace what hookd writes there; fix it with: chmod go-w " + path +
+                                               " (or chmod +t), or point " + setting + " at a directory only hookd's user writes");
+  return {};
+}
+
 outcome<std::string> make_private_temp_dir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";

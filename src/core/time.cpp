@@ -129,22 +129,31 @@ outcome<sys_time> parse_http_date(std::string_view s) {
 }
 
 outcome<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  auto bad = [&] {
-    return make_error(errc::invalid_input, "invalid duration '" + std::string(text) +
-                                               "': use seconds or a number with ms, s, m or h (90s, 5m, 1h)");
+  auto bad = [&](const char* why) {
+    return make_error(errc::invalid_input, "invalid duration '" + std::string(text) + "': " + why);
   };
-  if (text.empty()) return bad();
+  constexpr const char* form = "use seconds or a number with ms, s, m or h (90s, 5m, 1h)";
+  if (text.empty()) return bad(form);
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 12) return bad();
+  if (digits == 0) return bad(form);
+  // Every duration ends up added to a clock reading in nanoseconds, where a signed 64-bit count
+  // lasts 292 years: a bound far below that keeps every sum and multiple of a setting defined
+  // (issue 24: HOOKD_HEARTBEAT_INTERVAL=999999999999s). No setting needs more than days.
+  constexpr long long max_ms = max_duration.count();
   long long n = 0;
-  std::from_chars(text.data(), text.data() + digits, n);
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
   const auto unit = text.substr(digits);
-  if (unit.empty() || unit == "s") return milliseconds{n * 1000};
-  if (unit == "ms") return milliseconds{n};
-  if (unit == "m") return milliseconds{n * 60'000};
-  if (unit == "h") return milliseconds{n * 3'600'000};
-  return bad();
+  long long scale = 0;
+  if (unit.empty() || unit == "s") scale = 1000;
+  else if (unit == "ms") scale = 1;
+  else if (unit == "m") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  else return bad(form);
+  // Checked before multiplying: from_chars saturates nothing, it reports out of range.
+  if (ec != std::errc{} || end != text.data() + digits || n > max_ms / scale)
+    return bad("at most 8760h (a year)");
+  return milliseconds{n * scale};
 }
 
 std::string format_duration(std::chrono::milliseconds d) {

@@ -47,6 +47,16 @@ outcome<proxy_server> parse_proxy(const std::string& var, std::string url) {
 
 } // namespace
 
+std::string without_userinfo(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const auto end = std::min(url.find_first_of("/?#", start), url.size());
+  // The last '@': a password with an unencoded '@' in it is still cut off whole.
+  const auto at = url.substr(start, end - start).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
+}
+
 outcome<proxy_settings> proxy_settings_from_env(const env_lookup& env) {
   proxy_settings s;
   auto first = [&](const char* a, const char* b) -> std::optional<std::pair<std::string, std::string>> {

@@ -8,6 +8,7 @@
 // Single-threaded on the caller's io_context.
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
+#include "hookd/agent/report_writer.hpp"
 #include "hookd/agent/status.hpp"
 #include "hookd/agent/transition_runs.hpp"
 #include "hookd/agent/script.hpp"
@@ -314,9 +315,12 @@ private:
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer background_idle_; ///< cancelled when the last background coroutine ends
   bool reporting_ = false;
-  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file.
+  report_writer writer_;                      ///< status.json and --metrics-file, off the loop
+  std::chrono::steady_clock::time_point status_written_{}, metrics_written_{};
+  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file, when changed.
   boost::asio::awaitable<void> report_loop();
   void write_report();
+  void log_write_errors();
   void record_poll(const std::string& source, const std::string& error);
 };
 

@@ -65,14 +65,23 @@ outcome<status_snapshot> parse_status_json(std::string_view text);
 /// node_exporter textfile format (# HELP / # TYPE, one sample a line).
 std::string metrics_text(const status_snapshot& s);
 
-/// How often a running hookd rewrites its state file.
+/// How often a running hookd renders its state file and metrics; each is written only when its
+/// content changed, beside the times that move at every poll (issue 28), or status_refresh has passed.
 inline constexpr std::chrono::seconds status_interval{5};
+/// The longest a running hookd leaves its state file and metrics unwritten: `updated` and the
+/// poll times in them stay this fresh, so `hookd status` can tell a live hookd from a stuck one.
+inline constexpr std::chrono::seconds status_refresh{20};
+
+/// The snapshot with its clock readings blanked: `updated`, and each source's last poll and
+/// success (kept as "present", since the first success is news). Two renderings of it differ
+/// only when something a reader acts on changed.
+status_snapshot without_ticks(status_snapshot s);
 
 struct health {
   bool ok = true;
   std::vector<std::string> problems; ///< one line each, with what to do
 };
-/// Healthy: hookd runs, its state file is fresh, and every source has succeeded recently (within
+/// Healthy: hookd runs, its state file is fresh (within three status_refresh), and every source has succeeded recently (within
 /// three of its intervals, and at least a minute).
 health judge(const status_snapshot& s, sys_time now, bool running);
 

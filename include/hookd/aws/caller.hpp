@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one place that joins credentials, signer and transport: sign (a fresh X-Amz-Date per
 // attempt), send, parse the service error, classify, back off, retry, in the SDKs' standard mode.
+#include "hookd/aws/call_counter.hpp"
 #include "hookd/aws/credential_providers.hpp"
 #include "hookd/aws/endpoints.hpp"
 #include "hookd/aws/error.hpp"
@@ -63,12 +64,12 @@ public:
   /// Attempts made by all calls (tests assert retries happen and stop).
   std::uint64_t attempts() const noexcept { return attempts_; }
   /// Calls by (service, outcome): "OK", AWS's error code, or the kind of local failure. For the
-  /// metrics file; the codes are bounded (rare ones become "other").
-  const std::map<std::pair<std::string, std::string>, std::uint64_t>& call_counts() const noexcept { return counts_; }
+  /// metrics file; the codes are bounded per service (call_counter).
+  const std::map<std::pair<std::string, std::string>, std::uint64_t>& call_counts() const noexcept { return counts_.counts(); }
 
 private:
   boost::asio::awaitable<outcome<aws_response>> call_with_retries(const resolved_endpoint& ep, aws_request req);
-  std::map<std::pair<std::string, std::string>, std::uint64_t> counts_;
+  call_counter counts_;
   http::client& http_;
   cached_provider& creds_;
   std::string region_;

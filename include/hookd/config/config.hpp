@@ -50,7 +50,7 @@ struct settings {
   notice_action on_rebalance = notice_action::log;     ///< acting on it causes thrash: opt-in
   notice_action on_maintenance = notice_action::log;
   std::chrono::milliseconds maintenance_lead{std::chrono::minutes(10)}; ///< script mode: this long before NotBefore
-  std::string metrics_file; ///< node_exporter textfile, rewritten every few seconds
+  std::string metrics_file; ///< node_exporter textfile, rewritten when it changes (at least every 20 s)
   bool uses_queue() const { return trigger_queue; }
   bool uses_imds() const { return trigger_imds; }
   std::chrono::milliseconds shutdown_grace{std::chrono::minutes(5)};

@@ -9,7 +9,10 @@
 namespace hookd {
 
 /// Writes DIR/NAME with `mode`. `durable`: fsync the file and the directory too (the journal),
-/// so the new content survives a power loss, not only a crash of hookd.
+/// so the new content survives a power loss, not only a crash of hookd. Safe in a directory
+/// others can write to if it is sticky: whatever is at ".NAME.tmp" (a link, a FIFO, a device) is
+/// removed, never opened or followed, and NAME is replaced by rename, never opened. Synchronous:
+/// call it off the loop (the journal's pool, report_writer).
 outcome<void> write_file_atomic(const std::string& dir, const std::string& name, const std::string& data, unsigned mode,
                                 bool durable);
 

@@ -13,6 +13,11 @@ namespace hookd {
 /// fix it.
 outcome<void> ensure_private_dir(const std::string& path);
 
+/// Checks a directory hookd writes an output file into but does not own (--metrics-file's): it
+/// must exist, and must not be writable by group or others unless it has the sticky bit. `setting`
+/// names the option in the error ("--metrics-file").
+outcome<void> check_output_dir(const std::string& path, const std::string& setting);
+
 /// A fresh private directory under $TMPDIR (or /tmp), made by mkdtemp: never a shared fixed name.
 outcome<std::string> make_private_temp_dir(const std::string& prefix);
 

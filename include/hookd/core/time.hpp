@@ -26,7 +26,11 @@ outcome<sys_time> parse_amz_date(std::string_view text);
 /// Parses an HTTP `Date` header (RFC 7231 IMF-fixdate: `Sun, 30 Aug 2015 12:36:00 GMT`).
 outcome<sys_time> parse_http_date(std::string_view text);
 
-/// Parses a duration setting: `90s`, `5m`, `1h`, `250ms` or a bare number of seconds.
+/// The longest duration a setting may have: a year.
+inline constexpr std::chrono::milliseconds max_duration{8760LL * 3'600'000};
+
+/// Parses a duration setting: `90s`, `5m`, `1h`, `250ms` or a bare number of seconds, at most
+/// max_duration (an error otherwise, never an overflow).
 outcome<std::chrono::milliseconds> parse_duration(std::string_view text);
 /// `1h5m`, `90s`, `250ms`: for log lines.
 std::string format_duration(std::chrono::milliseconds d);

@@ -26,6 +26,10 @@ struct proxy_settings {
   const proxy_server* for_endpoint(const endpoint& target) const;
 };
 
+/// `url` (a proxy variable's value, with or without a scheme) without its user:password@ part:
+/// what may be handed to a process that must reach the proxy but not hold hookd's password.
+std::string without_userinfo(std::string_view url);
+
 /// Reads HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy and NO_PROXY/no_proxy. NO_PROXY entries
 /// are host names (matching the host and its subdomains; a leading '.' is allowed), IP addresses,
 /// or `*` for everything.

@@ -89,8 +89,34 @@ TEST(status, health_names_each_problem) {
   s.source("imds").last_ok = now - 30s;
   EXPECT_TRUE(judge(s, now, true).ok) << "within a minute is fresh, whatever the interval";
   EXPECT_FALSE(judge(s, now, false).ok) << "not running";
-  s.updated = now - 1min;
+  s.updated = now - 50s;
+  EXPECT_TRUE(judge(s, now, true).ok) << "an idle hookd rewrites an unchanged state file every status_refresh only";
+  s.updated = now - 2min;
   EXPECT_FALSE(judge(s, now, true).ok) << "a stale state file: hookd stuck";
+}
+
+TEST(status, the_report_compared_for_a_change_leaves_out_the_clock_but_not_a_first_success) {
+  const auto now = std::chrono::system_clock::now();
+  auto a = sample(now);
+  auto b = a;
+  b.updated = now + 5s;
+  b.source("queue").last_poll = b.source("queue").last_ok = now + 5s;
+  b.source("imds").last_poll = now + 5s;
+  EXPECT_NE(status_json(a), status_json(b));
+  EXPECT_EQ(status_json(without_ticks(a)), status_json(without_ticks(b))) << "only the clock moved";
+  EXPECT_EQ(metrics_text(without_ticks(a)), metrics_text(without_ticks(b)));
+  auto c = b;
+  c.source("fresh").last_poll = now;
+  EXPECT_NE(status_json(without_ticks(b)), status_json(without_ticks(c))) << "a new source";
+  auto d = c;
+  d.source("fresh").last_ok = now;
+  EXPECT_NE(metrics_text(without_ticks(c)), metrics_text(without_ticks(d))) << "a first success";
+  auto e = b;
+  e.source("imds").last_error = "";
+  EXPECT_NE(status_json(without_ticks(b)), status_json(without_ticks(e))) << "a source recovered";
+  auto f = b;
+  f.aws_calls[{"sqs", "OK"}] = 101;
+  EXPECT_NE(metrics_text(without_ticks(b)), metrics_text(without_ticks(f))) << "a counter moved";
 }
 
 TEST(status, an_action_is_counted_by_its_result_and_its_script_by_being_started) {

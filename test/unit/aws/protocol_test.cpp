@@ -62,6 +62,21 @@ TEST(autoscaling_protocol, form_encoding_and_xml_parsing) {
   EXPECT_EQ((*inst)[0].group, "asg");
 }
 
+TEST(autoscaling_protocol, hook_timeouts_past_auto_scaling_s_limits_are_held_to_them) {
+  // A faulty endpoint's HeartbeatTimeout of 999999999 made the default GlobalTimeout
+  // (100 * HeartbeatTimeout, an int) overflow: undefined behaviour, caught by UBSan.
+  auto hooks = parse_describe_lifecycle_hooks(
+      R"(<DescribeLifecycleHooksResponse><DescribeLifecycleHooksResult><LifecycleHooks>
+      <member><LifecycleHookName>a</LifecycleHookName><HeartbeatTimeout>999999999</HeartbeatTimeout></member>
+      <member><LifecycleHookName>b</LifecycleHookName><HeartbeatTimeout>-5</HeartbeatTimeout><GlobalTimeout>2147483647</GlobalTimeout></member>
+      </LifecycleHooks></DescribeLifecycleHooksResult></DescribeLifecycleHooksResponse>)");
+  ASSERT_TRUE(hooks && hooks->size() == 2u);
+  EXPECT_EQ((*hooks)[0].heartbeat_timeout, 172800);
+  EXPECT_EQ((*hooks)[0].global_timeout, 172800);
+  EXPECT_EQ((*hooks)[1].heartbeat_timeout, 0);
+  EXPECT_EQ((*hooks)[1].global_timeout, 172800);
+}
+
 TEST(autoscaling_protocol, no_active_action_is_recognised) {
   error e = make_error(errc::service_error, "Auto Scaling CompleteLifecycleAction: AWS error ValidationError (HTTP 400): No active Lifecycle Action found with token x");
   e.aws_code = "ValidationError";

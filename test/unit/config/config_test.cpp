@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 using namespace hookd;
 using namespace hookd::config;
 
@@ -51,6 +53,17 @@ TEST(config, errors_name_setting_source_and_accepted_values) {
   EXPECT_NE(missing.error().message().find("/nope.conf not found"), std::string::npos);
   EXPECT_FALSE(load({"--create-hook"}, map_env({}), no_file)) << "needs --notification-target-arn";
   EXPECT_FALSE(load({"--on-terminate", "relative.sh"}, map_env({}), no_file));
+}
+
+TEST(config, a_duration_too_long_is_an_error_naming_the_setting_and_the_bound) {
+  for (const auto& [var, flag] : {std::pair{"HOOKD_HEARTBEAT_INTERVAL", "heartbeat-interval"}, {"HOOKD_SCRIPT_TIMEOUT", "script-timeout"}}) {
+    auto r = load({}, map_env({{var, "999999999999s"}}), no_file);
+    ASSERT_FALSE(r) << var;
+    EXPECT_NE(r.error().message().find(std::string("invalid ") + flag + " (" + var + ") from environment variable"), std::string::npos)
+        << r.error().message();
+    EXPECT_NE(r.error().message().find("at most 8760h"), std::string::npos) << r.error().message();
+  }
+  EXPECT_FALSE(load({"--script-timeout", "999999999999h"}, map_env({}), no_file));
 }
 
 TEST(config, env_file_syntax) {

@@ -4,6 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <utility>
+
 using namespace hookd;
 using namespace std::string_literals;
 
@@ -34,6 +37,52 @@ TEST(log, invalid_utf8_is_escaped_in_text_and_replaced_in_json) {
     boost::json::parse(line, ec);
     EXPECT_FALSE(ec) << "not valid JSON: " << line;
   }
+}
+
+TEST(log, c1_controls_and_unicode_line_breaks_are_escaped_in_text) {
+  logger l(log_level::debug, false);
+  // NEL, CSI (U+009B, "\x9b[2J" to a terminal), the first and last C1, LINE and PARAGRAPH SEPARATOR.
+  const std::pair<std::string, std::string> cases[] = {
+      {"ok\xc2\x85" "2026-01-01T00:00:00Z error fake=1", R"(v="ok\u00852026-01-01T00:00:00Z error fake=1")"},
+      {"a\xc2\x9b" "2J", R"(v="a\u009b2J")"},
+      {"\xc2\x80", R"(v="\u0080")"},
+      {"\xc2\x9f", R"(v="\u009f")"},
+      {"x\xe2\x80\xa8y", R"(v="x\u2028y")"},
+      {"x\xe2\x80\xa9y", R"(v="x\u2029y")"},
+  };
+  for (const auto& [in, want] : cases) {
+    const auto line = l.format(log_level::info, "e", {{"v", in}});
+    EXPECT_NE(line.find(want), std::string::npos) << line;
+    for (const char* raw : {"\xc2\x85", "\xc2\x9b", "\xc2\x80", "\xc2\x9f", "\xe2\x80\xa8", "\xe2\x80\xa9"})
+      EXPECT_EQ(line.find(raw), std::string::npos) << line;
+  }
+  // U+00A0 (just past C1) and U+2027 (just before LINE SEPARATOR) are ordinary text.
+  EXPECT_NE(l.format(log_level::info, "e", {{"v", "a\xc2\xa0" "b\xe2\x80\xa7"}}).find("v=a\xc2\xa0" "b\xe2\x80\xa7"),
+            std::string::npos);
+}
+
+TEST(log, raw_c1_bytes_that_are_not_utf8_are_escaped_in_text) {
+  // A terminal in a non-UTF-8 locale reads a lone 0x9b as CSI and 0x85 as NEL.
+  logger l(log_level::debug, false);
+  for (unsigned b = 0x80; b <= 0x9f; ++b) {
+    const std::string in = "a" + std::string(1, static_cast<char>(b)) + "b";
+    const auto line = l.format(log_level::info, "e", {{"v", in}});
+    EXPECT_EQ(line.find(static_cast<char>(b)), std::string::npos) << b;
+    char want[16];
+    std::snprintf(want, sizeof want, "v=\"a\\x%02xb\"", b);
+    EXPECT_NE(line.find(want), std::string::npos) << line;
+  }
+}
+
+TEST(log, c1_controls_and_unicode_line_breaks_are_escaped_in_json) {
+  logger json(log_level::debug, true);
+  const auto line = json.format(log_level::info, "e", {{"v", "a\xc2\x85" "b\xc2\x9b" "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e\x9b"}});
+  for (const char* raw : {"\xc2\x85", "\xc2\x9b", "\xe2\x80\xa8", "\xe2\x80\xa9", "\x9b"})
+    EXPECT_EQ(line.find(raw), std::string::npos) << line;
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << "not valid JSON: " << line;
+  EXPECT_EQ(v.at("v").as_string(), "a\xc2\x85" "b\xc2\x9b" "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e\xef\xbf\xbd") << "the value reads back";
 }
 
 TEST(log, utf8_sequence_lengths) {

@@ -45,6 +45,20 @@ TEST(time, durations) {
   EXPECT_EQ(parse_duration("1h").value(), 1h);
   EXPECT_EQ(parse_duration("250ms").value(), 250ms);
   for (const char* bad : {"", "s", "5 m", "-5s", "1d", "1.5h", "9999999999999s"}) EXPECT_FALSE(parse_duration(bad)) << bad;
+}
+
+TEST(time, durations_too_long_for_a_clock_are_refused_not_overflowed) {
+  // 999999999999s is 1e21 ns: past what a clock's 64-bit count holds, so adding it to now()
+  // overflowed (issue 24). Twelve digits or more, in any unit, is an error naming the bound.
+  for (const char* bad : {"999999999999s", "999999999999", "999999999999h", "999999999999m", "99999999999999999999ms",
+                          "8761h", "31536000001ms", "525601m"}) {
+    auto d = parse_duration(bad);
+    ASSERT_FALSE(d) << bad << " gave " << d->count() << " ms";
+    EXPECT_NE(d.error().message().find("at most 8760h"), std::string::npos) << d.error().message();
+  }
+  EXPECT_EQ(parse_duration("8760h").value(), max_duration);
+  EXPECT_EQ(parse_duration("31536000").value(), max_duration);
+  EXPECT_FALSE(parse_duration("999999999999ms")) << "about 31 years";
   EXPECT_EQ(format_duration(250ms), "250ms");
   EXPECT_EQ(format_duration(1500ms), "1.5s");
   EXPECT_EQ(format_duration(3900s), "1h5m");
