@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,54 @@ TEST(turns, a_waiter_destroyed_with_its_io_context_leaves_nothing_behind) {
   ASSERT_EQ(t.waiting(), 1u);
   ioc.reset(); // frames destroyed mid-wait
   EXPECT_EQ(t.waiting(), 0u);
+}
+
+/// Takes a turn (or notes that it got none), and holds it until `release` is posted a few times.
+net::awaitable<void> holder(turns& t, bool urgent, std::string name, std::vector<std::string>& order, int& held, int& most) {
+  auto ticket = co_await t.take(urgent);
+  if (!ticket) {
+    order.push_back(name + ":none");
+    co_return;
+  }
+  order.push_back(name);
+  most = std::max(most, ++held);
+  for (int i = 0; i < 3; ++i) co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
+  --held;
+}
+
+TEST(turns, at_most_the_given_number_hold_a_turn_at_once_and_urgent_callers_still_go_first) {
+  net::io_context ioc;
+  turns t(ioc.get_executor(), 2);
+  std::vector<std::string> order;
+  int held = 0, most = 0;
+  for (const auto* n : {"a", "b", "retry-1", "retry-2"}) net::co_spawn(ioc, holder(t, false, n, order, held, most), net::detached);
+  net::co_spawn(ioc, holder(t, true, "first-1", order, held, most), net::detached);
+  ioc.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "first-1", "retry-1", "retry-2"}));
+  EXPECT_EQ(most, 2) << "two at once, never more";
+  EXPECT_EQ(t.in_use(), 0u);
+}
+
+TEST(turns, close_sends_every_waiter_away_without_a_turn_and_refuses_later_callers) {
+  net::io_context ioc;
+  turns t(ioc.get_executor());
+  std::vector<std::string> order;
+  int held = 0, most = 0;
+  for (const auto* n : {"holder", "w1", "w2"}) net::co_spawn(ioc, holder(t, false, n, order, held, most), net::detached);
+  std::size_t in_line = 0;
+  // Runs after the three have started: the holder holds its turn, the other two are in line.
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+    in_line = t.waiting();
+    t.close();
+    net::co_spawn(ioc, holder(t, true, "late", order, held, most), net::detached);
+    co_return;
+  }, net::detached);
+  ioc.run();
+  EXPECT_EQ(in_line, 2u);
+  std::sort(order.begin(), order.end()); // who is woken first does not matter, only that none got a turn
+  EXPECT_EQ(order, (std::vector<std::string>{"holder", "late:none", "w1:none", "w2:none"}));
+  EXPECT_EQ(t.waiting(), 0u);
+  EXPECT_EQ(t.in_use(), 0u);
 }
 
 TEST(broadcast, wakes_every_waiter_and_two_waiters_do_not_wake_each_other) {
