@@ -11,6 +11,7 @@
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace hookd::agent {
@@ -87,8 +88,15 @@ bool agent::room_for_action() {
   auto c = *it;
   withdraw(*c);
   log_.debug("confirmation-put-back", {{"token", c->r.action.token}, {"what", "room for a newer message; it comes back in seconds"}});
-  start_background(put_back({c}, true), "put back");
+  // Put back together with the others a batch makes room for: one call per ten, not one each.
+  evicted_.push_back(std::move(c));
+  if (evicted_.size() == 1) start_background(put_back_evicted(), "put back");
   return true;
+}
+
+net::awaitable<void> agent::put_back_evicted() {
+  co_await net::post(ex_, net::use_awaitable); // the rest of this batch's evictions first
+  co_await put_back(std::exchange(evicted_, {}), true);
 }
 
 net::awaitable<bool> agent::wait_for_room(steady::time_point until) {

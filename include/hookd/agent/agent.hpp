@@ -282,6 +282,7 @@ private:
   /// Puts back the messages of withdrawn candidates, visible again after the receive's short hold
   /// (released in batches of ten); with `withdraw_journal`, the entries the runner wrote go too.
   boost::asio::awaitable<void> put_back(std::vector<std::shared_ptr<candidate>> cs, bool withdraw_journal);
+  boost::asio::awaitable<void> put_back_evicted();
   /// The verdict of a confirmation that ended on an error (refused, or given up), logged.
   confirmation concluded(const candidate& c, const error& e, confirm_step step);
   /// An error that says nothing about the action (AccessDenied, 5xx...): logged once per action, with the fix.
@@ -330,6 +331,7 @@ private:
   turns confirm_turns_;  ///< confirm_calls_at_once confirmation calls at a time, first attempts ahead of retries
   broadcast decided_;    ///< a confirmation has come in
   std::set<boost::asio::steady_timer*> confirm_pauses_; ///< confirmations pausing between tries: stop() cuts them short
+  std::vector<std::shared_ptr<candidate>> evicted_;      ///< put back to make room, their messages not yet released
   bool runner_busy_ = false;
   bool once_done_ = false;
   bounded_set logged_once_{token_memory};                      ///< what was said once
