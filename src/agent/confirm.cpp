@@ -127,7 +127,6 @@ int agent::put_back_seconds(const candidate& c, bool stopping) {
 }
 
 void agent::abandon_confirmations() {
-  confirm_turns_.close(); // every confirmation waiting for a turn ends now, without its call
   for (auto* t : confirm_pauses_) t->cancel();
   std::vector<std::shared_ptr<candidate>> out;
   for (const auto& c : std::vector(pending_.begin(), pending_.end()))
@@ -135,8 +134,9 @@ void agent::abandon_confirmations() {
       withdraw(*c);
       out.push_back(c);
     }
-  // The runner's own candidate (held) ends with its confirmation, and the runner puts it back.
-  // The journal entries stay: a restarted hookd takes them up and asks again.
+  // Those waiting for a turn pass it on without a call when it comes, so the line empties at once.
+  // The runner's own candidate (held) makes its call: a confirmed journal entry then stays for the
+  // next hookd, as the runner does not start it. The journal entries stay: a restart asks again.
   if (!out.empty()) start_background(put_back(std::move(out), false), "put back");
 }
 
@@ -160,9 +160,10 @@ net::awaitable<void> agent::put_back(std::vector<std::shared_ptr<candidate>> cs,
   }
 }
 
-net::awaitable<std::optional<outcome<void>>> agent::confirm_call(const lifecycle::lifecycle_action& a, bool first) {
+net::awaitable<std::optional<outcome<void>>> agent::confirm_call(const candidate& c, bool first) {
+  const auto& a = c.r.action;
   const auto turn = co_await confirm_turns_.take(first);
-  if (!turn) co_return std::nullopt;
+  if (!turn || c.withdrawn) co_return std::nullopt; // put back while it waited: no call
   auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
   co_return std::optional<outcome<void>>(std::move(r));
 }
@@ -190,12 +191,13 @@ net::awaitable<agent::confirmation> agent::confirm(candidate& c) {
   auto hidden_until = c.r.resumed ? now : now + std::chrono::seconds(action_visibility(a.hook));
   auto pause = first_pause;
   for (bool first = true;; first = false) {
-    auto r = co_await confirm_call(a, first);
-    if (!r || c.withdrawn || stopping_) co_return confirmation::unknown; // its message comes back to the next hookd
+    auto r = co_await confirm_call(c, first);
+    if (!r || c.withdrawn) co_return confirmation::unknown; // its message comes back
     if (*r) {
       ++c.heartbeats;
-      co_return confirmation::confirmed;
+      co_return confirmation::confirmed; // when stopping, the runner does not start it
     }
+    if (stopping_) co_return confirmation::unknown; // its message comes back to the next hookd
     ++c.failures;
     decided_.notify_all(); // it can now make room for a newcomer (wait_for_room)
     const auto& e = r->error();

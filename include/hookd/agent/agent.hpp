@@ -266,8 +266,8 @@ private:
   void enqueue(received_action r);
   boost::asio::awaitable<void> confirm_candidate(std::shared_ptr<candidate> c);
   boost::asio::awaitable<confirmation> confirm(candidate& c);
-  /// One confirming heartbeat in its turn; nullopt when it got no turn (hookd is stopping).
-  boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(const lifecycle::lifecycle_action& a, bool first);
+  /// One confirming heartbeat in its turn; nullopt when `c` was put back while it waited (no call).
+  boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(const candidate& c, bool first);
   /// What a failed confirming call means: a verdict, or nullopt to try again after a pause.
   std::optional<confirmation> judge(candidate& c, const error& e, std::chrono::steady_clock::time_point window_end,
                                     std::chrono::steady_clock::time_point action_end);

@@ -43,10 +43,8 @@ public:
 
   /// Waits for this caller's turn: at once when fewer than `at_once` are held and nobody waits,
   /// else after every caller of its class (and, for an ordinary one, every urgent one) waiting
-  /// before it. nullopt, at once, once close() was called: the caller is not to make its call.
-  /// Cancelled while waiting (its coroutine's cancellation slot), it also returns nullopt.
+  /// before it. nullopt when cancelled while waiting (its coroutine's cancellation slot).
   boost::asio::awaitable<std::optional<ticket>> take(bool urgent) {
-    if (closed_) co_return std::nullopt;
     if (in_use_ < at_once_ && waiting() == 0) {
       ++in_use_;
       co_return ticket(this);
@@ -60,17 +58,9 @@ public:
       waiter* self;
       ~leave() { std::erase(line, self); }
     } guard{line, &w};
-    co_await w.timer.async_wait(nothrow); // pass_on() or close() cancels it
+    co_await w.timer.async_wait(nothrow); // pass_on() cancels it
     if (!w.granted) co_return std::nullopt;
     co_return ticket(this); // in_use_ was counted for it by pass_on()
-  }
-
-  /// Every caller waiting now, and every later one, gets no turn: a stopping agent abandons the
-  /// confirmations still in line at once, rather than making their calls one after another.
-  void close() {
-    closed_ = true;
-    for (auto* line : {&urgent_, &ordinary_})
-      for (auto* w : *line) w->timer.cancel();
   }
 
   std::size_t waiting() const noexcept { return urgent_.size() + ordinary_.size(); }
@@ -84,7 +74,6 @@ private:
 
   void pass_on() {
     --in_use_;
-    if (closed_) return;
     for (auto* line : {&urgent_, &ordinary_})
       if (!line->empty()) {
         auto* next = line->front();
@@ -99,7 +88,6 @@ private:
   boost::asio::any_io_executor ex_;
   std::size_t at_once_;
   std::size_t in_use_ = 0;
-  bool closed_ = false;
   std::deque<waiter*> urgent_, ordinary_;
 };
 
