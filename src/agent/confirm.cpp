@@ -78,11 +78,13 @@ void agent::forget(const candidate& c) {
 
 bool agent::room_for_action() {
   if (pending_.size() < max_pending) return true;
-  // Full. The oldest whose confirmation only retries makes room: a real action is confirmed by
-  // its first call, so the newcomer's first call (ahead of every retry) matters more. A journal
-  // entry's action is never put back: its message's receipt may be stale.
+  // Full. The oldest Auto Scaling has said "no active action" of makes room: a real action is
+  // confirmed by its first call, so the newcomer's first call (ahead of every retry) matters
+  // more. Not one retrying on AccessDenied or a 5xx: in such an outage every message naming us
+  // would cycle through and cost a call each; the 32 held retry slowly, the rest wait in SQS. A
+  // journal entry's action is never put back: its message's receipt may be stale.
   const auto it = std::find_if(pending_.begin(), pending_.end(), [](const auto& p) {
-    return !p->held && !p->verdict && p->failures > 0 && !p->r.resumed;
+    return !p->held && !p->verdict && p->answered_over && !p->r.resumed;
   });
   if (it == pending_.end()) return false;
   auto c = *it;

@@ -105,9 +105,9 @@ public:
   /// burst still holds is others' (a second hook's message attaches to the run).
   virtual bool served() const = 0;
   /// Whether one more action may be taken now. Taken actions wait in memory for their
-  /// confirmation and their turn, so at most a bound of them do; when full, one whose
-  /// confirmation is only retrying may be put back (its message returns in seconds) to make
-  /// room. False: the message is left in the queue (its receive's short hold lapses).
+  /// confirmation and their turn, so at most a bound of them do; when full, one Auto Scaling has
+  /// said "no active action" of may be put back (its message returns once its confirm window is
+  /// over) to make room. False: the message is left in the queue (its receive's short hold lapses).
   virtual bool room_for_action() = 0;
   /// Until room_for_action() (true), or `until` passes or hookd stops (false). Room comes as
   /// confirmations are answered: the queue source takes no faster than Auto Scaling answers.

@@ -121,3 +121,29 @@ TEST_F(agent_e2e, a_stop_during_a_backlog_of_forged_confirmations_returns_within
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(agent_e2e, under_an_access_denied_outage_at_most_the_bound_of_actions_naming_us_are_held_and_retried) {
+  // Forged or not, every message naming us gets a 403 now. Putting a retrying one back for each
+  // newcomer would cycle the whole flood through Auto Scaling, a call each; the bound holds.
+  s.confirm_window = 10s;
+  s.once = false;
+  s.on_terminate = script("#!/bin/sh\nexit 0\n");
+  emu->add_fault(access_denied("RecordLifecycleActionHeartbeat", 100000));
+  constexpr int forged = 100;
+  for (int i = 0; i < forged; ++i) emu->send_message("hooks", forged_message(i));
+  auto done = run_agent(20s, [&](agent::agent& a) {
+    boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+      while (emu->calls("RecordLifecycleActionHeartbeat").size() < static_cast<std::size_t>(forged)) co_await test::pause(5ms);
+      a.stop();
+    }, boost::asio::detached);
+  });
+  EXPECT_TRUE(done.empty());
+  const auto asked = count_lines(lines, "confirm-retrying"); // once per action
+  EXPECT_GT(asked, 0u);
+  EXPECT_LE(asked, agent::agent::max_pending) << "more actions were taken than the bound while none could be confirmed";
+  EXPECT_EQ(emu->queue_depth("hooks"), static_cast<std::size_t>(forged)) << "a 403 deleted a message";
+}
+
+} // namespace
