@@ -188,8 +188,8 @@ net::awaitable<agent::confirmation> agent::confirm(candidate& c) {
   const auto aws_now = std::chrono::system_clock::now() + (sqs_ ? sqs_->clock_offset() : 0s);
   const auto d = confirm_deadlines_for(now, aws_now, c.r.sent, a.time, c.r.resumed, s_.confirm_window,
                                        std::chrono::seconds(heartbeat_timeout(a.hook)), global_deadline(a));
-  // The batch that took it made its message invisible this long; a journal entry's was not.
   c.window_end = d.window_end;
+  // The batch that took it made its message invisible this long; a journal entry's was not.
   auto hidden_until = c.r.resumed ? now : now + std::chrono::seconds(action_visibility(a.hook));
   auto pause = first_pause;
   for (bool first = true;; first = false) {
@@ -200,10 +200,9 @@ net::awaitable<agent::confirmation> agent::confirm(candidate& c) {
       co_return confirmation::confirmed; // when stopping, the runner does not start it
     }
     if (stopping_) co_return confirmation::unknown; // its message comes back to the next hookd
-    ++c.failures;
-    decided_.notify_all(); // it can now make room for a newcomer (wait_for_room)
     const auto& e = r->error();
     c.answered_over = aws::is_no_active_action(e);
+    if (c.answered_over) decided_.notify_all(); // it can now make room for a newcomer (wait_for_room)
     const auto step = after_failure(e, steady::now(), d);
     if (step != confirm_step::retry) co_return concluded(c, e, step);
     if (!aws::is_about_action(e)) report_outage(c, e);

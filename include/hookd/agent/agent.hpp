@@ -255,7 +255,6 @@ private:
     std::optional<confirmation> verdict;
     int heartbeats = 0;
     bool held = false; ///< the runner (or attach) has it, and acts on its verdict; else its confirmation does
-    int failures = 0;      ///< confirming calls answered with an error so far
     bool withdrawn = false; ///< put back (room for another, or stopping): nobody acts on its verdict
     bool prepared = false;  ///< the runner wrote its journal entry while it was confirmed
     boost::asio::steady_timer* pause = nullptr; ///< its confirmation's pause between tries, while it lasts
@@ -268,9 +267,6 @@ private:
   boost::asio::awaitable<confirmation> confirm(candidate& c);
   /// One confirming heartbeat in its turn; nullopt when `c` was put back while it waited (no call).
   boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(const candidate& c, bool first);
-  /// What a failed confirming call means: a verdict, or nullopt to try again after a pause.
-  std::optional<confirmation> judge(candidate& c, const error& e, std::chrono::steady_clock::time_point window_end,
-                                    std::chrono::steady_clock::time_point action_end);
   /// The pause before the next try (cut short by withdraw()); keeps the message hidden meanwhile.
   boost::asio::awaitable<void> pause_confirm(candidate& c, std::chrono::milliseconds d,
                                              std::chrono::steady_clock::time_point& hidden_until);
