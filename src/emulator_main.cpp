@@ -114,6 +114,22 @@ int control(int argc, char** argv) {
   return rc;
 }
 
+namespace {
+/// `--answer-delay [SERVICE=]MS`: SERVICE is sqs, autoscaling, s3 or imds; without it, all.
+bool parse_answer_delay(const std::string& kv, std::vector<std::pair<std::string, int>>& out) {
+  const auto eq = kv.find('=');
+  const auto ms = kv.substr(eq == std::string::npos ? 0 : eq + 1);
+  char* end = nullptr;
+  const long n = std::strtol(ms.c_str(), &end, 10);
+  if (ms.empty() || *end != '\0' || n < 0 || n > 60000) {
+    std::fprintf(stderr, "hookd-emulator: --answer-delay wants [SERVICE=]MS with MS 0-60000, got '%s'\n", kv.c_str());
+    return false;
+  }
+  out.emplace_back(eq == std::string::npos ? "*" : kv.substr(0, eq), static_cast<int>(n));
+  return true;
+}
+} // namespace
+
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ctl") return control(argc, argv);
   hookd::emulator::options opt;
@@ -153,16 +169,7 @@ int main(int argc, char** argv) {
       }
       keys.push_back({kv.substr(0, colon), kv.substr(colon + 1), {}, std::nullopt});
     } else if (a == "--answer-delay") {
-      const auto kv = value();
-      const auto eq = kv.find('=');
-      const auto ms = kv.substr(eq == std::string::npos ? 0 : eq + 1);
-      char* end = nullptr;
-      const long n = std::strtol(ms.c_str(), &end, 10);
-      if (ms.empty() || *end != '\0' || n < 0 || n > 60000) {
-        std::fprintf(stderr, "hookd-emulator: --answer-delay wants [SERVICE=]MS with MS 0-60000, got '%s'\n", kv.c_str());
-        return 2;
-      }
-      delays.emplace_back(eq == std::string::npos ? "*" : kv.substr(0, eq), static_cast<int>(n));
+      if (!parse_answer_delay(value(), delays)) return 2;
     } else {
       std::fprintf(stderr, "hookd-emulator: unknown argument '%s'\n", argv[i]);
       usage(stderr);
