@@ -116,16 +116,9 @@ void agent::withdraw(candidate& c) {
 }
 
 int agent::put_back_seconds(const candidate& c, bool stopping) {
-  // Visible again after the receive's short hold, not at once: a flood put back at 0 would come
-  // straight back, and another instance's hookd would only release it again. One Auto Scaling
-  // has said "no active action" of comes back once its window is over, when one answer settles
-  // it: back sooner, ahead of the messages not yet asked about, it would cost every one of them a
-  // first call again and again, and hold a real action behind them.
-  const int hold = queue_source::receive_hold_seconds;
-  if (stopping || !c.answered_over) return hold;
-  const auto left = std::chrono::ceil<std::chrono::seconds>(c.window_end - steady::now()).count() + 1;
-  const auto most = std::chrono::ceil<std::chrono::seconds>(s_.confirm_window).count() + hold;
-  return static_cast<int>(std::clamp<long long>(left, hold, most));
+  // On stop, back after the short hold whatever Auto Scaling said: the next hookd decides afresh.
+  return hookd::agent::put_back_seconds(!stopping && c.answered_over, c.window_end, steady::now(), s_.confirm_window,
+                                        queue_source::receive_hold_seconds);
 }
 
 void agent::abandon_confirmations() {

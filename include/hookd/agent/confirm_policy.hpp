@@ -57,4 +57,18 @@ inline confirm_step after_failure(const error& e, std::chrono::steady_clock::tim
   return now >= d.action_end ? confirm_step::give_up : confirm_step::retry;
 }
 
+/// How long the message of an action put back (to make room, or on stop) stays invisible: the
+/// receive's short `hold`, not 0 (a flood put back at 0 comes straight back, and another
+/// instance's hookd would only release it again). One Auto Scaling has said "no active action" of
+/// (`answered_over`) comes back a second after its window ends, when one answer settles it: back
+/// sooner, ahead of the messages not yet asked about, it would cost each of them a first call
+/// again and again, and hold a real action behind them. At most the window plus the hold.
+inline int put_back_seconds(bool answered_over, std::chrono::steady_clock::time_point window_end,
+                            std::chrono::steady_clock::time_point now, std::chrono::milliseconds window, int hold) {
+  if (!answered_over) return hold;
+  const auto left = std::chrono::ceil<std::chrono::seconds>(window_end - now).count() + 1;
+  const auto most = std::chrono::ceil<std::chrono::seconds>(window).count() + hold;
+  return static_cast<int>(std::clamp<long long>(left, hold, most));
+}
+
 } // namespace hookd::agent

@@ -63,3 +63,16 @@ TEST(confirm_policy, the_global_deadline_bounds_the_retries_and_a_missing_sent_t
 }
 
 } // namespace
+
+namespace {
+
+TEST(confirm_policy, a_message_put_back_after_no_active_action_returns_when_one_answer_settles_it) {
+  constexpr int hold = 6;
+  EXPECT_EQ(put_back_seconds(false, t0 + 9s, t0, 10s, hold), hold) << "a 403 or a stop: the short hold";
+  EXPECT_EQ(put_back_seconds(true, t0 + 9s, t0, 10s, hold), 10) << "a second after its window";
+  EXPECT_EQ(put_back_seconds(true, t0 + 1s, t0, 10s, hold), hold) << "never sooner than the hold, never 0";
+  EXPECT_EQ(put_back_seconds(true, t0 - 5s, t0, 10s, hold), hold);
+  EXPECT_EQ(put_back_seconds(true, t0 + 60s, t0, 10s, hold), 16) << "at most the window plus the hold";
+}
+
+} // namespace
