@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,8 @@ void usage(std::FILE* out) {
                "  --tls DIR       serve HTTPS with a throw-away CA written to DIR (ca.pem is the bundle to trust)\n"
                "  --tls-name NAME another DNS name for the certificate besides localhost (repeatable)\n"
                "  --key ID:SECRET an access key it accepts (repeatable)\n"
+               "  --answer-delay [SERVICE=]MS  wait MS before each answer of SERVICE (sqs, autoscaling, s3, imds; all\n"
+               "                  without SERVICE), as a round trip from an instance does (repeatable)\n"
                "Control API: POST http://127.0.0.1:PORT/_emulator/<command> with a JSON object.\n");
 }
 } // namespace
@@ -111,12 +114,29 @@ int control(int argc, char** argv) {
   return rc;
 }
 
+namespace {
+/// `--answer-delay [SERVICE=]MS`: SERVICE is sqs, autoscaling, s3 or imds; without it, all.
+bool parse_answer_delay(const std::string& kv, std::vector<std::pair<std::string, int>>& out) {
+  const auto eq = kv.find('=');
+  const auto ms = kv.substr(eq == std::string::npos ? 0 : eq + 1);
+  char* end = nullptr;
+  const long n = std::strtol(ms.c_str(), &end, 10);
+  if (ms.empty() || *end != '\0' || n < 0 || n > 60000) {
+    std::fprintf(stderr, "hookd-emulator: --answer-delay wants [SERVICE=]MS with MS 0-60000, got '%s'\n", kv.c_str());
+    return false;
+  }
+  out.emplace_back(eq == std::string::npos ? "*" : kv.substr(0, eq), static_cast<int>(n));
+  return true;
+}
+} // namespace
+
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ctl") return control(argc, argv);
   hookd::emulator::options opt;
   std::string tls_dir;
   std::vector<std::string> tls_names{"localhost"};
   std::vector<hookd::emulator::access_key> keys;
+  std::vector<std::pair<std::string, int>> delays;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     auto value = [&]() -> std::string {
@@ -148,6 +168,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       keys.push_back({kv.substr(0, colon), kv.substr(colon + 1), {}, std::nullopt});
+    } else if (a == "--answer-delay") {
+      if (!parse_answer_delay(value(), delays)) return 2;
     } else {
       std::fprintf(stderr, "hookd-emulator: unknown argument '%s'\n", argv[i]);
       usage(stderr);
@@ -169,6 +191,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context ioc{1};
   hookd::emulator::server emu(ioc.get_executor(), opt);
   for (auto& k : keys) emu.add_key(k);
+  for (const auto& [svc, ms] : delays) emu.set_answer_delay(svc, std::chrono::milliseconds(ms));
   auto port = emu.start();
   if (!port) {
     std::fprintf(stderr, "hookd-emulator: %s\n", port.error().message().c_str());

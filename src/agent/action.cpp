@@ -254,9 +254,10 @@ net::awaitable<void> agent::complete(const lifecycle::lifecycle_action& a, const
     log_.error("complete-failed", {{"token", a.token}, {"round", std::to_string(round)}, {"error", r.error().message()},
                                    {"what", permanent ? "AWS refused the request itself: not retried" : "retrying"}});
     if (permanent) co_return;
-    // Throttling uses up no rounds: under a fleet's throttling a completion keeps its turn until
-    // the action's own deadline, and heartbeats (which retry less) give way to it.
-    if (!aws::is_throttling(r.error()) && ++failures >= complete_rounds) co_return;
+    // Throttling and access refusals (a policy change takes minutes to spread) use up no rounds:
+    // under a fleet's throttling a completion keeps its turn until the action's own deadline, and
+    // heartbeats (which retry less) give way to it.
+    if (!aws::retries_until_deadline(r.error()) && ++failures >= complete_rounds) co_return;
     if (steady::now() + backoff >= global_deadline) co_return;
     net::steady_timer t(ex_, jittered(backoff, 0.5, 1.0));
     co_await t.async_wait(nothrow);
@@ -357,7 +358,7 @@ net::awaitable<void> agent::complete_by_instance(const lifecycle::lifecycle_acti
         break;
       }
       if (!inactive) log_.error("complete-failed", {{"hook", hook}, {"error", r.error().message()}});
-      if ((!inactive && aws::is_permanent(r.error())) || (!inactive && !aws::is_throttling(r.error()) && ++failures >= complete_rounds) ||
+      if ((!inactive && aws::is_permanent(r.error())) || (!inactive && !aws::retries_until_deadline(r.error()) && ++failures >= complete_rounds) ||
           steady::now() + backoff >= global_deadline || stop_requests_ > 1) {
         all = false;
         break;

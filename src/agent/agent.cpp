@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
-      log_(log), env_(std::move(env)), confirm_turns_(ex), decided_(ex), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
+      log_(log), env_(std::move(env)), confirm_turns_(ex, confirm_calls_at_once), decided_(ex), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
       caller_(c.caller), report_timer_(ex), background_idle_(ex) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -137,6 +137,7 @@ void agent::stop() {
                            {"grace", format_duration(s_.shutdown_grace)}});
     if (queue_) queue_->stop();
     idle_.cancel();
+    abandon_confirmations();
     if (action_running_) {
       grace_timer_.emplace(ex_, s_.shutdown_grace);
       grace_timer_->async_wait([this](boost::system::error_code ec) {

@@ -80,6 +80,13 @@ struct queue_source::batch_plan {
   std::vector<lifecycle::foreign_sighting> foreign;
   std::vector<std::string> foreign_handles;
   bool ours = false;
+  bool deferred = false; ///< messages of ours left in the queue: the runner has as many as it holds
+  struct waiting_action {
+    std::string entry_id;
+    const aws::sqs_message* message;
+    lifecycle::lifecycle_action action;
+  };
+  std::vector<waiting_action> waiting; ///< ours, over the runner's bound when decided
   bool refresh = false;
 };
 
@@ -91,11 +98,8 @@ void queue_source::decide_message(aws::sqs_message& m, const std::string& entry_
   const auto* a = std::get_if<lifecycle::lifecycle_action>(&parsed);
   switch (d.what) {
   case lifecycle::verdict::run:
-    // Taken now, so a second copy in this same batch is a duplicate. Kept invisible past the
-    // receive's short hold, in the same call as the releases.
-    out.releases.push_back({entry_id, m.receipt_handle, sink_.action_visibility(a->hook)});
-    sink_.take({*a, m.message_id, m.receipt_handle, false, 0, std::nullopt});
-    out.ours = true;
+    if (sink_.room_for_action()) take(m, *a, entry_id, out);
+    else out.waiting.push_back({entry_id, &m, *a}); // taken once Auto Scaling's answers make room
     break;
   case lifecycle::verdict::duplicate:
     if (sink_.token_done(a->token)) {
@@ -148,6 +152,43 @@ void queue_source::decide_message(aws::sqs_message& m, const std::string& entry_
   }
 }
 
+void queue_source::take(const aws::sqs_message& m, const lifecycle::lifecycle_action& a, const std::string& entry_id,
+                        batch_plan& out) {
+  backlog_full_ = false;
+  // Taken now, so a second copy in this same batch is a duplicate. Kept invisible past the
+  // receive's short hold, in the same call as the releases.
+  out.releases.push_back({entry_id, m.receipt_handle, sink_.action_visibility(a.hook)});
+  received_action r{a, m.message_id, m.receipt_handle, false, 0, std::nullopt};
+  r.sent = m.sent;
+  sink_.take(std::move(r));
+  out.ours = true;
+}
+
+net::awaitable<void> queue_source::take_waiting(batch_plan& p, steady::time_point until) {
+  for (const auto& w : p.waiting) {
+    if (!co_await sink_.wait_for_room(until)) {
+      defer(*w.message, w.action, p);
+    } else if (sink_.known_token(w.action.token)) { // a copy earlier in this batch was taken meanwhile
+      sink_.hold_duplicate(w.action.token, w.message->receipt_handle);
+      p.releases.push_back({w.entry_id, w.message->receipt_handle, sink_.action_visibility(w.action.hook)});
+    } else {
+      take(*w.message, w.action, w.entry_id, p);
+    }
+  }
+}
+
+void queue_source::defer(const aws::sqs_message& m, const lifecycle::lifecycle_action& a, batch_plan& out) {
+  // Left as received: invisible for the receive's short hold, then back. Not deleted (it may be
+  // ours), not released at once (a flood would come straight back to us, or to the fleet).
+  out.deferred = true;
+  if (!std::exchange(backlog_full_, true))
+    log_.warn("backlog-full", {{"waiting", std::to_string(agent::max_pending)},
+                               {"what", "that many actions naming this instance await Auto Scaling's word; further "
+                                        "messages naming it stay in the queue and come back in " +
+                                            std::to_string(receive_hold_seconds) + "s (a flood of forged messages looks like this)"}});
+  log_.debug("action-deferred", {{"message", m.message_id}, {"token", a.token}});
+}
+
 void queue_source::notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out) {
   // Anyone who can send to the queue can write this: it only makes hookd look at instance
   // metadata now, which is what acts (or not). The message is ours and done with: deleted.
@@ -160,10 +201,13 @@ void queue_source::notice(const aws::sqs_message& m, const std::string& why, con
 net::awaitable<void> queue_source::handle_batch(std::vector<aws::sqs_message> batch) {
   batch_plan p;
   const auto now = std::chrono::system_clock::now() + sqs_.clock_offset(); // AWS's time, not a skewed local clock
+  const auto take_until = steady::now() + take_wait_bound;
   int n = 0;
   for (auto& m : batch) decide_message(m, "m" + std::to_string(n++), now, p);
+  co_await take_waiting(p, take_until);
   const bool was_stepping = planner_.stepping_over();
-  const auto plan = planner_.plan(p.foreign, p.ours || batch.empty());
+  // Messages of ours left in the queue are progress too: the sweep goes on to find the rest.
+  const auto plan = planner_.plan(p.foreign, p.ours || p.deferred || batch.empty());
   if (planner_.stepping_over() != was_stepping)
     log_.debug(was_stepping ? "stepping-over-ends" : "stepping-over", {{"messages", std::to_string(p.foreign.size())}});
   for (std::size_t i = 0; i < plan.size(); ++i)

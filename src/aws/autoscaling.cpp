@@ -91,13 +91,23 @@ bool is_throttling(const error& e) {
   return codes.count(e.aws_code) > 0 || e.http_status == 429;
 }
 
-bool is_permanent(const error& e) {
-  if (e.aws_code.empty() || is_throttling(e) || is_no_active_action(e)) return false;
-  // The caller already corrected the clock or refreshed credentials for these; a repeat may pass.
-  if (e.aws_code == "RequestTimeTooSkewed" || e.aws_code == "ExpiredToken" || e.aws_code == "ExpiredTokenException")
-    return false;
-  return e.http_status >= 400 && e.http_status < 500;
+bool is_about_action(const error& e) {
+  // Every parameter but our instance id and the result comes from the message; a ValidationError
+  // is Auto Scaling's finding about them. Nothing else it answers (access, throttling, 5xx) is.
+  return e.aws_code == "ValidationError";
 }
+
+bool is_permanent(const error& e) { return is_about_action(e) && !is_no_active_action(e); }
+
+bool is_access_denied(const error& e) {
+  static const std::set<std::string, std::less<>> codes{"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                                                        "InvalidClientTokenId", "UnrecognizedClientException",
+                                                        "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken",
+                                                        "OptInRequired"};
+  return codes.count(e.aws_code) > 0 || e.http_status == 403;
+}
+
+bool retries_until_deadline(const error& e) { return is_throttling(e) || is_access_denied(e); }
 
 autoscaling_client::autoscaling_client(caller& c, resolved_endpoint ep) : caller_(c), ep_(std::move(ep)) {}
 

@@ -104,6 +104,10 @@ void server::set_imds_item(const std::string& instance_id, const std::string& pa
 void server::set_activation_delay(std::chrono::milliseconds d) { impl_->activation_delay = d; }
 void server::add_fault(fault f) { impl_->faults.push_back(std::move(f)); }
 void server::clear_faults() { impl_->faults.clear(); }
+void server::set_answer_delay(const std::string& service, std::chrono::milliseconds d) {
+  if (d.count() > 0) impl_->answer_delay[service] = d;
+  else impl_->answer_delay.erase(service);
+}
 int server::faults_left(const std::string& operation) const {
   int n = 0;
   for (const auto& f : impl_->faults)

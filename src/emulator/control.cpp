@@ -123,6 +123,16 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     activation_delay = std::chrono::milliseconds(json_int(a, "ms").value_or(0));
     return json::object{{"ok", true}};
   }
+  if (cmd == "answer-delay") {
+    // {"service": "autoscaling", "ms": 50}; no service: every service.
+    auto svc = string_field(a, "service");
+    const auto ms = json_int(a, "ms").value_or(0);
+    if (ms < 0 || ms > 60000) return make_error(errc::invalid_input, "control 'answer-delay': ms must be 0-60000");
+    if (svc.empty()) svc = "*";
+    if (ms > 0) answer_delay[svc] = std::chrono::milliseconds(ms);
+    else answer_delay.erase(svc);
+    return json::object{{"ok", true}};
+  }
   if (cmd == "fault") {
     fault f;
     if (auto op = string_field(a, "operation"); !op.empty()) f.operation = op;
@@ -194,7 +204,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     return s;
   }
   return make_error(errc::invalid_input, "unknown control command '" + cmd +
-                                             "' (key, queue, send, group, hook, object, get-object, imds, imds-listener, imds-item, activation-delay, spot, fault, "
+                                             "' (key, queue, send, group, hook, object, get-object, imds, imds-listener, imds-item, activation-delay, answer-delay, spot, fault, "
                                              "throttle, clock, terminate, launch, calls, state)");
 }
 

@@ -124,6 +124,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   /// the group shows Terminating (Pending) and the action is not active yet.
   std::chrono::milliseconds activation_delay{0};
   std::vector<fault> faults;
+  std::map<std::string, std::chrono::milliseconds> answer_delay; ///< service (or "*") -> wait before answering
+  std::chrono::milliseconds answer_delay_for(const std::string& svc) const {
+    for (const auto& key : {svc, std::string("*")})
+      if (auto it = answer_delay.find(key); it != answer_delay.end()) return it->second;
+    return std::chrono::milliseconds(0);
+  }
   std::chrono::seconds skew{0};
   std::vector<recorded_call> calls;
   bool stopped = false;

@@ -44,7 +44,12 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
   call.operation = op;
   call.received = steady::now();
 
-  // Faults first: they stand for what the network or AWS does before any logic runs.
+  // The round trip first: what is answered is the state when the request arrives after it.
+  if (const auto d = answer_delay_for(svc); d.count() > 0) {
+    net::steady_timer t(ex, d);
+    co_await t.async_wait(nothrow);
+  }
+  // Faults next: they stand for what the network or AWS does before any logic runs.
   reply out;
   bool faulted = false, drop = false, close_after = false;
   std::erase_if(faults, [](const fault& f) { return f.until && *f.until < steady::now(); });

@@ -6,6 +6,7 @@
 // run it under the supervisor while heartbeating, complete every action that waits on that run,
 // delete their messages. The script runs once per transition, whichever source spoke first.
 // Single-threaded on the caller's io_context.
+#include "hookd/agent/confirm_policy.hpp"
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/agent/report_writer.hpp"
@@ -45,6 +46,7 @@ struct received_action {
   bool resumed = false; ///< from the journal: its message's visibility has not been extended yet
   int resumes = 0;      ///< times the journal entry has been taken up again (counting this one)
   std::optional<sys_time> must_end_by; ///< a Spot interruption's time: the script's limit is cut to end before it
+  std::optional<sys_time> sent{}; ///< SQS's SentTimestamp (AWS's clock, not the sender's word): the confirm window counts from it
 };
 
 class first_receive;
@@ -116,6 +118,14 @@ public:
   /// An action of ours is under way, or this instance's terminate transition has run: whatever a
   /// burst still holds is others' (a second hook's message attaches to the run).
   virtual bool served() const = 0;
+  /// Whether one more action may be taken now. Taken actions wait in memory for their
+  /// confirmation and their turn, so at most a bound of them do; when full, one Auto Scaling has
+  /// said "no active action" of may be put back (its message returns once its confirm window is
+  /// over) to make room. False: the message is left in the queue (its receive's short hold lapses).
+  virtual bool room_for_action() = 0;
+  /// Until room_for_action() (true), or `until` passes or hookd stops (false). Room comes as
+  /// confirmations are answered: the queue source takes no faster than Auto Scaling answers.
+  virtual boost::asio::awaitable<bool> wait_for_room(std::chrono::steady_clock::time_point until) = 0;
 };
 
 /// A journal entry whose script was started this many times more without finishing is given up
@@ -177,6 +187,15 @@ public:
   void polled(const std::string& error) override { record_poll("queue", error); }
   bool check_notices() override;
   bool served() const override { return !running_.empty() || has_run(lifecycle::transition::terminate); }
+  bool room_for_action() override;
+  boost::asio::awaitable<bool> wait_for_room(std::chrono::steady_clock::time_point until) override;
+  /// Actions taken and not yet run or dropped, at most: a flood of forged messages naming this
+  /// instance stays in SQS beyond it, not in hookd's memory (issue 24).
+  static constexpr std::size_t max_pending = 32;
+  /// Confirmation calls in flight at once: with a 50 ms round trip, one at a time served 800
+  /// forged first calls in 40 s, past a 30 s heartbeat timeout; a few keep a flood to a few
+  /// connections and callers of the account's shared Auto Scaling rate.
+  static constexpr std::size_t confirm_calls_at_once = 4;
 
 private:
   // Auto Scaling's own cap on an action's life (48 h), for hooks we could not describe.
@@ -244,16 +263,42 @@ private:
     std::optional<confirmation> verdict;
     int heartbeats = 0;
     bool held = false; ///< the runner (or attach) has it, and acts on its verdict; else its confirmation does
+    bool withdrawn = false; ///< put back (room for another, or stopping): nobody acts on its verdict
+    bool prepared = false;  ///< the runner wrote its journal entry while it was confirmed
+    boost::asio::steady_timer* pause = nullptr; ///< its confirmation's pause between tries, while it lasts
+    bool answered_over = false; ///< its last answer was "no active action": refused once its window ends
+    std::chrono::steady_clock::time_point window_end{}; ///< when "no active action" becomes final for it
   };
   /// Into pending_, its confirmation started, the runner woken.
   void enqueue(received_action r);
   boost::asio::awaitable<void> confirm_candidate(std::shared_ptr<candidate> c);
-  boost::asio::awaitable<confirmation> confirm(const lifecycle::lifecycle_action& a, bool resumed, int& heartbeats);
+  boost::asio::awaitable<confirmation> confirm(candidate& c);
+  /// One confirming heartbeat in its turn; nullopt when `c` was put back while it waited (no call).
+  boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(const candidate& c, bool first);
+  /// The pause before the next try (cut short by withdraw()); keeps the message hidden meanwhile.
+  boost::asio::awaitable<void> pause_confirm(candidate& c, std::chrono::milliseconds d,
+                                             std::chrono::steady_clock::time_point& hidden_until);
+  /// Out of pending_ and its confirmation stopped; the caller puts its message back.
+  void withdraw(candidate& c);
+  /// How long a put-back message stays invisible: the receive's short hold, or until its confirm
+  /// window is over when Auto Scaling has said "no active action" of it.
+  int put_back_seconds(const candidate& c, bool stopping);
+  /// Puts back the messages of withdrawn candidates, visible again after the receive's short hold
+  /// (released in batches of ten); with `withdraw_journal`, the entries the runner wrote go too.
+  boost::asio::awaitable<void> put_back(std::vector<std::shared_ptr<candidate>> cs, bool withdraw_journal);
+  boost::asio::awaitable<void> put_back_evicted();
+  /// The verdict of a confirmation that ended on an error (refused, or given up), logged.
+  confirmation concluded(const candidate& c, const error& e, confirm_step step);
+  /// An error that says nothing about the action (AccessDenied, 5xx...): logged once per action, with the fix.
+  void report_outage(const candidate& c, const error& e);
+  /// stop(): the confirmations still waiting (for a turn, a pause or the runner) are abandoned at
+  /// once and their messages put back, so hookd ends within --shutdown-grace whatever is queued.
+  void abandon_confirmations();
   /// The first confirmed action, else the first still being confirmed (its journal entry and
   /// script are prepared meanwhile); null when nothing is pending.
   std::shared_ptr<candidate> next_candidate() const;
   /// Until `c` has its verdict (true) or, with `give_way`, another pending action is confirmed.
-  boost::asio::awaitable<bool> wait_decided(const candidate& c, bool give_way);
+  boost::asio::awaitable<bool> wait_decided(candidate& c, bool give_way);
   void forget(const candidate& c);
   /// An action that is not run: refused (deleted: it names us, and is no action of ours) or
   /// unknown (put back to be decided again). Either way its token is no longer running.
@@ -287,8 +332,10 @@ private:
   std::set<std::string> running_;
   bounded_set done_{token_memory}, attempted_{token_memory};
   std::deque<std::shared_ptr<candidate>> pending_;
-  turns confirm_turns_;  ///< one confirmation call at a time, first attempts ahead of retries
+  turns confirm_turns_;  ///< confirm_calls_at_once confirmation calls at a time, first attempts ahead of retries
   broadcast decided_;    ///< a confirmation has come in
+  std::set<boost::asio::steady_timer*> confirm_pauses_; ///< confirmations pausing between tries: stop() cuts them short
+  std::vector<std::shared_ptr<candidate>> evicted_;      ///< put back to make room, their messages not yet released
   bool runner_busy_ = false;
   bool once_done_ = false;
   bounded_set logged_once_{token_memory};                      ///< what was said once

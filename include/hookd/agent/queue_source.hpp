@@ -40,11 +40,22 @@ public:
   /// The batch's releases wait at most this long for our script's exec: a few milliseconds more
   /// for other instances' owners, far inside the receive's hold.
   static constexpr std::chrono::milliseconds exec_first_bound{100};
+  /// How long a batch waits for room in the runner for its actions (room comes as Auto Scaling
+  /// answers, some milliseconds each): a third of the receive's hold, so the batch's releases of
+  /// other instances' messages still go out well inside it, and the sweep of a flood goes no
+  /// faster than its confirmations (a message left over comes back after the hold).
+  static constexpr std::chrono::seconds take_wait_bound{2};
 
 private:
   struct batch_plan;
   /// One message of a receive, decided; what to do with it is added to `out`.
   void decide_message(aws::sqs_message& m, const std::string& entry_id, sys_time now, batch_plan& out);
+  /// One of ours: the runner takes it, and its message is kept hidden past the receive's hold.
+  void take(const aws::sqs_message& m, const lifecycle::lifecycle_action& a, const std::string& entry_id, batch_plan& out);
+  /// Ours, decided while the runner was full: each taken as room comes, until `until`; the rest deferred.
+  boost::asio::awaitable<void> take_waiting(batch_plan& p, std::chrono::steady_clock::time_point until);
+  /// One of ours, over the runner's bound: left in the queue for the receive's hold.
+  void defer(const aws::sqs_message& m, const lifecycle::lifecycle_action& a, batch_plan& out);
   /// An EC2 notice on the queue: deleted, and instance metadata read at once.
   void notice(const aws::sqs_message& m, const std::string& why, const std::string& entry_id, batch_plan& out);
   /// The next batch: start-up's first receive (when there is one to decide), else a long poll.
@@ -76,6 +87,7 @@ private:
   std::chrono::steady_clock::time_point hooks_read_{}; ///< the last look-up (none yet here: start-up's was before us)
   sys_time hooks_read_at_ = sys_time::min();            ///< when it was asked, on SQS's clock
   bool stopping_ = false;
+  bool backlog_full_ = false; ///< the runner's bound was reached (logged once until it has room again)
   boost::asio::cancellation_signal poll_stop_;
   boost::asio::steady_timer idle_;
 };

@@ -36,9 +36,21 @@ outcome<std::vector<asg_instance>> parse_describe_autoscaling_instances(std::str
 bool is_no_active_action(const error& e);
 /// Auto Scaling (or anything before it) said "slow down": worth retrying, however often.
 bool is_throttling(const error& e);
-/// AWS refused the request itself (a malformed token, AccessDenied, a validation error other than
-/// "no active action"): sending it again gets the same answer.
+/// Auto Scaling's answer about the action a call names (a `ValidationError`): "no active action"
+/// (over, never there, or a token of another instance: AWS and the emulator answer a token sent
+/// with an instance it does not belong to this way), a malformed token, an unknown group or hook.
+/// Only such an answer may refuse an action; anything else says nothing about it.
+bool is_about_action(const error& e);
+/// An answer about the action that waiting will not change: is_about_action, but not "no active
+/// action" (which can precede an action's activation by a moment). Never AccessDenied: a policy
+/// being edited or credentials rotating refuse for a while, then pass.
 bool is_permanent(const error& e);
+/// hookd's credentials were refused (AccessDenied, UnauthorizedOperation, InvalidClientTokenId,
+/// any 403): the fix is in the instance role's policy, and the answer says nothing about the action.
+bool is_access_denied(const error& e);
+/// Errors retried for as long as the action lives, using up no rounds: throttling (a fleet's
+/// calls share one rate) and access refusals (a policy change takes minutes to spread).
+bool retries_until_deadline(const error& e);
 
 class autoscaling_client {
 public:

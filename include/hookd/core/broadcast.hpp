@@ -20,9 +20,9 @@ public:
   broadcast(const broadcast&) = delete;
   broadcast& operator=(const broadcast&) = delete;
 
-  /// Returns at the next notify_all().
-  boost::asio::awaitable<void> wait() {
-    boost::asio::steady_timer woken(ex_, boost::asio::steady_timer::time_point::max());
+  /// Returns at the next notify_all(), or at `until`.
+  boost::asio::awaitable<void> wait(boost::asio::steady_timer::time_point until = boost::asio::steady_timer::time_point::max()) {
+    boost::asio::steady_timer woken(ex_, until);
     waiters_.push_back(&woken);
     struct leave { // a frame destroyed while waiting must leave no pointer behind
       std::vector<boost::asio::steady_timer*>& waiters;

@@ -158,6 +158,11 @@ public:
   /// answer "No active Lifecycle Action found", as on AWS while the load balancer drains.
   void set_activation_delay(std::chrono::milliseconds d);
   void add_fault(fault f);
+  /// Every answer of `service` ("sqs", "autoscaling", "s3", "imds"; "*" for all) waits `d` first,
+  /// as a round trip from an instance does (about 50 ms to Auto Scaling): answered in 1 ms, a
+  /// backlog of calls hides how long it takes to serve. 0 removes it. A service's own delay wins
+  /// over "*".
+  void set_answer_delay(const std::string& service, std::chrono::milliseconds d);
   /// The outage is over: every fault still waiting for calls is dropped.
   void clear_faults();
   /// Calls still to be faulted: a fault's call counts as taken when it arrives, before any

@@ -93,7 +93,7 @@ TEST_F(agent_e2e, an_action_auto_scaling_could_not_confirm_is_taken_up_afresh_ev
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   auto first = run_agent(30s, [&](agent::agent& a) {
     boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
-      while (!logged("confirm-failed")) co_await test::pause(20ms);
+      while (!logged("confirm-retrying")) co_await test::pause(20ms); // retried until the action's timeout: stopped
       a.stop();
     }, boost::asio::detached);
   });

@@ -130,6 +130,19 @@ TEST_F(clients, auto_scaling_throttles_past_the_account_budget) {
   EXPECT_TRUE(rate_exceeded);
 }
 
+TEST_F(clients, the_answer_delay_holds_every_answer_of_its_service_for_at_least_that_long) {
+  // A round trip from an instance, set through the control API as hookd-emulator's users do.
+  // A lower bound only: timers never fire early, so this cannot flake on a slow machine.
+  hook_scenario();
+  ASSERT_TRUE(emu->control("answer-delay", boost::json::object{{"service", "autoscaling"}, {"ms", 120}}));
+  EXPECT_FALSE(emu->control("answer-delay", boost::json::object{{"ms", -5}})) << "a negative delay is refused";
+  for (int i = 0; i < 2; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(run(asg().describe_lifecycle_hooks("asg")));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 120ms) << "answered without its delay";
+  }
+}
+
 TEST_F(clients, autoscaling_hook_lifecycle_heartbeat_and_completion) {
   emu->create_queue("hooks");
   emu->create_group("asg", {"i-self", "i-other"});

@@ -3,12 +3,15 @@
 #include "hookd/core/broadcast.hpp"
 #include "hookd/core/turns.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,53 @@ TEST(turns, a_waiter_destroyed_with_its_io_context_leaves_nothing_behind) {
   ASSERT_EQ(t.waiting(), 1u);
   ioc.reset(); // frames destroyed mid-wait
   EXPECT_EQ(t.waiting(), 0u);
+}
+
+/// Takes a turn (or notes that it got none), and holds it until `release` is posted a few times.
+net::awaitable<void> holder(turns& t, bool urgent, std::string name, std::vector<std::string>& order, int& held, int& most) {
+  auto ticket = co_await t.take(urgent);
+  if (!ticket) {
+    order.push_back(name + ":none");
+    co_return;
+  }
+  order.push_back(name);
+  most = std::max(most, ++held);
+  for (int i = 0; i < 3; ++i) co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
+  --held;
+}
+
+TEST(turns, at_most_the_given_number_hold_a_turn_at_once_and_urgent_callers_still_go_first) {
+  net::io_context ioc;
+  turns t(ioc.get_executor(), 2);
+  std::vector<std::string> order;
+  int held = 0, most = 0;
+  for (const auto* n : {"a", "b", "retry-1", "retry-2"}) net::co_spawn(ioc, holder(t, false, n, order, held, most), net::detached);
+  net::co_spawn(ioc, holder(t, true, "first-1", order, held, most), net::detached);
+  ioc.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "first-1", "retry-1", "retry-2"}));
+  EXPECT_EQ(most, 2) << "two at once, never more";
+  EXPECT_EQ(t.in_use(), 0u);
+}
+
+TEST(turns, a_waiter_cancelled_through_its_slot_leaves_the_line_without_a_turn) {
+  net::io_context ioc;
+  turns t(ioc.get_executor());
+  std::vector<std::string> order;
+  int held = 0, most = 0;
+  net::cancellation_signal cancel;
+  net::co_spawn(ioc, holder(t, false, "holder", order, held, most), net::detached);
+  net::co_spawn(ioc, holder(t, true, "cancelled", order, held, most), net::bind_cancellation_slot(cancel.slot(), net::detached));
+  net::co_spawn(ioc, holder(t, false, "next", order, held, most), net::detached);
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> { // runs once the three have started
+    cancel.emit(net::cancellation_type::terminal);
+    co_return;
+  }, net::detached);
+  ioc.run();
+  std::sort(order.begin(), order.end());
+  EXPECT_EQ(order, (std::vector<std::string>{"cancelled:none", "holder", "next"}));
+  EXPECT_EQ(most, 1);
+  EXPECT_EQ(t.waiting(), 0u);
+  EXPECT_EQ(t.in_use(), 0u);
 }
 
 TEST(broadcast, wakes_every_waiter_and_two_waiters_do_not_wake_each_other) {
