@@ -231,9 +231,11 @@ net::awaitable<void> agent::run_pending() {
       });
       break;
     }
-    // Before Auto Scaling's word is in this is a guess, made again once it is (run_action,
-    // attach): an unconfirmed action changes no run.
-    if (choice(c->r.action) == run_choice::attach) {
+    // Only an action with Auto Scaling's word (or the instance's) attaches here. One still being
+    // confirmed goes to run_action, which prepares it and asks choose_run again once the word is
+    // in: attached before it, it would leave the pending bound, and after a termination's run
+    // every forged message naming us would be held, unbounded (make test saw 993 at a stop).
+    if ((c->r.action.by_instance() || c->verdict == confirmation::confirmed) && choice(c->r.action) == run_choice::attach) {
       forget(*c);
       start_attached(std::move(c)); // its transition has a run already: the script does not run twice
       continue;

@@ -13,6 +13,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
 
 namespace hookd::agent {
 namespace net = boost::asio;
@@ -35,6 +37,7 @@ void agent::enqueue(received_action r) {
   pending_.push_back(c);
   start_background(confirm_candidate(std::move(c)), "confirmation");
   start_runner();
+  note_backlog();
 }
 
 net::awaitable<void> agent::confirm_candidate(std::shared_ptr<candidate> c) {
@@ -113,6 +116,7 @@ void agent::withdraw(candidate& c) {
   c.withdrawn = true;
   forget(c);
   if (c.pause) c.pause->cancel();
+  if (c.leave_line) c.leave_line->emit(net::cancellation_type::terminal);
 }
 
 int agent::put_back_seconds(const candidate& c, bool stopping) {
@@ -140,11 +144,11 @@ net::awaitable<void> agent::put_back(std::vector<std::shared_ptr<candidate>> cs,
   for (const auto& c : cs) {
     const auto& a = c->r.action;
     if (withdraw_journal && c->prepared)
-      if (auto f = co_await journal_.withdraw(a.token); !f) log_.error("journal-withdraw-failed", {{"error", f.error().message()}});
+      if (auto f = co_await journal_.withdraw(lifecycle::action_key(a)); !f) log_.error("journal-withdraw-failed", {{"error", f.error().message()}});
     if (!c->r.receipt_handle.empty())
       entries.push_back({"p" + std::to_string(entries.size()), c->r.receipt_handle, put_back_seconds(*c, stopping_)});
-    duplicate_handles_.erase(a.token);
-    running_.erase(journal::file_name(a.token));
+    duplicate_handles_.erase(lifecycle::action_key(a));
+    running_.erase(journal::name_of(a));
   }
   if (!sqs_) co_return;
   for (std::size_t off = 0; off < entries.size(); off += aws::sqs_max_batch) {
@@ -155,10 +159,20 @@ net::awaitable<void> agent::put_back(std::vector<std::shared_ptr<candidate>> cs,
   }
 }
 
-net::awaitable<std::optional<outcome<void>>> agent::confirm_call(const candidate& c, bool first) {
+net::awaitable<std::optional<outcome<void>>> agent::confirm_call(candidate& c, bool first) {
   const auto& a = c.r.action;
-  const auto turn = co_await confirm_turns_.take(first);
-  if (!turn || c.withdrawn) co_return std::nullopt; // put back while it waited: no call
+  // A withdrawn candidate leaves the line at once (withdraw() emits this). Under a flood, first
+  // attempts keep coming ahead of its retry: it would wait there, frame and all, for ever (a make
+  // test run held 957 such at a stop, which then waited for them to drain).
+  net::cancellation_signal leave;
+  struct registered {
+    candidate& c;
+    ~registered() { c.leave_line = nullptr; }
+  } reg{c};
+  c.leave_line = &leave;
+  auto [e, turn] = co_await net::co_spawn(ex_, confirm_turns_.take(first), net::bind_cancellation_slot(leave.slot(), nothrow));
+  c.leave_line = nullptr;
+  if (e || !turn || c.withdrawn) co_return std::nullopt; // put back while it waited: no call
   auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
   co_return std::optional<outcome<void>>(std::move(r));
 }
@@ -208,7 +222,7 @@ net::awaitable<agent::confirmation> agent::confirm(candidate& c) {
 agent::confirmation agent::concluded(const candidate& c, const error& e, confirm_step step) {
   const auto& a = c.r.action;
   if (step == confirm_step::give_up) {
-    if (logged_once_.insert("confirm-failed:" + journal::file_name(a.token)))
+    if (logged_once_.insert("confirm-failed:" + journal::name_of(a)))
       log_.error("confirm-failed", {{"token", a.token}, {"hook", a.hook}, {"error", e.message()},
                                     {"what", "no answer about the action within its heartbeat timeout; its message comes back "
                                              "and is tried again (deleted only once Auto Scaling says the action is over)"}});
@@ -227,7 +241,7 @@ agent::confirmation agent::concluded(const candidate& c, const error& e, confirm
 void agent::report_outage(const candidate& c, const error& e) {
   // Once per action, not per try: a long outage must not fill the log.
   const auto& a = c.r.action;
-  if (!logged_once_.insert("confirm-retrying:" + journal::file_name(a.token))) return;
+  if (!logged_once_.insert("confirm-retrying:" + journal::name_of(a))) return;
   const std::string fix =
       aws::is_access_denied(e)
           ? "hookd's credentials may not call autoscaling:RecordLifecycleActionHeartbeat on group " + a.group +

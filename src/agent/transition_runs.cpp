@@ -38,6 +38,14 @@ void forget_other_legs(std::map<lifecycle::transition, transition_run>& runs, co
   });
 }
 
+std::optional<instance_event> event_of_group_state(const std::string& state) {
+  if (state == "Terminating" || state == "Terminating:Wait")
+    return instance_event{lifecycle::transition::terminate, "group", "Terminated", false, std::nullopt};
+  if (state == "Pending" || state == "Pending:Wait")
+    return instance_event{lifecycle::transition::launch, "group", "InService", false, std::nullopt};
+  return std::nullopt;
+}
+
 namespace {
 run_choice from_metadata(const transition_run& run, const lifecycle::lifecycle_action& a) {
   if (!run.instance_word) return warm_leg(a.target) ? run_choice::own_run : run_choice::attach;

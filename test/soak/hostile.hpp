@@ -3,7 +3,7 @@
 // What an outsider can put in front of the soak's hookd: messages anyone who can send to the queue
 // writes (invented tokens, tokens in hookd's own key formats and their old file-name spellings, a
 // second hook, floods, unreadable and huge bodies), and files planted where the metrics go.
-#include <boost/json.hpp>
+#include "support/messages.hpp"
 
 #include <filesystem>
 #include <random>
@@ -17,9 +17,7 @@ namespace hookd::soak {
 /// A body naming `self` in `group` with `token` and `hook`: refused by Auto Scaling, never run.
 inline std::string naming(const std::string& group, const std::string& self, const std::string& token,
                           const std::string& hook = "drain") {
-  return boost::json::serialize(boost::json::object{{"LifecycleActionToken", token}, {"AutoScalingGroupName", group},
-                                                    {"LifecycleHookName", hook}, {"EC2InstanceId", self},
-                                                    {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}});
+  return test::lifecycle_message(token, hook, group, self);
 }
 
 /// One hostile body, or (a flood) many: each picked at random.

@@ -112,6 +112,18 @@ protected:
     emu->put_hook(h);
   }
 
+  /// Another hook of group "asg" (30 s heartbeat timeout), notifying `queue` ("": none).
+  void put_hook(const std::string& name, const std::string& queue = "",
+                const std::string& transition = "autoscaling:EC2_INSTANCE_TERMINATING") {
+    emulator::hook_spec h;
+    h.group = "asg";
+    h.name = name;
+    h.queue = queue;
+    h.transition = transition;
+    h.heartbeat_timeout = 30;
+    emu->put_hook(h);
+  }
+
   aws::resolved_endpoint endpoint(aws::service s) { return aws::resolve_endpoint(s, "us-east-1", env()).value(); }
 
   template <class T>

@@ -62,16 +62,6 @@ struct clients {
   first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
 };
 
-/// What instance metadata said about this instance: a leg of a transition (its target state) or a
-/// notice. Only the metadata source makes these: nothing in a queue message becomes one.
-struct instance_event {
-  lifecycle::transition transition = lifecycle::transition::terminate;
-  std::string trigger;  ///< imds, spot, rebalance, maintenance
-  std::string target;   ///< "Terminated", "InService", "Warmed:Stopped", "spot", "rebalance:<time>", "maintenance:<id>"
-  bool notice = false;  ///< rebalance or maintenance: the terminate script runs, no transition has begun
-  std::optional<sys_time> must_end_by; ///< a Spot interruption's time
-};
-
 /// Where a source hands what it learnt about this instance. `submit` takes an action by instance
 /// id (no token); an action for a transition that already has a run attaches to that run.
 class action_sink {
@@ -266,6 +256,7 @@ private:
     bool withdrawn = false; ///< put back (room for another, or stopping): nobody acts on its verdict
     bool prepared = false;  ///< the runner wrote its journal entry while it was confirmed
     boost::asio::steady_timer* pause = nullptr; ///< its confirmation's pause between tries, while it lasts
+    boost::asio::cancellation_signal* leave_line = nullptr; ///< takes it out of the call line, while it waits there
     bool answered_over = false; ///< its last answer was "no active action": refused once its window ends
     std::chrono::steady_clock::time_point window_end{}; ///< when "no active action" becomes final for it
   };
@@ -274,7 +265,7 @@ private:
   boost::asio::awaitable<void> confirm_candidate(std::shared_ptr<candidate> c);
   boost::asio::awaitable<confirmation> confirm(candidate& c);
   /// One confirming heartbeat in its turn; nullopt when `c` was put back while it waited (no call).
-  boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(const candidate& c, bool first);
+  boost::asio::awaitable<std::optional<outcome<void>>> confirm_call(candidate& c, bool first);
   /// The pause before the next try (cut short by withdraw()); keeps the message hidden meanwhile.
   boost::asio::awaitable<void> pause_confirm(candidate& c, std::chrono::milliseconds d,
                                              std::chrono::steady_clock::time_point& hidden_until);
@@ -362,6 +353,14 @@ private:
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer background_idle_; ///< cancelled when the last background coroutine ends
   bool reporting_ = false;
+  /// A backlog of this many actions awaiting Auto Scaling's word is a flood: the group is asked
+  /// (at most every flood_check_interval) whether this instance waits in a transition.
+  static constexpr std::size_t flood_threshold = 8;
+  static constexpr std::chrono::seconds flood_check_interval{5};
+  bool group_check_running_ = false;
+  std::chrono::steady_clock::time_point next_group_check_{};
+  void note_backlog();
+  boost::asio::awaitable<void> check_group_on_flood();
   report_writer writer_;                      ///< status.json and --metrics-file, off the loop
   std::chrono::steady_clock::time_point status_written_{}, metrics_written_{};
   /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file, when changed.

@@ -9,11 +9,23 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace hookd::agent {
+
+/// What instance metadata (or, under a flood of messages naming us, the group's own state) said
+/// about this instance: a leg of a transition (its target state) or a notice. Nothing in a queue
+/// message becomes one.
+struct instance_event {
+  lifecycle::transition transition = lifecycle::transition::terminate;
+  std::string trigger;  ///< imds, spot, rebalance, maintenance, group
+  std::string target;   ///< "Terminated", "InService", "Warmed:Stopped", "spot", "rebalance:<time>", "maintenance:<id>"
+  bool notice = false;  ///< rebalance or maintenance: the terminate script runs, no transition has begun
+  std::optional<sys_time> must_end_by; ///< a Spot interruption's time
+};
 
 /// What one run of a transition's script came to; every action attached to it gets its result.
 struct transition_run {
@@ -61,6 +73,11 @@ std::chrono::milliseconds limit_before(std::chrono::milliseconds left, std::chro
 /// Whether DescribeAutoScalingInstances' `state` still shows the instance on its way into (or in)
 /// the wait of `a`'s transition and leg; any other state means the action is over.
 bool still_in_transition(const std::string& state, const lifecycle::lifecycle_action& a);
+
+/// A transition the group's DescribeAutoScalingInstances state shows this instance waiting in, as
+/// an instance event (trigger "group"); none for a steady state or a warm pool's leg (whose
+/// direction the state does not tell).
+std::optional<instance_event> event_of_group_state(const std::string& state);
 
 /// An action by instance id waits on every hook of its transition: "a,b" (or none).
 std::vector<std::string> hook_names(const std::string& joined);

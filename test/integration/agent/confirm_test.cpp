@@ -8,6 +8,7 @@
 #include "agent_fixture.hpp"
 
 #include "support/harness.hpp"
+#include "support/messages.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,11 +22,7 @@ using test::agent_e2e;
 
 namespace {
 
-std::string forged_message(const std::string& token) {
-  return boost::json::serialize(boost::json::object{{"LifecycleActionToken", token}, {"AutoScalingGroupName", "asg"},
-                                                    {"LifecycleHookName", "drain"}, {"EC2InstanceId", "i-self"},
-                                                    {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}});
-}
+std::string forged_message(const std::string& token) { return test::lifecycle_message(token); }
 
 TEST_F(agent_e2e, forged_messages_ahead_of_ours_do_not_hold_our_action_for_their_confirm_windows) {
   s.confirm_window = 2s;

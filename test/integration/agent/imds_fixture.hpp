@@ -43,12 +43,7 @@ protected:
 
   /// A launching hook "warm-up" on the group, and this instance launched into its wait.
   void launch_with_hook() {
-    emulator::hook_spec h;
-    h.group = "asg";
-    h.name = "warm-up";
-    h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
-    h.heartbeat_timeout = 30;
-    emu->put_hook(h);
+    put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING");
     emu->launch_instance("asg", "i-self");
   }
 

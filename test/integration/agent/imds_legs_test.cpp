@@ -5,7 +5,7 @@
 // start-up is completed too.
 #include "imds_fixture.hpp"
 
-#include <boost/json.hpp>
+#include "support/messages.hpp"
 
 using namespace hookd;
 using namespace std::chrono_literals;
@@ -14,22 +14,12 @@ using hookd::test::event_date;
 
 namespace {
 
-std::string message_naming_us(const std::string& token) {
-  return boost::json::serialize(boost::json::object{{"LifecycleActionToken", token}, {"AutoScalingGroupName", "asg"},
-                                                    {"LifecycleHookName", "drain"}, {"EC2InstanceId", "i-self"},
-                                                    {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}});
-}
-
 TEST_F(imds_trigger, tokens_in_hookd_s_own_key_formats_run_nothing_and_do_not_swallow_the_real_termination) {
   // The hook notifies no queue here: the real termination is learnt from metadata alone.
-  emulator::hook_spec h;
-  h.group = "asg";
-  h.name = "drain";
-  h.heartbeat_timeout = 30;
-  emu->put_hook(h);
+  put_hook("drain");
   for (const auto* t : {"instance:i-self:terminate", "instance:i-self:terminate:Terminated", "instance_i-self_terminate",
                         "instance_i-self_terminate_Terminated", "instance%3Ai-self%3Aterminate%3ATerminated"})
-    emu->send_message("hooks", message_naming_us(t));
+    emu->send_message("hooks", test::lifecycle_message(t));
   std::size_t runs_before_termination = 99;
   when([&] { return emu->queue_depth("hooks") == 0; }, [&] {
     runs_before_termination = runs().size();
@@ -64,12 +54,7 @@ TEST_F(imds_trigger, a_maintenance_run_does_not_swallow_the_termination_that_fol
 }
 
 TEST_F(imds_trigger, a_warm_pool_launch_is_completed_and_after_a_reboot_the_launch_into_service_runs_again) {
-  emulator::hook_spec h;
-  h.group = "asg";
-  h.name = "warm-up";
-  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
-  h.heartbeat_timeout = 30;
-  emu->put_hook(h);
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING");
   emu->launch_into_warm_pool("asg", "i-self");
   auto c = imds_cmd("imds", {"--once"});
   c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
@@ -92,11 +77,7 @@ TEST_F(imds_trigger, a_warm_pool_launch_is_completed_and_after_a_reboot_the_laun
 
 TEST_F(imds_trigger, a_hook_added_after_start_up_is_completed_too) {
   when([&] { return said("imds-polling"); }, [&] {
-    emulator::hook_spec h;
-    h.group = "asg";
-    h.name = "logs";
-    h.heartbeat_timeout = 30;
-    emu->put_hook(h);
+    put_hook("logs");
     emu->terminate_instance("asg", "i-self");
   });
   stop_when([&] { return completions() == 2; });

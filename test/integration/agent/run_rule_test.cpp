@@ -4,6 +4,7 @@
 #include "agent_fixture.hpp"
 
 #include "support/harness.hpp"
+#include "support/messages.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,11 +18,7 @@ using test::agent_e2e;
 
 namespace {
 
-std::string message(const std::string& token, const std::string& hook) {
-  return boost::json::serialize(boost::json::object{{"LifecycleActionToken", token}, {"AutoScalingGroupName", "asg"},
-                                                    {"LifecycleHookName", hook}, {"EC2InstanceId", "i-self"},
-                                                    {"LifecycleTransition", "autoscaling:EC2_INSTANCE_TERMINATING"}});
-}
+std::string message(const std::string& token, const std::string& hook) { return test::lifecycle_message(token, hook); }
 
 std::size_t lines_in(const std::string& path) {
   std::ifstream in(path);
@@ -32,11 +29,7 @@ std::size_t lines_in(const std::string& path) {
 
 TEST_F(agent_e2e, a_forged_message_for_a_finished_hook_does_not_make_the_second_hook_run_the_script_again) {
   // Two hooks on the termination; the second one's message is held back and sent by hand.
-  emulator::hook_spec logs;
-  logs.group = "asg";
-  logs.name = "logs";
-  logs.heartbeat_timeout = 30;
-  emu->put_hook(logs);
+  put_hook("logs"); // notifies no queue
   s.once = false;
   s.confirm_window = 200ms;
   const auto ran = (dir / "ran").string();
@@ -78,6 +71,35 @@ TEST_F(agent_e2e, a_forged_message_in_the_instance_key_format_is_confirmed_like_
   EXPECT_TRUE(done.empty());
   EXPECT_EQ(calls_for_token("RecordLifecycleActionHeartbeat", "instance:i-self:terminate").size() > 0, true)
       << "its token was asked about, like any other";
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(agent_e2e, a_hook_created_after_start_up_has_its_message_decided_again_not_put_back_for_hours) {
+  s.once = false;
+  const auto ran = (dir / "ran").string();
+  s.on_terminate = script("#!/bin/sh\necho \"$HOOKD_HOOK\" >> " + ran + "\n");
+  std::vector<std::string> tokens;
+  auto done = run_agent(30s, [&](agent::agent& a) {
+    boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+      while (emu->calls("ReceiveMessage").empty()) co_await test::pause(10ms);
+      put_hook("late", "hooks"); // created seconds after hookd read the group's hooks
+      tokens = emu->terminate_instance("asg", "i-self");
+      while (!logged("hooks-refreshed")) co_await test::pause(10ms);
+      emu->advance(7s); // the receive's short hold, over
+      const auto all_done = [&] {
+        return std::all_of(tokens.begin(), tokens.end(), [&](const auto& t) { return emu->action(t) && !emu->action(t)->active; });
+      };
+      while (!all_done()) co_await test::pause(10ms);
+      a.stop();
+    }, boost::asio::detached);
+  });
+  ASSERT_EQ(tokens.size(), 2u);
+  for (const auto& t : tokens) EXPECT_EQ(emu->action(t)->result, "CONTINUE") << emu->action(t)->hook;
+  EXPECT_EQ(lines_in(ran), 1u) << "one run for the transition, both hooks completed with it";
+  EXPECT_FALSE(logged("unknown-hook")) << "put back for hours";
 }
 
 } // namespace

@@ -133,3 +133,12 @@ TEST(transition_runs, a_change_of_leg_ends_the_runs_of_other_legs_but_not_the_qu
   forget_other_legs(runs, "InService");
   EXPECT_TRUE(runs.count(lifecycle::transition::launch)) << "a run going ends as it is";
 }
+
+TEST(transition_runs, the_group_s_state_names_a_transition_only_while_the_instance_is_on_its_way_through_it) {
+  EXPECT_EQ(event_of_group_state("Terminating:Wait")->target, "Terminated");
+  EXPECT_EQ(event_of_group_state("Terminating")->transition, lifecycle::transition::terminate);
+  EXPECT_EQ(event_of_group_state("Pending:Wait")->transition, lifecycle::transition::launch);
+  EXPECT_EQ(event_of_group_state("Pending:Wait")->trigger, "group");
+  for (const auto* steady : {"InService", "Terminating:Proceed", "Terminated", "Warmed:Pending:Wait", "Standby", ""})
+    EXPECT_FALSE(event_of_group_state(steady)) << steady;
+}
