@@ -26,9 +26,17 @@ net::awaitable<void> agent::check_group_on_flood() {
     co_return;
   }
   const auto ev = *inst ? event_of_group_state((*inst)->lifecycle_state) : std::nullopt;
-  // Only a transition with no run yet: one going or done needs no help, and an instance action
-  // must not attach to an earlier run of the same transition (a warm pool's second launch).
-  if (!ev || has_run(ev->transition)) co_return;
+  if (!ev) co_return;
+  // A run going, or still completing its own action, is this very wait: nothing to add. A run
+  // over and completed is an earlier action's: the group waiting again means a new one, so it
+  // must not attach to that run (nor to its done mark).
+  if (const auto* run = run_of(ev->transition); run && (!run->finished || run->completing > 0)) co_return;
+  runs_.erase(ev->transition);
+  lifecycle::lifecycle_action key;
+  key.source = lifecycle::action_source::instance;
+  key.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(ev->transition), ev->target);
+  if (running_.count(journal::name_of(key))) co_return;
+  done_.erase(journal::name_of(key));
   const auto& script = ev->transition == lifecycle::transition::terminate ? s_.script.on_terminate : s_.script.on_launch;
   if (script.empty()) co_return;
   if (logged_once_.insert("backlog-group-check:" + ev->target))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include "impl.hpp"
 
 namespace hookd::emulator {
@@ -194,6 +195,12 @@ reply server::impl::autoscaling(const std::string& action, const std::map<std::s
     const auto token = get("LifecycleActionToken");
     const auto instance = get("InstanceId");
     const auto hook = get("LifecycleHookName");
+    // As Auto Scaling does, a token outside its pattern is refused before any look-up, and the
+    // answer does not echo it (a NUL in the XML would make the answer unreadable).
+    if (std::any_of(token.begin(), token.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      return query_error(400, "ValidationError",
+                         "1 validation error detected: Value at 'lifecycleActionToken' failed to satisfy constraint: "
+                         "Member must satisfy regular expression pattern");
     action_rec* found = nullptr;
     for (auto& [t, a] : actions) {
       if (!a.state.active || a.state.group != group || a.state.hook != hook || steady::now() < a.active_from) continue;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace hookd::soak {
+namespace hookd::hostile {
 
 /// A body naming `self` in `group` with `token` and `hook`: refused by Auto Scaling, never run.
 inline std::string naming(const std::string& group, const std::string& self, const std::string& token,
@@ -55,4 +55,4 @@ inline std::string plant(std::mt19937_64& rng, const std::filesystem::path& dir,
   return ::mkfifo(tmp.c_str(), 0600) == 0 ? "fifo" : "";
 }
 
-} // namespace hookd::soak
+} // namespace hookd::hostile

@@ -102,8 +102,8 @@ private:
     // Credentials from instance metadata that expire every minute: refreshed under fire.
     emu_.set_imds_identity(self, "soak-role", 60s);
     script_ = (dir_ / "script.sh").string();
-    // Every run leaves its token: a forged one must never appear there.
-    std::ofstream(script_) << "#!/bin/sh\necho \"$HOOKD_ACTION_TOKEN\" >> " << (dir_ / "runs").string()
+    // Every run leaves its trigger and token: a forged token must never appear there.
+    std::ofstream(script_) << "#!/bin/sh\necho \"$HOOKD_TRIGGER $HOOKD_ACTION_TOKEN\" >> " << (dir_ / "runs").string()
                            << "\nsleep 0.$(( $$ % 9 + 1 ))\necho done\n";
     ::chmod(script_.c_str(), 0755);
     fs::create_directories(dir_ / "metrics");
@@ -146,7 +146,12 @@ private:
   net::awaitable<void> one_event() {
     const auto pick = rng_() % 100;
     const int own_pending = own_pending_(); // every time: it also times the own actions that ended
-    if (pick < 10 && own_pending == 0) {
+    // The soak terminates one instance again and again, which Auto Scaling never does: a run by
+    // instance id still completing (retrying "no active action" until the group shows the
+    // instance past the wait) would take the next termination for its own. So the next one comes
+    // only once the last has been over for longer than that retry's longest pause.
+    if (own_pending > 0) last_own_over_ = steady::now();
+    if (pick < 10 && own_pending == 0 && steady::now() - last_own_over_ > 6s) {
       tokens_.push_back(emu_.terminate_instance(group, self).at(0));
       ++f_.own_actions;
       created_[tokens_.back()] = steady::now();
@@ -171,7 +176,7 @@ private:
         co_await pause(100ms);
       }
     } else if (pick < 84) {
-      if (const auto what = soak::plant(rng_, dir_ / "metrics", "hookd.prom", dir_ / "victim"); !what.empty()) {
+      if (const auto what = hostile::plant(rng_, dir_ / "metrics", "hookd.prom", dir_ / "victim"); !what.empty()) {
         ++f_.planted;
         note("planted a " + what + " in the metrics directory");
       }
@@ -209,7 +214,7 @@ private:
   }
 
   void send_hostile() {
-    for (const auto& body : soak::hostile_bodies(rng_, group, self)) {
+    for (const auto& body : hostile::hostile_bodies(rng_, group, self)) {
       ++f_.hostile;
       emu_.send_message(group, body);
     }
@@ -263,14 +268,18 @@ private:
 
   void check() {
     std::map<std::string, int> completions;
+    int by_instance = 0; // completions without a token (a run by instance id): each one is of the action live then
     for (const auto& c : emu_.calls("CompleteLifecycleAction"))
       if (c.status == 200 && c.params.contains("LifecycleActionToken"))
         ++completions[std::string(c.params.at("LifecycleActionToken").as_string())];
+      else if (c.status == 200)
+        ++by_instance;
     for (const auto& t : tokens_) {
       auto a = emu_.action(t);
       if (!a || a->active) f_.violations.push_back("own action " + t + " never completed");
       else if (a->timed_out) f_.violations.push_back("own action " + t + " timed out");
-      else if (completions[t] != 1) f_.violations.push_back("own action " + t + " completed " + std::to_string(completions[t]) + " times");
+      else if (completions[t] > 1 || (completions[t] == 0 && by_instance-- <= 0))
+        f_.violations.push_back("own action " + t + " completed " + std::to_string(completions[t]) + " times");
       else if (a->result != "CONTINUE") f_.violations.push_back("own action " + t + " completed with " + a->result);
     }
     for (const auto& h : emu_.message_histories(group)) {
@@ -307,13 +316,25 @@ private:
   /// planted symlink pointed to is as it was.
   void check_runs_and_victim() {
     std::map<std::string, int> ran;
+    int by_group = 0; // a flood made hookd ask the group and run the termination by instance id
     std::ifstream in(dir_ / "runs");
-    for (std::string l; std::getline(in, l);) ++ran[l];
-    for (const auto& [t, n] : ran)
-      if (std::find(tokens_.begin(), tokens_.end(), t) == tokens_.end()) f_.violations.push_back("the script ran for a token that is no action of ours: " + t);
-    for (const auto& t : tokens_)
-      if (ran[t] < 1 || ran[t] > 1 + f_.kills + f_.terms)
-        f_.violations.push_back("own action " + t + " ran the script " + std::to_string(ran[t]) + " times");
+    for (std::string l; std::getline(in, l);) {
+      const auto space = l.find(' ');
+      const auto trigger = l.substr(0, space), token = space == std::string::npos ? "" : l.substr(space + 1);
+      if (trigger == "group" && token.empty()) ++by_group;
+      else if (trigger != "queue" || std::find(tokens_.begin(), tokens_.end(), token) == tokens_.end())
+        f_.violations.push_back("the script ran for what is no action of ours: " + l);
+      else ++ran[token];
+    }
+    int uncovered = 0;
+    std::string which;
+    for (const auto& t : tokens_) {
+      if (ran[t] == 0) ++uncovered, which += " " + t;
+      if (ran[t] > 1 + f_.kills + f_.terms) f_.violations.push_back("own action " + t + " ran the script " + std::to_string(ran[t]) + " times");
+    }
+    if (uncovered > by_group)
+      f_.violations.push_back(std::to_string(uncovered) + " own actions never ran the script (" + std::to_string(by_group) +
+                              " runs by instance id):" + which);
     std::ifstream v(dir_ / "victim");
     const std::string victim((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>());
     struct stat st{};
@@ -331,6 +352,7 @@ private:
   std::map<std::string, steady::time_point> created_; ///< own actions not yet seen ended
   bool stop_ = false, running_ = false;
   std::optional<steady::time_point> term_sent_; ///< a SIGTERM not answered yet
+  steady::time_point last_own_over_{};          ///< when an own action was last seen pending
   steady::time_point start_ = steady::now();
   figures f_;
 };
