@@ -334,7 +334,7 @@ net::awaitable<bool> agent::instance_still_waiting(const lifecycle::lifecycle_ac
     log_.warn("describe-instance-failed", {{"instance", a.instance_id}, {"error", inst.error().message()}});
     co_return true; // unknown: keep trying rather than give up on a live action
   }
-  co_return *inst && still_in_transition((*inst)->lifecycle_state, a);
+  co_return *inst && still_in_transition((*inst)->lifecycle_state, a.transition, a.target);
 }
 
 net::awaitable<void> agent::complete_by_instance(const lifecycle::lifecycle_action& a, const std::string& result,

@@ -300,14 +300,12 @@ void agent::leg_changed(const std::string& target) {
   for (auto t : {lifecycle::transition::launch, lifecycle::transition::terminate})
     for (auto leg : legs) {
       if (leg == target) continue;
-      lifecycle::lifecycle_action a;
-      a.source = lifecycle::action_source::instance;
-      a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(t), leg);
-      const auto key = journal::name_of(a);
-      if (running_.count(key) || !(done_.contains(key) || attempted_.contains(key))) continue;
-      done_.erase(key);
-      attempted_.erase(key);
-      forgotten.push_back(lifecycle::action_key(a));
+      auto key = lifecycle::instance_key(id_.instance_id, lifecycle::transition_word(t), leg);
+      const auto name = journal::file_name(key);
+      if (running_.count(name) || !(done_.contains(name) || attempted_.contains(name))) continue;
+      done_.erase(name);
+      attempted_.erase(name);
+      forgotten.push_back(std::move(key));
     }
   if (forgotten.empty()) return;
   start_background([](journal& j, std::vector<std::string> keys) -> net::awaitable<void> {

@@ -32,11 +32,9 @@ net::awaitable<void> agent::check_group_on_flood() {
   // must not attach to that run (nor to its done mark).
   if (const auto* run = run_of(ev->transition); run && (!run->finished || run->completing > 0)) co_return;
   runs_.erase(ev->transition);
-  lifecycle::lifecycle_action key;
-  key.source = lifecycle::action_source::instance;
-  key.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(ev->transition), ev->target);
-  if (running_.count(journal::name_of(key))) co_return;
-  done_.erase(journal::name_of(key));
+  const auto name = journal::file_name(lifecycle::instance_key(id_.instance_id, lifecycle::transition_word(ev->transition), ev->target));
+  if (running_.count(name)) co_return;
+  done_.erase(name);
   const auto& script = ev->transition == lifecycle::transition::terminate ? s_.script.on_terminate : s_.script.on_launch;
   if (script.empty()) co_return;
   if (logged_once_.insert("backlog-group-check:" + ev->target))

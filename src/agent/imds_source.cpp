@@ -133,10 +133,7 @@ net::awaitable<void> imds_source::target_state() {
       log_.warn("describe-instance-failed", {{"instance", instance_id_}, {"error", inst.error().message()}, {"what", "asked again next poll"}});
       co_return; // last_state_ unchanged: the next poll asks again
     }
-    lifecycle::lifecycle_action probe;
-    probe.transition = t;
-    probe.target = target;
-    if (*inst && still_in_transition((*inst)->lifecycle_state, probe)) co_await act(std::move(ev));
+    if (*inst && still_in_transition((*inst)->lifecycle_state, t, target)) co_await act(std::move(ev));
   } else if (state == lifecycle::target_state::other) {
     log_.warn("target-lifecycle-state-unknown", {{"state", target}, {"what", "not a state hookd knows; nothing done"}});
   }

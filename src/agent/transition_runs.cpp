@@ -25,9 +25,9 @@ std::chrono::milliseconds limit_before(std::chrono::milliseconds left, std::chro
   return std::min(std::max(left - grace - 5000ms, 1000ms), limit);
 }
 
-bool still_in_transition(const std::string& state, const lifecycle::lifecycle_action& a) {
-  if (warm_leg(a.target)) return state == "Warmed:Pending" || state == "Warmed:Pending:Wait";
-  if (a.transition == lifecycle::transition::terminate) return state == "Terminating" || state == "Terminating:Wait";
+bool still_in_transition(const std::string& state, lifecycle::transition transition, const std::string& target) {
+  if (warm_leg(target)) return state == "Warmed:Pending" || state == "Warmed:Pending:Wait";
+  if (transition == lifecycle::transition::terminate) return state == "Terminating" || state == "Terminating:Wait";
   return state == "Pending" || state == "Pending:Wait";
 }
 

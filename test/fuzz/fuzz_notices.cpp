@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   run.instance_word = true;
   run.target = std::string(text.substr(0, text.size() / 2));
   (void)hookd::agent::choose_run(&run, a);
-  (void)hookd::agent::still_in_transition(std::string(text), a);
+  (void)hookd::agent::still_in_transition(std::string(text), a.transition, a.target);
   (void)hookd::lifecycle::parse_spot_notice(text);
   (void)hookd::lifecycle::parse_rebalance_notice(text);
   (void)hookd::lifecycle::parse_event_date(text);

@@ -71,8 +71,8 @@ std::chrono::milliseconds limit_before(std::chrono::milliseconds left, std::chro
                                        std::chrono::milliseconds limit);
 
 /// Whether DescribeAutoScalingInstances' `state` still shows the instance on its way into (or in)
-/// the wait of `a`'s transition and leg; any other state means the action is over.
-bool still_in_transition(const std::string& state, const lifecycle::lifecycle_action& a);
+/// the wait of `transition`'s leg `target`; any other state means the action is over.
+bool still_in_transition(const std::string& state, lifecycle::transition transition, const std::string& target);
 
 /// A transition the group's DescribeAutoScalingInstances state shows this instance waiting in, as
 /// an instance event (trigger "group"); none for a steady state or a warm pool's leg (whose

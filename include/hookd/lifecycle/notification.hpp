@@ -62,6 +62,10 @@ inline std::string instance_action_key(const std::string& instance_id, std::stri
 /// The name hookd keeps an action by (running, done, journal): its source, then its token. A queue
 /// token that spells an instance key is still a queue action's, and never shares its name.
 inline std::string queue_key(std::string_view token) { return "q:" + std::string(token); }
+/// An instance action's name, from its parts (action_key of that action).
+inline std::string instance_key(const std::string& instance_id, std::string_view word, std::string_view event) {
+  return "i:" + instance_action_key(instance_id, word, event);
+}
 inline std::string action_key(const lifecycle_action& a) {
   return a.by_instance() ? "i:" + a.token : queue_key(a.token);
 }

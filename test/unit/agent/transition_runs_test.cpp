@@ -47,6 +47,7 @@ TEST(transition_runs, a_queue_token_spelling_an_instance_key_is_still_a_queue_ac
   EXPECT_EQ(forged.aws_token(), forged.token) << "a queue token goes to Auto Scaling, to be confirmed";
   EXPECT_EQ(own.token, forged.token);
   EXPECT_NE(lifecycle::action_key(forged), lifecycle::action_key(own));
+  EXPECT_EQ(lifecycle::action_key(own), lifecycle::instance_key("i-self", "terminate", "Terminated")) << "one name, however it is made";
   EXPECT_NE(journal::name_of(forged), journal::name_of(own));
 }
 
@@ -110,13 +111,15 @@ TEST(transition_runs, a_spot_limit_never_inverts_its_bounds) {
   EXPECT_EQ(limit_before(-5min, 10s, 500ms), 500ms);
 }
 
+static bool waits(const std::string& state, const lifecycle::lifecycle_action& a) { return still_in_transition(state, a.transition, a.target); }
+
 TEST(transition_runs, the_wait_of_each_leg_is_read_from_the_group_s_state) {
-  EXPECT_TRUE(still_in_transition("Terminating:Wait", metadata_action("Terminated")));
-  EXPECT_FALSE(still_in_transition("Terminating:Proceed", metadata_action("Terminated")));
-  EXPECT_TRUE(still_in_transition("Pending:Wait", metadata_action("InService", lifecycle::transition::launch)));
-  EXPECT_TRUE(still_in_transition("Warmed:Pending:Wait", metadata_action("Warmed:Running", lifecycle::transition::launch)));
-  EXPECT_FALSE(still_in_transition("Warmed:Running", metadata_action("Warmed:Running", lifecycle::transition::launch)));
-  EXPECT_FALSE(still_in_transition("Pending:Wait", metadata_action("Warmed:Stopped", lifecycle::transition::launch)));
+  EXPECT_TRUE(waits("Terminating:Wait", metadata_action("Terminated")));
+  EXPECT_FALSE(waits("Terminating:Proceed", metadata_action("Terminated")));
+  EXPECT_TRUE(waits("Pending:Wait", metadata_action("InService", lifecycle::transition::launch)));
+  EXPECT_TRUE(waits("Warmed:Pending:Wait", metadata_action("Warmed:Running", lifecycle::transition::launch)));
+  EXPECT_FALSE(waits("Warmed:Running", metadata_action("Warmed:Running", lifecycle::transition::launch)));
+  EXPECT_FALSE(waits("Pending:Wait", metadata_action("Warmed:Stopped", lifecycle::transition::launch)));
 }
 
 TEST(transition_runs, a_change_of_leg_ends_the_runs_of_other_legs_but_not_the_queue_s_termination) {
