@@ -3,6 +3,8 @@
 // the action refuses it; anything else is tried again while the action can still live.
 #include "hookd/agent/confirm_policy.hpp"
 
+#include "support/aws_answers.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace hookd;
@@ -12,30 +14,25 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-error answer(unsigned status, std::string code, const std::string& message) {
-  error e = make_error(errc::service_error, "AWS error " + code + ": " + message);
-  e.aws_code = std::move(code);
-  e.http_status = status;
-  return e;
-}
+using test::aws_answer;
 
 const auto t0 = steady::time_point{} + 1000h;
 const auto aws_t0 = sys_time{} + 400000h;
 
 TEST(confirm_policy, a_403_is_tried_again_until_the_actions_heartbeat_timeout_not_the_confirm_window) {
   const auto d = confirm_deadlines_for(t0, aws_t0, aws_t0, std::nullopt, false, 10s, 30s, t0 + 3000s);
-  const auto denied = answer(403, "AccessDenied", "not authorized to perform: autoscaling:RecordLifecycleActionHeartbeat");
+  const auto denied = aws_answer(403, "AccessDenied", "not authorized to perform: autoscaling:RecordLifecycleActionHeartbeat");
   EXPECT_EQ(after_failure(denied, t0 + 11s, d), confirm_step::retry) << "past the confirm window, within the action's time";
   EXPECT_EQ(after_failure(denied, t0 + 29s, d), confirm_step::retry);
   EXPECT_EQ(after_failure(denied, t0 + 30s, d), confirm_step::give_up) << "never refuse: its message comes back";
-  EXPECT_EQ(after_failure(answer(503, "ServiceUnavailable", ""), t0 + 20s, d), confirm_step::retry);
+  EXPECT_EQ(after_failure(aws_answer(503, "ServiceUnavailable", ""), t0 + 20s, d), confirm_step::retry);
   EXPECT_EQ(after_failure(make_error(errc::connection_failed, "reset"), t0 + 20s, d), confirm_step::retry);
 }
 
 TEST(confirm_policy, no_active_action_refuses_once_the_window_counted_from_sqs_sent_time_is_over) {
   // Sent 8 s ago: 2 s of window left, whenever the message was taken (again).
   const auto d = confirm_deadlines_for(t0, aws_t0, aws_t0 - 8s, std::nullopt, false, 10s, 30s, t0 + 3000s);
-  const auto over = answer(400, "ValidationError", "No active Lifecycle Action found with token x");
+  const auto over = aws_answer(400, "ValidationError", "No active Lifecycle Action found with token x");
   EXPECT_EQ(after_failure(over, t0 + 1s, d), confirm_step::retry);
   EXPECT_EQ(after_failure(over, t0 + 2s, d), confirm_step::refuse);
   EXPECT_EQ(d.action_end, t0 + 22s) << "the heartbeat timeout also counts from when it was sent";
@@ -46,11 +43,11 @@ TEST(confirm_policy, no_active_action_refuses_once_the_window_counted_from_sqs_s
 
 TEST(confirm_policy, a_malformed_token_refuses_at_once_and_a_journal_entry_gets_no_window) {
   const auto d = confirm_deadlines_for(t0, aws_t0, aws_t0, std::nullopt, false, 10s, 30s, t0 + 3000s);
-  EXPECT_EQ(after_failure(answer(400, "ValidationError", "Value 'x' at 'lifecycleActionToken' failed to satisfy constraint"), t0, d),
+  EXPECT_EQ(after_failure(aws_answer(400, "ValidationError", "Value 'x' at 'lifecycleActionToken' failed to satisfy constraint"), t0, d),
             confirm_step::refuse);
   const auto resumed = confirm_deadlines_for(t0, aws_t0, std::nullopt, std::nullopt, true, 10s, 30s, t0 + 500s);
-  EXPECT_EQ(after_failure(answer(400, "ValidationError", "No active Lifecycle Action found"), t0, resumed), confirm_step::refuse);
-  EXPECT_EQ(after_failure(answer(403, "AccessDenied", ""), t0 + 400s, resumed), confirm_step::retry)
+  EXPECT_EQ(after_failure(aws_answer(400, "ValidationError", "No active Lifecycle Action found"), t0, resumed), confirm_step::refuse);
+  EXPECT_EQ(after_failure(aws_answer(403, "AccessDenied", ""), t0 + 400s, resumed), confirm_step::retry)
       << "its heartbeats are unknown: the global timeout bounds it";
 }
 

@@ -142,6 +142,6 @@ TEST(transition_runs, the_group_s_state_names_a_transition_only_while_the_instan
   EXPECT_EQ(event_of_group_state("Terminating")->transition, lifecycle::transition::terminate);
   EXPECT_EQ(event_of_group_state("Pending:Wait")->transition, lifecycle::transition::launch);
   EXPECT_EQ(event_of_group_state("Pending:Wait")->trigger, "group");
-  for (const auto* steady : {"InService", "Terminating:Proceed", "Terminated", "Warmed:Pending:Wait", "Standby", ""})
-    EXPECT_FALSE(event_of_group_state(steady)) << steady;
+  for (const auto* settled : {"InService", "Terminating:Proceed", "Terminated", "Warmed:Pending:Wait", "Standby", ""})
+    EXPECT_FALSE(event_of_group_state(settled)) << settled;
 }

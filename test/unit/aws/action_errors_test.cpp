@@ -3,6 +3,8 @@
 // A 403 says hookd may not ask, not that there is nothing to ask about.
 #include "hookd/aws/autoscaling.hpp"
 
+#include "support/aws_answers.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace hookd;
@@ -10,19 +12,13 @@ using namespace hookd::aws;
 
 namespace {
 
-error answer(unsigned status, std::string code, const std::string& message) {
-  error e = make_error(errc::service_error, "Auto Scaling RecordLifecycleActionHeartbeat: AWS error " + code + " (HTTP " +
-                                                std::to_string(status) + "): " + message);
-  e.aws_code = std::move(code);
-  e.http_status = status;
-  return e;
-}
+using test::aws_answer;
 
 TEST(action_errors, access_refusals_are_not_about_the_action_and_are_retried_until_its_deadline) {
-  for (const auto& e : {answer(403, "AccessDenied", "User: arn:aws:sts::1:assumed-role/r/i-1 is not authorized to perform: "
+  for (const auto& e : {aws_answer(403, "AccessDenied", "User: arn:aws:sts::1:assumed-role/r/i-1 is not authorized to perform: "
                                                     "autoscaling:RecordLifecycleActionHeartbeat"),
-                        answer(403, "UnauthorizedOperation", "not authorized"), answer(403, "InvalidClientTokenId", "bad key"),
-                        answer(403, "", "")}) {
+                        aws_answer(403, "UnauthorizedOperation", "not authorized"), aws_answer(403, "InvalidClientTokenId", "bad key"),
+                        aws_answer(403, "", "")}) {
     EXPECT_FALSE(is_about_action(e)) << e.message();
     EXPECT_FALSE(is_permanent(e)) << e.message();
     EXPECT_TRUE(is_access_denied(e)) << e.message();
@@ -31,7 +27,7 @@ TEST(action_errors, access_refusals_are_not_about_the_action_and_are_retried_unt
 }
 
 TEST(action_errors, no_active_action_is_about_the_action_and_not_permanent) {
-  const auto e = answer(400, "ValidationError", "No active Lifecycle Action found with token 0000");
+  const auto e = aws_answer(400, "ValidationError", "No active Lifecycle Action found with token 0000");
   EXPECT_TRUE(is_about_action(e));
   EXPECT_TRUE(is_no_active_action(e));
   EXPECT_FALSE(is_permanent(e)) << "it can precede the action's activation by a moment";
@@ -39,21 +35,21 @@ TEST(action_errors, no_active_action_is_about_the_action_and_not_permanent) {
 }
 
 TEST(action_errors, a_malformed_token_is_a_permanent_answer_about_the_action) {
-  const auto e = answer(400, "ValidationError",
+  const auto e = aws_answer(400, "ValidationError",
                         "1 validation error detected: Value 'x' at 'lifecycleActionToken' failed to satisfy constraint");
   EXPECT_TRUE(is_about_action(e));
   EXPECT_TRUE(is_permanent(e));
 }
 
 TEST(action_errors, server_errors_throttling_and_other_client_errors_are_not_about_the_action) {
-  for (const auto& e : {answer(500, "InternalFailure", ""), answer(503, "ServiceUnavailable", ""),
-                        answer(400, "Throttling", "Rate exceeded"), answer(400, "InvalidAction", "nope"),
-                        answer(404, "NotFound", "")}) {
+  for (const auto& e : {aws_answer(500, "InternalFailure", ""), aws_answer(503, "ServiceUnavailable", ""),
+                        aws_answer(400, "Throttling", "Rate exceeded"), aws_answer(400, "InvalidAction", "nope"),
+                        aws_answer(404, "NotFound", "")}) {
     EXPECT_FALSE(is_about_action(e)) << e.message();
     EXPECT_FALSE(is_permanent(e)) << e.message();
   }
-  EXPECT_TRUE(retries_until_deadline(answer(400, "Throttling", "Rate exceeded")));
-  EXPECT_FALSE(retries_until_deadline(answer(500, "InternalFailure", ""))) << "a server error keeps its rounds";
+  EXPECT_TRUE(retries_until_deadline(aws_answer(400, "Throttling", "Rate exceeded")));
+  EXPECT_FALSE(retries_until_deadline(aws_answer(500, "InternalFailure", ""))) << "a server error keeps its rounds";
   // A network failure carries no AWS code at all.
   EXPECT_FALSE(is_about_action(make_error(errc::connection_failed, "connect: refused")));
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 using namespace hookd;
+using hookd::log_level; // not config::log_level, which another file of a unity batch may bring in
 using namespace std::string_literals;
 
 TEST(log, text_lines_cannot_be_forged_by_control_characters) {
