@@ -37,7 +37,11 @@ public:
     opt.timeout = timeout_;
     opt.body_limit = 64 * 1024; // the answer is read and thrown away
     auto r = co_await http_.send(t_.ep, std::move(req), opt);
-    if (!r) co_return make_error(r.error().code, without(r.error().message(), t_.target));
+    if (!r) {
+      auto e = r.error();
+      e.context = without(e.message(), t_.target);
+      co_return e;
+    }
     if (r->result_int() < 200 || r->result_int() >= 300)
       co_return make_error(errc::protocol_error, name_ + " answered HTTP " + std::to_string(r->result_int()));
     co_return outcome<void>{};

@@ -38,7 +38,7 @@ void lane::push(delivery d) {
 
 net::awaitable<void> lane::run() {
   // Idle costs nothing: the lane sleeps on a timer that only push() and close() wake.
-  for (;;) {
+  while (!stopped_) {
     auto d = queue_.pop();
     if (!d) {
       if (closing_) co_return;
@@ -60,7 +60,7 @@ net::awaitable<void> lane::send_one(const delivery& d) {
   };
   const backoff_policy policy{policy_.first_backoff, policy_.max_backoff}; // named: GCC 12 and temporaries in co_await
   auto problem = co_await retry_with_backoff(
-      attempt, policy, [&] { return closing_ || attempts >= policy_.max_attempts; },
+      attempt, policy, [&] { return closing_ || stopped_ || attempts >= policy_.max_attempts; },
       [&](int n, const std::string& p, std::chrono::milliseconds wait) {
         log_.debug("notify-retry", {{"destination", dest_->name()}, {"event", d.kind}, {"attempt", std::to_string(n)},
                                     {"problem", p}, {"retry_in", format_duration(wait)}});
@@ -87,6 +87,7 @@ net::awaitable<void> lane::close(steady::time_point deadline) {
   }
   if (running_) {
     // What is still in flight past the deadline is cut: a stop waits no longer for a notification.
+    stopped_ = true;
     stop_.emit(net::cancellation_type::terminal);
     while (running_) {
       ended_.expires_at(steady::time_point::max());

@@ -78,7 +78,7 @@ private:
   drop_oldest_queue<delivery> queue_;
   boost::asio::steady_timer wake_, ended_;
   boost::asio::cancellation_signal stop_;
-  bool running_ = false, closing_ = false;
+  bool running_ = false, closing_ = false, stopped_ = false;
   std::uint64_t delivered_ = 0, failed_ = 0;
 };
 
