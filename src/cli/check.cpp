@@ -238,7 +238,8 @@ net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, cons
   const auto group = co_await c.group(asg, st->instance_id);
   if (!group.empty()) co_await c.hooks(asg, group);
   co_await c.scripts(*st->caller, *s3_ep);
-  co_await c.sns(*st->caller, st->endpoint(aws::service::sns));
+  const auto sns_ep = st->endpoint(aws::service::sns); // named: GCC 12 and temporaries in co_await
+  co_await c.sns(*st->caller, sns_ep);
 }
 
 } // namespace

@@ -9,6 +9,8 @@
 
 #include <boost/json.hpp>
 
+#include <set>
+
 using namespace hookd;
 using namespace std::chrono_literals;
 

@@ -69,7 +69,10 @@ TEST_F(sns_test, the_notifier_publishes_each_event_s_document_in_order) {
     e.kind = k;
     n.emit(e);
   }
-  run([&]() -> boost::asio::awaitable<void> { co_await n.close(10s); }());
+  run([&]() -> boost::asio::awaitable<bool> {
+    co_await n.close(10s);
+    co_return true;
+  }());
   const auto got = emu->published(topic);
   ASSERT_EQ(got.size(), 2u) << "idle is a phase for systemd, not a notification";
   EXPECT_EQ(json::parse(got[0].message).at("event").as_string(), "action_received");
