@@ -14,7 +14,8 @@ const std::vector<setting>& notify_settings_rows() {
          s.notify.urls.clear();
          for (auto& url : notify::split_list(v)) {
            // The URL itself is not echoed: its path or query is often the webhook's secret.
-           if (auto t = notify::parse_webhook_url(url); !t) return "http(s)://host[:port][/path][?query]: " + t.error().message();
+           if (auto target = notify::parse_webhook_url(url); !target)
+             return "http(s)://host[:port][/path][?query]: " + target.error().message();
            s.notify.urls.push_back(std::move(url));
          }
          return std::nullopt;
