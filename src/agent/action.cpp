@@ -28,6 +28,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
+  tell(about(event_kind::action_received, a));
   const auto global = global_deadline(a);
   // Nothing serial before the exec but what it needs: the journal entry (durable before the
   // script runs), the script itself and Auto Scaling's word, all three at once.
@@ -50,6 +51,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   forget(*c);
   const auto confirmed = *c->verdict;
   sum.heartbeats += c->heartbeats;
+  if (confirmed == confirmation::confirmed) tell(about(event_kind::action_confirmed, a));
   if (confirmed != confirmation::confirmed || !path || stopping_) open_exec_gate(); // no exec is coming
   if (confirmed == confirmation::confirmed && hand_off(c, path)) co_return true;
   unsigned serial = 0;
@@ -68,6 +70,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   action_running_ = false;
   status_.running.reset();
   grace_timer_.reset();
+  tell_phase(event_kind::idle);
   // The completion goes on beside the runner: a slow or throttled completion never holds up the
   // next action (its token stays in running_ until then, so a copy of its message is held).
   if (confirmed == confirmation::confirmed)
@@ -119,6 +122,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
   proc::run_result rr;
   if (!path) {
     log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
+    tell(about(event_kind::failure, a, "the script could not be fetched: " + why));
     rr.spawn_error = why;
   } else {
     // Its process group and start time go into the journal, so a hookd restarted after a
@@ -127,6 +131,7 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
     entry.resumes = r.resumes;
     auto record = [this, entry](pid_t pid) {
       open_exec_gate();
+      tell(about(event_kind::script_started, entry.action));
       auto e = entry;
       e.script_pgid = pid;
       e.script_start = process_start_ticks(pid);
@@ -148,6 +153,11 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
     if (result.index() == 0) rr = std::get<0>(std::move(result));
     sum.script_started = result.index() == 0 && rr.spawn_error.empty();
     discard_script(*path, s_.script);
+    if (sum.script_started) {
+      auto finished = about(event_kind::script_finished, a, rr.describe());
+      finished.duration = rr.duration;
+      tell(finished);
+    }
   }
   sum.outcome = rr.describe();
   sum.script_duration = rr.duration;
@@ -167,6 +177,7 @@ void agent::log_done(action_summary& sum) {
                          sum.script_duration, sum.script_started},
                         static_cast<std::uint64_t>(sum.heartbeats));
   status_changed();
+  tell(about(event_kind::action_completed, sum));
   finished_.push_back(std::move(sum));
   if (finished_.size() > token_memory) finished_.pop_front();
 }
@@ -285,6 +296,7 @@ net::awaitable<void> agent::drop_action(const received_action& r, bool refused) 
     if (sqs_ && !r.receipt_handle.empty()) co_await sqs_->delete_message(r.receipt_handle);
     co_await mark_done(a);
     running_.erase(journal::name_of(a));
+    tell(about(event_kind::failure, a, "Auto Scaling has no such action of this instance (a stale or forged message): not run"));
     co_return;
   }
   // Unknown (Auto Scaling unreachable): back soon, and decided afresh, by a restarted hookd too.
@@ -312,6 +324,7 @@ net::awaitable<void> agent::settle_action(const received_action& r, action_summa
     attempted_.insert(journal::name_of(a));
     duplicate_handles_.erase(lifecycle::action_key(a));
     log_.error("action-not-completed", {{"token", a.token}, {"what", "message kept; the hook's DefaultResult applies at its timeout"}});
+    tell(about(event_kind::failure, a, "not completed: the hook's DefaultResult applies at its timeout; see hookd's log"));
   }
 }
 

@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
       log_(log), env_(std::move(env)), confirm_turns_(ex, confirm_calls_at_once), decided_(ex), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
-      caller_(c.caller), report_timer_(ex), background_idle_(ex) {
+      caller_(c.caller), report_timer_(ex), background_idle_(ex), events_(c.events),
+      notification_counts_(std::move(c.notification_counts)) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
   status_.instance = id_.instance_id;
@@ -197,6 +198,8 @@ net::awaitable<void> agent::resume_journal() {
       received_action r{e.action, e.message_id, e.receipt_handle, true, resumes, std::nullopt};
       action_summary sum;
       sum.result = s_.on_failure;
+      tell(about(event_kind::failure, e.action, "its script was started " + std::to_string(max_resumes + 1) +
+                                                    " times without finishing: given up, completed with " + s_.on_failure));
       co_await complete(e.action, s_.on_failure, steady::now() + global_timeout(e.action.hook), sum);
       co_await settle_action(r, sum);
       continue;
@@ -343,6 +346,7 @@ net::awaitable<void> agent::attach(std::shared_ptr<candidate> c) {
     co_await drop_action(r, confirmation::refused == confirmed);
     co_return;
   }
+  tell(about(event_kind::action_confirmed, a));
   if (choice(a) == run_choice::own_run) {
     // Confirmed, it needs a run of its own after all (the guess was made before the verdict).
     c->held = false;

@@ -9,6 +9,7 @@
 #include "hookd/core/async.hpp"
 #include "hookd/core/atomic_file.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace hookd::agent {
@@ -27,6 +28,46 @@ void agent::record_poll(const std::string& source, const std::string& error) {
   st.last_error = error;
   if (error.empty()) st.last_ok = st.last_poll;
   if (changed) status_changed();
+}
+
+void agent::status_changed() {
+  report_timer_.cancel();
+  // READY=1 for systemd: the identity look-up's signed calls proved the credentials before the
+  // agent began, and now every source has answered once.
+  const auto ok = [](const source_status& src) { return src.last_ok.has_value(); };
+  if (!ready_told_ && !status_.sources.empty() && std::all_of(status_.sources.begin(), status_.sources.end(), ok)) {
+    ready_told_ = true;
+    tell_phase(event_kind::ready);
+  }
+}
+
+event agent::about(event_kind k, const lifecycle::lifecycle_action& a, std::string detail) const {
+  event e;
+  e.kind = k;
+  e.instance = a.instance_id.empty() ? id_.instance_id : a.instance_id;
+  e.group = a.group.empty() ? id_.group : a.group;
+  e.hook = a.hook;
+  if (!a.token.empty()) e.transition = std::string(lifecycle::transition_word(a.transition));
+  e.trigger = a.trigger;
+  e.token = a.aws_token();
+  e.detail = std::move(detail);
+  return e;
+}
+
+event agent::about(event_kind k, const action_summary& s) const {
+  event e;
+  e.kind = k;
+  e.instance = s.instance_id.empty() ? id_.instance_id : s.instance_id;
+  e.group = id_.group;
+  e.hook = s.hook;
+  e.transition = s.transition;
+  e.trigger = s.trigger;
+  if (!s.by_instance) e.token = s.token;
+  e.result = s.result;
+  e.detail = (s.completed ? "completed" : s.already_over ? "already over" : "not completed") +
+             (s.outcome.empty() ? std::string() : "; script: " + s.outcome);
+  e.duration = s.total;
+  return e;
 }
 
 net::awaitable<void> agent::report_loop() {
@@ -65,6 +106,7 @@ void agent::write_report() {
   const auto now = steady::now();
   status_.updated = std::chrono::system_clock::now();
   if (caller_) status_.aws_calls = caller_->call_counts();
+  if (notification_counts_) status_.notifications = notification_counts_();
   // At idle only the clock readings move (issue 28 saw status.json rewritten every 5 s); they are
   // left out of the comparison, and still written every status_refresh so that `hookd status`
   // and a staleness alert on the poll times see a live hookd.

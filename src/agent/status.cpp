@@ -144,6 +144,11 @@ std::string metrics_text(const status_snapshot& s) {
       out += "hookd_last_successful_poll_timestamp_seconds{source=\"" + label(src.name) + "\"} " + seconds_of(*src.last_ok) + "\n";
   family(out, "hookd_notices_total", "counter", "Instance notices seen: spot, rebalance, maintenance.");
   for (const auto& [k, n] : s.notices) out += "hookd_notices_total{kind=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+  if (!s.notifications.empty()) {
+    family(out, "hookd_notifications_total", "counter", "Notifications (webhooks, SNS) by outcome: delivered, failed, dropped.");
+    for (const auto& [k, n] : s.notifications)
+      out += "hookd_notifications_total{outcome=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+  }
   family(out, "hookd_action_running", "gauge", "1 while a lifecycle script runs.");
   out += std::string("hookd_action_running ") + (s.running ? "1" : "0") + "\n";
   return out;

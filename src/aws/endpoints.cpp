@@ -10,6 +10,7 @@ std::string_view signing_name(service s) {
   case service::sqs: return "sqs";
   case service::autoscaling: return "autoscaling";
   case service::s3: return "s3";
+  case service::sns: return "sns";
   }
   return "";
 }
@@ -19,6 +20,7 @@ std::string_view display_name(service s) {
   case service::sqs: return "SQS";
   case service::autoscaling: return "Auto Scaling";
   case service::s3: return "S3";
+  case service::sns: return "SNS";
   }
   return "AWS";
 }
@@ -28,6 +30,7 @@ std::string_view endpoint_env_id(service s) {
   case service::sqs: return "SQS";
   case service::autoscaling: return "AUTO_SCALING";
   case service::s3: return "S3";
+  case service::sns: return "SNS";
   }
   return "";
 }

@@ -6,6 +6,9 @@
 #include "hookd/cli/commands.hpp"
 #include "hookd/cli/stack.hpp"
 #include "hookd/core/private_dir.hpp"
+#include "hookd/notify/notifier.hpp"
+#include "hookd/notify/sd_notify.hpp"
+#include "hookd/notify/document.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -36,6 +39,7 @@ public:
                                           : "not set: set --on-terminate (s3://bucket/key or a path)");
     auto ca = http::find_ca_bundle(env, http::path_exists, http::is_hashed_ca_dir);
     line(bool(ca), "ca-bundle", ca ? (ca->file.empty() ? ca->dir : ca->file) + " (" + ca->source + ")" : ca.error().message());
+    systemd(env);
     if (!s_.metrics_file.empty()) { // the rule `run` refuses to start without
       auto m = check_output_dir(std::filesystem::path(s_.metrics_file).parent_path().string(), "--metrics-file");
       line(bool(m), "metrics-file", m ? s_.metrics_file : m.error().message());
@@ -156,13 +160,73 @@ public:
     }
   }
 
+  /// NOTIFY_SOCKET and the watchdog, as this environment has them (systemd sets both for the unit).
+  void systemd(const env_lookup& env) {
+    auto sock = notify::notify_socket_path(env);
+    if (!sock) return line(false, "notify-socket", sock.error().message());
+    line(true, "notify-socket", *sock ? "set: READY, STATUS and STOPPING go to systemd"
+                                      : "unset: not run by systemd with Type=notify (the cron path needs none)");
+    const auto period = notify::watchdog_period(env, ::getpid());
+    line(true, "watchdog", period ? "on: WATCHDOG=1 every " + format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*period))
+                                  : "off here (WATCHDOG_USEC unset): the unit's WatchdogSec= turns it on under systemd");
+  }
+
+  /// Each webhook: named by its origin (its path and headers are secrets); one test delivery
+  /// only with --check-notify.
+  net::awaitable<void> webhooks(http::client& http) {
+    std::vector<notify::header> headers;
+    for (const auto& h : s_.notify.headers)
+      if (auto parsed = notify::parse_header(h)) headers.push_back(*parsed);
+    for (const auto& url : s_.notify.urls) {
+      auto t = notify::parse_webhook_url(url);
+      if (!t) {
+        line(false, "notify-url", t.error().message());
+        continue;
+      }
+      const auto origin = t->origin;
+      if (!s_.notify.check_deliver) {
+        line(true, "notify-url", origin + ": not sent to (add --check-notify to POST one test notification)");
+        continue;
+      }
+      auto d = notify::webhook(http, std::move(*t), headers, s_.notify.timeout);
+      const auto test = test_delivery(); // named: GCC 12 and temporaries in co_await
+      auto r = co_await d->deliver(test);
+      line(bool(r), "notify-url", r ? origin + ": test notification accepted" : r.error().message() + "; check the URL and headers");
+    }
+  }
+
+  /// SNS Publish is allowed only if publishing works: --check-notify publishes one test document.
+  net::awaitable<void> sns(aws::caller& c, const outcome<aws::resolved_endpoint>& ep) {
+    if (s_.notify.sns_topic.empty()) co_return;
+    if (!ep) co_return line(false, "notify-sns-topic", ep.error().message());
+    if (!s_.notify.check_deliver)
+      co_return line(true, "notify-sns-topic", s_.notify.sns_topic + " at " + ep->ep.url() +
+                                                   ": not published to (add --check-notify to test sns:Publish with one message)");
+    aws::sns_client sns(c, *ep);
+    const auto d = test_delivery();
+    auto r = co_await sns.publish(s_.notify.sns_topic, d.document, d.subject, s_.notify.timeout);
+    line(bool(r), "notify-sns-topic", r ? s_.notify.sns_topic + ": test notification published (MessageId " + *r + ")"
+                                        : r.error().message() + "; allow sns:Publish on " + s_.notify.sns_topic + " to the instance role");
+  }
+
 private:
+  notify::delivery test_delivery() const {
+    agent::event e;
+    e.kind = agent::event_kind::test;
+    e.instance = s_.instance_id;
+    e.group = s_.group;
+    e.detail = "a test notification from hookd check";
+    return {notify::document_json(e, "check-" + std::to_string(::getpid()), std::chrono::system_clock::now()),
+            notify::sns_subject(e), "test"};
+  }
+
   const config::settings& s_;
 };
 
 net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, const config::settings& s, checker& c) {
   auto st = aws_stack::base(ioc, env);
   if (!st) co_return c.line(false, "settings", st.error().message());
+  co_await c.webhooks(*st->http);
   if (!co_await c.identity(*st)) co_return;
   auto sqs_ep = st->endpoint(aws::service::sqs);
   auto asg_ep = st->endpoint(aws::service::autoscaling);
@@ -174,6 +238,8 @@ net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, cons
   const auto group = co_await c.group(asg, st->instance_id);
   if (!group.empty()) co_await c.hooks(asg, group);
   co_await c.scripts(*st->caller, *s3_ep);
+  const auto sns_ep = st->endpoint(aws::service::sns); // named: GCC 12 and temporaries in co_await
+  co_await c.sns(*st->caller, sns_ep);
 }
 
 } // namespace

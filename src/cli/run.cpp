@@ -8,12 +8,15 @@
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
 #include "hookd/core/private_dir.hpp"
+#include "hookd/notify/notifier.hpp"
+#include "hookd/notify/sd_notifier.hpp"
 #include "hookd/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <cstring>
@@ -61,12 +64,20 @@ log_level level_of(config::log_level l) {
 /// the agent runs.
 class session {
 public:
-  session(net::io_context& ioc, const config::settings& s, const env_lookup& env, agent::journal& j, logger& log)
-      : ioc_(ioc), s_(s), env_(env), journal_(j), log_(log) {}
+  session(net::io_context& ioc, const config::settings& s, const env_lookup& env, agent::journal& j, logger& log,
+          notify::sd_notifier* sd)
+      : ioc_(ioc), s_(s), env_(env), journal_(j), log_(log), sd_(sd) {
+    events_.add(sd_);
+  }
 
   bool stop_requested = false;
 
   void stop() {
+    if (!stop_requested) {
+      agent::event e;
+      e.kind = agent::event_kind::stopping; // STOPPING=1, also while still starting up
+      events_.emit(e);
+    }
     stop_requested = true;
     if (agent_) agent_->stop();
     else ioc_.stop(); // still starting up: nothing to finish
@@ -81,6 +92,7 @@ public:
     if (!st) co_return fail(st.error(), exit_failure);
     stack_.emplace(std::move(*st));
     if (auto c = make_clients(); !c) co_return fail(c.error(), exit_usage);
+    if (auto n = make_notifier(); !n) co_return fail(n.error(), exit_usage);
     if (s_.startup_jitter.count() > 0) {
       // A scale-out boots many instances at once: spread their first Auto Scaling calls.
       net::steady_timer t(ioc_, jittered(s_.startup_jitter, 0.0, 1.0));
@@ -99,10 +111,14 @@ public:
                            {"credentials", "resolved on first call"}});
     agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id),
                                             agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get(),
-                                                           first_ ? &*first_ : nullptr},
+                                                           first_ ? &*first_ : nullptr, events_.empty() ? nullptr : &events_,
+                                                           notification_counts()},
                                             journal_, log_, env_);
     if (stop_requested) agent_->stop();
-    co_return co_await agent_->run();
+    const int rc = co_await agent_->run();
+    // What is still queued gets --notify-timeout at most: a stop waits no longer for it.
+    if (notifier_) co_await notifier_->close(s_.notify.timeout);
+    co_return rc;
   }
 
 private:
@@ -124,6 +140,31 @@ private:
     asg_.emplace(*stack_->caller, *asg_ep);
     s3_.emplace(*stack_->caller, *s3_ep, aws::s3_options{s_.expected_bucket_owner, false});
     return {};
+  }
+
+  /// Webhooks and SNS, when any is set: their lanes start now, idle until an event comes.
+  outcome<void> make_notifier() {
+    if (!s_.notify.any()) return {};
+    if (!s_.notify.sns_topic.empty()) {
+      auto ep = stack_->endpoint(aws::service::sns);
+      if (!ep) return ep.error();
+      sns_.emplace(*stack_->caller, *ep);
+    }
+    const auto started = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    const auto backoff = std::max<std::chrono::milliseconds>(s_.error_backoff / 5, std::chrono::milliseconds(100));
+    auto n = notify::make_notifier(ioc_.get_executor(), s_.notify, *stack_->http, sns_ ? &*sns_ : nullptr, log_,
+                                   stack_->instance_id + "-" + std::to_string(started.count()), backoff);
+    if (!n) return n.error();
+    notifier_ = std::move(*n);
+    notifier_->start();
+    events_.add(notifier_.get());
+    return {};
+  }
+
+  std::function<std::map<std::string, std::uint64_t>()> notification_counts() const {
+    if (!notifier_) return {};
+    return [n = notifier_.get()] { return n->counts(); };
   }
 
   /// The group and its hooks; with --create-hook, the hook first.
@@ -158,6 +199,10 @@ private:
   std::optional<aws::autoscaling_client> asg_;
   std::optional<aws::s3_client> s3_;
   std::optional<agent::first_receive> first_;
+  notify::sd_notifier* sd_;
+  std::optional<aws::sns_client> sns_;
+  std::unique_ptr<notify::notifier> notifier_;
+  agent::event_fan_out events_; ///< systemd, then the notifier
   std::unique_ptr<agent::agent> agent_;
 };
 
@@ -208,7 +253,14 @@ int run_agent(const config::parse_result& cfg, const env_lookup& env) {
                         {"queue", s.uses_queue() ? s.queue_url : "(none)"},
                         {"config", s.config_file.empty() ? "(none)" : s.config_file}});
   net::io_context ioc{1};
-  session sess(ioc, s, env, journal, log);
+  // systemd's notify socket, when hookd runs under Type=notify (nothing of it runs otherwise).
+  auto sd = notify::sd_notifier::from_env(ioc.get_executor(), env, ::getpid(), log);
+  if (!sd) {
+    log.error("startup-failed", {{"error", sd.error().message()}});
+    return exit_failure;
+  }
+  if (*sd) (*sd)->start();
+  session sess(ioc, s, env, journal, log, sd->get());
   net::signal_set signals(ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void()> arm = [&] {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -232,6 +284,7 @@ int run_agent(const config::parse_result& cfg, const env_lookup& env) {
       }
     }
     signals.cancel();
+    if (*sd) (*sd)->close();
     ioc.stop();
   });
   ioc.run();

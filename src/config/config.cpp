@@ -3,6 +3,7 @@
 
 #include "table.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace hookd::config {
@@ -20,13 +21,29 @@ error invalid(const setting& s, const std::string& source, const std::string& ac
                                              ": expected " + accepted);
 }
 
+using sourced = std::vector<std::tuple<const setting*, std::string, std::string>>; // setting, value, where
+
+/// A repeatable setting given several times by one source becomes one value, its lines joined
+/// with newlines, so that its setter replaces what a lower source gave rather than adding to it.
+void join_repeats(sourced& items) {
+  for (auto it = items.begin(); it != items.end();) {
+    auto first = std::find_if(items.begin(), it, [&](const auto& e) { return std::get<0>(e) == std::get<0>(*it); });
+    if (std::get<0>(*it)->repeatable && first != it) {
+      std::get<1>(*first) += "\n" + std::get<1>(*it);
+      it = items.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 } // namespace
 
 outcome<parse_result> load(const std::vector<std::string>& args, const env_lookup& env,
                            const std::function<std::optional<std::string>(const std::string&)>& file_text) {
   parse_result r;
   // Pass 1: the command line, kept aside so it can override everything else later.
-  std::vector<std::tuple<const setting*, std::string, std::string>> from_flags; // setting, value, spelled flag
+  sourced from_flags; // setting, value, spelled flag
   std::string config_path;
   bool config_explicit = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -88,6 +105,7 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
     auto lines = parse_env_file(*text, config_path);
     if (!lines) return lines.error();
     r.s.config_file = config_path;
+    sourced from_file;
     for (const auto& [key, vl] : *lines) {
       const auto& [value, line] = vl;
       const setting* s = nullptr;
@@ -100,8 +118,11 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
         r.s.file_env[key] = value;
         continue;
       }
-      if (auto e = s->apply(r.s, value)) return invalid(*s, config_path + ":" + std::to_string(line), *e);
+      from_file.emplace_back(s, value, config_path + ":" + std::to_string(line));
     }
+    join_repeats(from_file);
+    for (const auto& [s, value, where] : from_file)
+      if (auto e = s->apply(r.s, value)) return invalid(*s, where, *e);
   } else if (config_explicit) {
     return make_error(errc::not_found, "config file " + config_path + " not found (from " +
                                            (env("HOOKD_CONFIG") ? "HOOKD_CONFIG" : "--config") + ")");
@@ -115,6 +136,7 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
       if (auto e = s.apply(r.s, *v)) return invalid(s, "environment variable " + s.var, *e);
   }
   // Pass 4: flags win.
+  join_repeats(from_flags);
   for (const auto& [s, value, spelled] : from_flags)
     if (auto e = s->apply(r.s, value)) return invalid(*s, "command line " + spelled, *e);
 

@@ -19,6 +19,9 @@ struct setting {
   std::string arg;   ///< "URL" (empty: a switch)
   std::string help;
   setter apply;
+  /// May be given more than once: the values one source gives (repeated flags, repeated file
+  /// lines) are joined with newlines and applied once, so a higher source still replaces a lower.
+  bool repeatable = false;
 };
 
 std::optional<std::string> set_duration(std::chrono::milliseconds& out, const std::string& v);
@@ -31,6 +34,7 @@ std::optional<std::string> set_int(int& out, const std::string& v, int lo, int h
 
 /// The rows of each area (one file each), and all of them joined.
 const std::vector<setting>& general_settings();
+const std::vector<setting>& notify_settings_rows();
 const std::vector<setting>& table();
 
 } // namespace hookd::config

@@ -206,6 +206,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   reply s3(const bhttp::request<bhttp::string_body>& req, const std::string& bucket, const std::string& key,
            std::string& op);
 
+  // ---- SNS ----
+  struct topic_rec {
+    bool denied = false; ///< Publish answers AuthorizationError (a policy without sns:Publish)
+    std::vector<published_message> published;
+  };
+  std::map<std::string, topic_rec> topics; ///< by ARN
+  reply sns(const std::string& action, const std::map<std::string, std::string>& p);
+
   // ---- IMDS ----
   /// `as`: the instance this listener speaks for (empty: the one set with set_imds_identity).
   reply imds(const bhttp::request<bhttp::string_body>& req, const std::string& path, std::string& op, const std::string& as);

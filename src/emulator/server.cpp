@@ -31,9 +31,12 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
     svc = "sqs";
     op = std::string(t.substr(10));
   } else if (req[bhttp::field::content_type].starts_with("application/x-www-form-urlencoded")) {
+    // Both query-protocol services post forms; SNS's requests carry its own API version.
     svc = "autoscaling";
-    for (const auto& [k, v] : sigv4::parse_query(req.body()))
+    for (const auto& [k, v] : sigv4::parse_query(req.body())) {
       if (k == "Action") op = v;
+      if (k == "Version" && v == "2010-03-31") svc = "sns";
+    }
   } else {
     svc = "s3";
     op = req.method() == bhttp::verb::get ? "GetObject" : head ? "HeadObject" : "PutObject";
@@ -88,13 +91,13 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
           call.params = body.as_object();
           out = co_await sqs(op, body.as_object(), key_id, alive);
         }
-      } else if (svc == "autoscaling") {
+      } else if (svc == "autoscaling" || svc == "sns") {
         std::map<std::string, std::string> params;
         for (auto& [k, v] : sigv4::parse_query(req.body())) {
           params[k] = v;
           if (k != "Action" && k != "Version") call.params[k] = v;
         }
-        out = autoscaling(op, params);
+        out = svc == "sns" ? sns(op, params) : autoscaling(op, params);
       } else {
         std::string bucket, key;
         const auto host = std::string(req[bhttp::field::host]);

@@ -7,6 +7,7 @@
 // delete their messages. The script runs once per transition, whichever source spoke first.
 // Single-threaded on the caller's io_context.
 #include "hookd/agent/confirm_policy.hpp"
+#include "hookd/agent/events.hpp"
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/agent/report_writer.hpp"
@@ -29,6 +30,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -60,6 +62,9 @@ struct clients {
   aws::imds_client* imds = nullptr;
   aws::caller* caller = nullptr; ///< for the AWS call counts in the metrics
   first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
+  event_sink* events = nullptr;   ///< told of each action step and phase (systemd, notifications), or null
+  /// Notification deliveries by outcome (delivered, failed, dropped), for the metrics; may be empty.
+  std::function<std::map<std::string, std::uint64_t>()> notification_counts;
 };
 
 /// Where a source hands what it learnt about this instance. `submit` takes an action by instance
@@ -164,7 +169,8 @@ public:
   void submit(instance_event event) override;
   bool has_run(lifecycle::transition transition) const override { return runs_.count(transition) > 0; }
   void leg_changed(const std::string& target) override;
-  void status_changed() override { report_timer_.cancel(); }
+  /// Also tells `ready` once every source has polled successfully.
+  void status_changed() override;
 
   bool known_token(const std::string& token) const override;
   bool token_done(const std::string& token) const override;
@@ -368,6 +374,16 @@ private:
   void write_report();
   void log_write_errors();
   void record_poll(const std::string& source, const std::string& error);
+  // Events (agent/events.hpp): one call per step, never blocking.
+  event_sink* events_;
+  std::function<std::map<std::string, std::uint64_t>()> notification_counts_;
+  bool ready_told_ = false;
+  event about(event_kind k, const lifecycle::lifecycle_action& a, std::string detail = {}) const;
+  event about(event_kind k, const action_summary& s) const;
+  void tell(const event& e) {
+    if (events_) events_->emit(e);
+  }
+  void tell_phase(event_kind k) { tell(about(k, lifecycle::lifecycle_action{})); }
 };
 
 } // namespace hookd::agent

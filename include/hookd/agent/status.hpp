@@ -52,6 +52,7 @@ struct status_snapshot {
   std::uint64_t scripts = 0, heartbeats = 0;
   std::map<std::pair<std::string, std::string>, std::uint64_t> aws_calls; ///< (service, code)
   std::map<std::string, std::uint64_t> notices;                          ///< spot, rebalance, maintenance
+  std::map<std::string, std::uint64_t> notifications;                    ///< delivered, failed, dropped (webhooks, SNS)
 
   source_status& source(const std::string& name);
   void add_result(result_status r);

@@ -10,13 +10,13 @@
 
 namespace hookd::aws {
 
-enum class service { sqs, autoscaling, s3 };
+enum class service { sqs, autoscaling, s3, sns };
 
-/// SigV4 signing name: "sqs", "autoscaling", "s3".
+/// SigV4 signing name: "sqs", "autoscaling", "s3", "sns".
 std::string_view signing_name(service s);
 /// How error lines name the service: "SQS", "Auto Scaling", "S3".
 std::string_view display_name(service s);
-/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3".
+/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3", "SNS".
 std::string_view endpoint_env_id(service s);
 
 /// DNS suffix of the region's partition: amazonaws.com, amazonaws.com.cn (cn-*), c2s.ic.gov

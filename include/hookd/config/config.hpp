@@ -3,6 +3,7 @@
 // hookd's settings from three sources, highest first: command-line flags, environment variables,
 // and a config file of KEY=VALUE lines using the variables' names (so a bootstrap script can write
 // `export` lines into it). Pure: the caller hands in argv, the environment and the file's text.
+#include "hookd/config/notify_settings.hpp"
 #include "hookd/core/env.hpp"
 #include "hookd/core/error.hpp"
 
@@ -76,6 +77,8 @@ struct settings {
   // hookd simulate
   std::string simulate_transition = "terminate"; ///< terminate | launch
   std::string simulate_script;                   ///< overrides --on-terminate / --on-launch
+
+  notify_settings notify; ///< webhooks and SNS (config/notify_settings.hpp)
 
   std::string config_file; ///< the file that was read, if any
   /// Variables from the config file that are not hookd settings (AWS_* and the like): they act as

@@ -69,8 +69,13 @@ struct fault {
   std::optional<std::chrono::steady_clock::time_point> until;
 };
 
+/// One SNS Publish the emulator took.
+struct published_message {
+  std::string id, message, subject;
+};
+
 struct recorded_call {
-  std::string service;   ///< "sqs", "autoscaling", "s3", "imds"
+  std::string service;   ///< "sqs", "autoscaling", "s3", "sns", "imds"
   std::string operation; ///< "ReceiveMessage", "CompleteLifecycleAction", "GET /latest/meta-data/instance-id"
   boost::json::object params;
   std::string access_key_id;
@@ -142,6 +147,10 @@ public:
   /// Creates or updates a hook; a new hook posts autoscaling:TEST_NOTIFICATION to its queue.
   void put_hook(const hook_spec& spec);
   void put_object(const std::string& bucket, const std::string& key, std::string data);
+  /// An SNS topic; returns its ARN. `publish_denied`: Publish answers 403 AuthorizationError.
+  std::string create_topic(const std::string& name, bool publish_denied = false);
+  /// What was published to a topic, oldest first.
+  std::vector<published_message> published(const std::string& topic_arn) const;
   /// Puts a bucket in another region: requests for it at this endpoint get S3's
   /// 301 PermanentRedirect with `x-amz-bucket-region`.
   void set_bucket_region(const std::string& bucket, const std::string& region);

@@ -24,6 +24,10 @@ const env_lookup hookd_env = map_env({
     {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
     {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-secret"},
     {"AWS_SESSION_TOKEN", "session-token-secret"},
+    {"NOTIFY_SOCKET", "/run/systemd/notify"},
+    {"WATCHDOG_USEC", "30000000"},
+    {"WATCHDOG_PID", "1"},
+    {"HOOKD_NOTIFY_HEADER", "Authorization: Bearer notify-secret"},
 });
 
 std::vector<std::string> env_of(const std::string& run_as, bool aws_keys = false) {
@@ -75,6 +79,17 @@ TEST(script_env, a_script_run_as_hookd_s_own_user_sees_what_hookd_sees) {
   const auto env = env_of("");
   EXPECT_TRUE(has(env, "HTTPS_PROXY=http://hookd:pr0xy-pass@proxy.internal:3128"));
   EXPECT_TRUE(has(env, "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-secret"));
+}
+
+TEST(script_env, a_script_cannot_speak_to_systemd_for_hookd_nor_read_the_notify_headers) {
+  // NotifyAccess=main would refuse a child anyway; without the socket's name it cannot even try,
+  // and its own sd_notify calls (a script run by systemd-aware tools) do not claim hookd's unit.
+  for (const auto& run_as : {std::string(), std::string("nobody")}) {
+    const auto env = env_of(run_as);
+    EXPECT_FALSE(mentions(env, "NOTIFY_SOCKET"));
+    EXPECT_FALSE(mentions(env, "WATCHDOG_"));
+    EXPECT_FALSE(mentions(env, "notify-secret"));
+  }
 }
 
 TEST(proxy_url, without_userinfo_keeps_scheme_host_port_and_path) {

@@ -137,3 +137,12 @@ TEST(status, an_action_is_counted_by_its_result_and_its_script_by_being_started)
   ASSERT_EQ(s.results.size(), 4u);
   EXPECT_EQ(s.results.back().token, "t3");
 }
+
+TEST(status, notification_outcomes_are_counted_in_the_metrics_only_when_notifications_are_on) {
+  status_snapshot s;
+  EXPECT_EQ(metrics_text(s).find("hookd_notifications_total"), std::string::npos);
+  s.notifications = {{"delivered", 7}, {"failed", 1}, {"dropped", 2}};
+  const auto text = metrics_text(s);
+  EXPECT_NE(text.find("hookd_notifications_total{outcome=\"dropped\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hookd_notifications_total{outcome=\"delivered\"} 7\n"), std::string::npos);
+}
