@@ -66,8 +66,11 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Twice as many tests as cores at once: most integration tests wait on a timer, a script or the
+# emulator, not the CPU, and no test judges wall-clock time (sanitized ones compute, and keep JOBS).
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 test: build
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(JOBS)
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(TEST_JOBS)
 
 # Every test but the fleet's quick size: its agents run the code the agent and process tests run
 # under the sanitizers here, while under them it alone would take a third of this suite's time.
