@@ -54,7 +54,11 @@ protected:
     asg.emplace(*call, endpoint(aws::service::autoscaling));
     s3.emplace(*call, endpoint(aws::service::s3));
     auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
-    agent::agent a(ioc.get_executor(), agent::options_from(s), id, agent::clients{&*sqs, &*asg, &*s3, nullptr}, *journal, *log, env());
+    agent::clients c;
+    c.sqs = &*sqs;
+    c.asg = &*asg;
+    c.s3 = &*s3;
+    agent::agent a(ioc.get_executor(), agent::options_from(s), id, c, *journal, *log, env());
     if (during) during(a);
     EXPECT_EQ(run(a.run(), deadline), 0);
     return a.finished();

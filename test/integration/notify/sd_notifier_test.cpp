@@ -97,6 +97,6 @@ TEST_P(sd_notifier_test, ready_status_and_stopping_go_in_order_and_status_is_spa
 }
 
 INSTANTIATE_TEST_SUITE_P(socket, sd_notifier_test, testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "abstract" : "path"; });
+                         [](const auto& p) { return p.param ? "abstract" : "path"; });
 
 } // namespace

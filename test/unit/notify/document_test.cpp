@@ -40,7 +40,7 @@ TEST(notify_document, the_text_line_says_who_what_and_how_it_ended) {
 }
 
 TEST(notify_document, carries_text_event_id_time_and_only_the_fields_set) {
-  const auto at = sys_time(std::chrono::seconds(1700000000));
+  const auto at = hookd::sys_time(std::chrono::seconds(1700000000));
   auto doc = json::parse(document_json(completed(), "i-0abc-1-7", at)).as_object();
   EXPECT_EQ(doc.at("text").as_string(), text_line(completed()));
   EXPECT_EQ(doc.at("event").as_string(), "action_completed");
@@ -61,7 +61,7 @@ TEST(notify_document, carries_text_event_id_time_and_only_the_fields_set) {
 TEST(notify_document, a_hostile_hook_name_stays_inside_its_json_string) {
   auto e = completed();
   e.hook = "x\"}\n{\"text\":\"forged";
-  auto doc = json::parse(document_json(e, "id", sys_time{})).as_object();
+  auto doc = json::parse(document_json(e, "id", hookd::sys_time{})).as_object();
   EXPECT_EQ(doc.at("hook").as_string(), e.hook);
   EXPECT_EQ(doc.size(), 12u);
 }
