@@ -65,7 +65,7 @@ check_deb() { # DEB_ARCH MACHINE
     grep -qx "$f" <<< "$listing" || fail "$deb lacks $f"
   done
   dpkg-deb -c "$deb" | grep -Eq '^drwx------ root/root .* \./var/lib/hookd/$' || fail "$deb lacks /var/lib/hookd as root's, mode 0700"
-  dpkg-deb -c "$deb" | grep -Eq '^-rw------- root/root .* \./etc/hookd/hookd\.env$' || fail "$deb lacks /etc/hookd/hookd.env as root's, mode 0600"
+  grep -Eq '^-rw------- root/root .* \./etc/hookd/hookd\.env$' <<< "$(dpkg-deb -c "$deb")" || fail "$deb lacks /etc/hookd/hookd.env as root's, mode 0600"
   [ "$(dpkg-deb -I "$deb" conffiles)" = /etc/hookd/hookd.env ] || fail "$deb: hookd.env is not its one conffile"
   dpkg-deb -x "$deb" "$tmp/deb-$1"
   check_binary "$tmp/deb-$1/usr/bin/hookd" "$2" "$(basename "$deb")"
@@ -114,7 +114,8 @@ check_rpm() { # MACHINE
   echo '{}' > "$root/var/lib/hookd/journal-check"
   out=$(rpm --root "$root" --force-debian --nodeps -e hookd 2>&1) || fail "$rpm does not erase: $out"
   [ -z "$out" ] || fail "erasing $rpm said: $out"
-  [ ! -e "$root/usr/bin/hookd" ] && [ -f "$root/var/lib/hookd/journal-check" ] || fail "$rpm: erasing did not keep /var/lib/hookd's content"
+  [ ! -e "$root/usr/bin/hookd" ] || fail "$rpm: erasing left /usr/bin/hookd"
+  [ -f "$root/var/lib/hookd/journal-check" ] || fail "$rpm: erasing did not keep /var/lib/hookd's content"
 }
 
 check_tarball x86_64
