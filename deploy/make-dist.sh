@@ -8,6 +8,7 @@
 # (dates from SOURCE_DATE_EPOCH, the commit's own; sorted archives with fixed owners and modes).
 set -euo pipefail
 build=${1:?usage: make-dist.sh BUILD_DIR}
+build=$(cd "$build" && pwd) # absolute: rpmbuild reads the staged tree from its own directory
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$build/dist
 umask 022
