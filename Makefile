@@ -13,6 +13,8 @@ FUZZ_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
 # arm64 (Graviton) is cross-built here and its tests run under user-mode qemu.
 ARM64_PACKAGES := g++-aarch64-linux-gnu libssl-dev:arm64 libboost-json1.81-dev:arm64 \
                   libgtest-dev:arm64 libgmock-dev:arm64 qemu-user-static
+# make dist's rpmbuild, and what test/dist_check.sh runs on its packages: rpmlint, systemd-analyze.
+DIST_PACKAGES := rpm rpmlint systemd
 
 # ARCH=arm64 makes `static` cross-build build/static-arm64/hookd; the default is this machine's.
 ARCH ?= x86_64
@@ -145,6 +147,7 @@ demo: configure
 	bash test/demo/run-demo.sh $(BUILD)
 
 dist:
+	$(call install_missing,dist,$(DIST_PACKAGES))
 	$(MAKE) static ARCH=x86_64
 	$(MAKE) static ARCH=arm64
 	bash deploy/make-dist.sh $(BUILD)

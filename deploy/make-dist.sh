@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# make dist: the release for x86_64 and arm64 from the static binaries — per architecture a tarball
-# and a .deb, each with the man page (generated from --help by help2man), the deploy files, the
-# README, hookd's licence and those of the libraries linked in; one SHA256SUMS for all four.
+# make dist: the release for x86_64 and arm64 from the static binaries — per architecture a tarball,
+# a .deb and an .rpm, each with the man page (generated from --help by help2man), the deploy files,
+# the README, hookd's licence and those of the libraries linked in; the packages also install the
+# systemd unit and /etc/hookd/hookd.env; one SHA256SUMS for all six.
 # Reproducible: the same commit gives the same bytes, whatever the directory or the time of day
 # (dates from SOURCE_DATE_EPOCH, the commit's own; sorted archives with fixed owners and modes).
 set -euo pipefail
 build=${1:?usage: make-dist.sh BUILD_DIR}
+build=$(cd "$build" && pwd) # absolute: rpmbuild reads the staged tree from its own directory
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$build/dist
 umask 022
@@ -55,6 +57,11 @@ pack_deb() { # BINARY DEB_ARCH STAGED_TREE
   # The state directory is hookd's alone: root's, mode 0700 (hookd refuses anything looser).
   install -d -m 0700 "$deb/var/lib/hookd"
   install -m 0755 "$bin" "$deb/usr/bin/hookd"
+  # The unit where Debian 12's own packages put theirs; the env file is a conffile, kept on upgrade.
+  install -D -m 0644 "$staged/deploy/systemd/hookd.service" "$deb/lib/systemd/system/hookd.service"
+  install -D -m 0600 "$staged/deploy/hookd.env" "$deb/etc/hookd/hookd.env"
+  echo /etc/hookd/hookd.env > "$deb/DEBIAN/conffiles"
+  install -m 0755 "$top/deploy/package/postinst" "$top/deploy/package/prerm" "$deb/DEBIAN/"
   gzip -9n < "$staged/hookd.1" > "$deb/usr/share/man/man1/hookd.1.gz"
   cp -r "$staged/deploy/." "$deb/usr/share/doc/hookd/deploy/"
   cp "$staged/README.md" "$staged/LICENSE" "$staged/NOTICE" "$staged/THIRD-PARTY-LICENSES" "$deb/usr/share/doc/hookd/"
@@ -68,12 +75,21 @@ Priority: optional
 Description: runs EC2 Auto Scaling lifecycle hooks on the instance
  hookd receives this instance's lifecycle notification from SQS, runs the
  operator's script with heartbeats, completes the lifecycle action and only
- then deletes the message. One static binary; deploy files are in
- /usr/share/doc/hookd/deploy (cron lines, systemd unit, IAM policy).
+ then deletes the message. One static binary and its systemd unit (installed,
+ not started); more deploy files are in /usr/share/doc/hookd/deploy.
 CONTROL
   find "$deb" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   dpkg-deb --root-owner-group -Zxz --build "$deb" "$out/hookd_${version}_${deb_arch}.deb" > /dev/null
   rm -rf "$deb"
+}
+
+# rpmbuild works in a directory of its own and writes the package straight into dist/.
+pack_rpm() { # RPM_ARCH STAGED_TREE
+  local topdir=$out/rpm-$1
+  rpmbuild -bb --quiet --target "$1-linux" --define "_topdir $topdir" --define "_rpmdir $out" \
+    --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
+    --define "hookd_version $version" --define "stage $2" "$top/deploy/package/hookd.spec" > /dev/null
+  rm -rf "$topdir"
 }
 
 pack() { # STATIC_DIR UNAME_ARCH DEB_ARCH
@@ -83,14 +99,15 @@ pack() { # STATIC_DIR UNAME_ARCH DEB_ARCH
   cp "$out/hookd.1" "$out/$name/hookd.1"
   install -m 0755 "$bin" "$out/$name/hookd"
   cp -r "$top/deploy/." "$out/$name/deploy/"
-  rm -f "$out/$name/deploy/make-dist.sh"
+  rm -rf "$out/$name/deploy/make-dist.sh" "$out/$name/deploy/package"
   cp "$top/README.md" "$top/LICENSE" "$top/NOTICE" "$out/$name/"
   third_party_licenses "$3" > "$out/$name/THIRD-PARTY-LICENSES"
   chmod -R u+rwX,go+rX,go-w "$out/$name"
   pack_tar "$out" "$name"
   pack_deb "$bin" "$3" "$out/$name"
+  pack_rpm "$2" "$out/$name"
   rm -rf "${out:?}/$name"
-  artifacts+=("$name.tar.gz" "hookd_${version}_$3.deb")
+  artifacts+=("$name.tar.gz" "hookd_${version}_$3.deb" "hookd-$version-1.$2.rpm")
 }
 
 rm -rf "$out" && mkdir -p "$out"

@@ -119,9 +119,13 @@ cron = open(f"{deploy}/cron").read()
 if "@reboot" not in cron or "*/5" not in cron:
     fail("cron lacks the @reboot line or the */5 watchdog line")
 unit = open(f"{deploy}/systemd/hookd.service").read()
-for key in ("ExecStart=", "Restart=on-failure", "TimeoutStopSec=", "ExecReload="):
+for key in ("Type=notify", "NotifyAccess=main", "WatchdogSec=", "ExecStart=/usr/bin/hookd ", "Restart=on-failure",
+            "TimeoutStopSec=", "EnvironmentFile=-/etc/hookd/hookd.env"):
     if key not in unit:
         fail(f"hookd.service lacks {key}")
+# SIGHUP only reopens --log-file: a `systemctl reload` would promise a configuration reread.
+if "ExecReload=" in unit:
+    fail("hookd.service has ExecReload=, but hookd rereads nothing on SIGHUP")
 
 print(f"{len(failures)} failed, checks done" if failures else "deploy/: all checks passed")
 sys.exit(1 if failures else 0)
