@@ -48,7 +48,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: all deps fuzz-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
+.PHONY: all deps fuzz-deps dist-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
 
 all: build
 
@@ -146,8 +146,10 @@ demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/run-demo.sh $(BUILD)
 
-dist:
-	$(call install_missing,dist,$(DIST_PACKAGES))
+dist-deps:
+	$(call install_missing,dist-deps,$(DIST_PACKAGES))
+
+dist: dist-deps
 	$(MAKE) static ARCH=x86_64
 	$(MAKE) static ARCH=arm64
 	bash deploy/make-dist.sh $(BUILD)
