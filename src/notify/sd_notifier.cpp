@@ -69,14 +69,30 @@ void sd_notifier::emit(const agent::event& e) noexcept {
   }
 }
 
+double sd_notifier::status_tokens() {
+  const auto now = steady::now();
+  const double earned = std::chrono::duration<double>(now - tokens_at_) / std::chrono::duration<double>(status_spacing);
+  status_tokens_ = std::min<double>(status_burst, status_tokens_ + earned);
+  tokens_at_ = now;
+  return status_tokens_;
+}
+
 void sd_notifier::status_changed() {
-  if (steady::now() - status_sent_ >= status_spacing) return send(false, false, false, true);
-  if (std::exchange(status_pending_, true)) return; // the pending send takes the latest phase
-  status_timer_.expires_at(status_sent_ + status_spacing);
+  if (status_pending_) return; // the pending send takes the latest phase
+  if (status_tokens() >= 1) {
+    status_tokens_ -= 1;
+    return send(false, false, false, true);
+  }
+  status_pending_ = true;
+  const auto wait = std::chrono::duration_cast<steady::duration>((1 - status_tokens_) * std::chrono::duration<double>(status_spacing));
+  status_timer_.expires_after(wait);
   status_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || closed_) return;
     status_pending_ = false;
-    if (current_status() != last_status_) send(false, false, false, true);
+    if (current_status() == last_status_) return;
+    status_tokens();
+    status_tokens_ = std::max(0.0, status_tokens_ - 1);
+    send(false, false, false, true);
   });
 }
 

@@ -5,8 +5,9 @@
 // loop itself, so a loop that freezes stops the pings and systemd restarts hookd.
 //
 // Contract: single-threaded, on the loop's executor. Sends are non-blocking datagrams: one that
-// cannot go at once (systemd's queue full) is dropped, never waited for. STATUS= goes at most
-// once per `status_spacing`; a change within it is sent when the spacing ends (the latest only).
+// cannot go at once (systemd's queue full) is dropped, never waited for. STATUS= goes at once for
+// the few changes of one action (a burst of `status_burst`), then at most once per
+// `status_spacing`; a change held back is sent when its turn comes (the latest only).
 // Without the watchdog no timer runs while nothing changes. close() cancels the timers; the
 // object must outlive the coroutines it started until the loop has run them out.
 #include "hookd/agent/events.hpp"
@@ -23,7 +24,9 @@ namespace hookd::notify {
 
 class sd_notifier final : public agent::event_sink {
 public:
-  /// The least time between two STATUS= datagrams: a flood of actions must not flood systemd.
+  /// One action's phases (received, script, completing, idle) each reach systemd at once; beyond
+  /// this many in a row, a flood of actions must not flood systemd: one STATUS= per spacing.
+  static constexpr int status_burst = 6;
   static constexpr std::chrono::seconds status_spacing{1};
 
   /// Null when NOTIFY_SOCKET is unset: then nothing of this runs. An error names the variable.
@@ -55,6 +58,10 @@ private:
   phase phase_;
   std::chrono::steady_clock::time_point phase_since_{std::chrono::steady_clock::now()};
   std::chrono::steady_clock::time_point status_sent_{};
+  double status_tokens_ = status_burst; ///< STATUS= datagrams that may go at once; one more per spacing
+  std::chrono::steady_clock::time_point tokens_at_{std::chrono::steady_clock::now()}; ///< when they were counted
+  /// The STATUS= datagrams that may go now (refilled for the time since they were last counted).
+  double status_tokens();
   std::string last_status_;
   bool status_pending_ = false, ready_sent_ = false, closed_ = false, send_failed_logged_ = false;
 };

@@ -63,7 +63,7 @@ TEST(notify_document, a_hostile_hook_name_stays_inside_its_json_string) {
   e.hook = "x\"}\n{\"text\":\"forged";
   auto doc = json::parse(document_json(e, "id", hookd::sys_time{})).as_object();
   EXPECT_EQ(doc.at("hook").as_string(), e.hook);
-  EXPECT_EQ(doc.size(), 12u);
+  EXPECT_EQ(doc.size(), 13u) << "text, event, id, time, the eight fields and duration_ms: nothing injected";
 }
 
 TEST(notify_document, the_sns_subject_is_printable_ascii_under_100_characters) {

@@ -36,12 +36,12 @@ TEST(notify_target, a_header_is_a_token_name_and_a_value_without_line_breaks) {
   EXPECT_EQ(h->name, "Authorization");
   EXPECT_EQ(h->value, "Bearer abc:def");
   EXPECT_TRUE(parse_header("X-Empty:"));
-  for (const char* bad : {"no colon", ": value", "Bad Name: v", "X-A: v\r\nX-Injected: 1", "X-A: v\x01", "Host: evil",
-                          "content-length: 1", "Transfer-Encoding: chunked"}) {
+  for (const char* bad : {"no colon", ": s3cret", "Bad Name: s3cret", "X-A: s3cret\r\nX-Injected: 1", "X-A: s3cret\x01",
+                          "Host: s3cret", "content-length: 1", "Transfer-Encoding: chunked"}) {
     auto e = parse_header(bad);
     ASSERT_FALSE(e) << bad;
-    EXPECT_EQ(e.error().message().find(": v"), std::string::npos) << "never the value: " << e.error().message();
-    EXPECT_EQ(e.error().message().find("evil"), std::string::npos) << e.error().message();
+    EXPECT_EQ(e.error().message().find("s3cret"), std::string::npos) << "never the value: " << e.error().message();
+    EXPECT_EQ(e.error().message().find("chunked"), std::string::npos) << e.error().message();
   }
 }
 
