@@ -28,6 +28,8 @@ struct running_status {
   std::string token, transition, hook, trigger;
   sys_time started{};
   std::optional<sys_time> next_heartbeat;
+  std::string phase;            ///< the pipeline's phase: "confirm", "drain", "script", "ready"
+  sys_time phase_started{};
 };
 
 struct result_status {
