@@ -61,7 +61,7 @@ std::string outcome_code(const outcome<aws_response>& r) {
 } // namespace
 
 net::awaitable<outcome<aws_response>> caller::call(const resolved_endpoint& rep, aws_request req) {
-  const std::string svc = req.svc == service::sqs ? "sqs" : req.svc == service::s3 ? "s3" : "autoscaling";
+  const std::string svc(signing_name(req.svc));
   auto r = co_await call_with_retries(rep, std::move(req));
   // Labels stay bounded whatever an endpoint answers: past 32 of its codes per service, "other".
   counts_.add(svc, outcome_code(r), !r && !r.error().aws_code.empty());

@@ -10,6 +10,8 @@ std::string_view signing_name(service s) {
   case service::sqs: return "sqs";
   case service::autoscaling: return "autoscaling";
   case service::s3: return "s3";
+  case service::elbv2: return "elasticloadbalancing";
+  case service::ecs: return "ecs";
   }
   return "";
 }
@@ -19,6 +21,8 @@ std::string_view display_name(service s) {
   case service::sqs: return "SQS";
   case service::autoscaling: return "Auto Scaling";
   case service::s3: return "S3";
+  case service::elbv2: return "Elastic Load Balancing";
+  case service::ecs: return "ECS";
   }
   return "AWS";
 }
@@ -28,6 +32,8 @@ std::string_view endpoint_env_id(service s) {
   case service::sqs: return "SQS";
   case service::autoscaling: return "AUTO_SCALING";
   case service::s3: return "S3";
+  case service::elbv2: return "ELASTIC_LOAD_BALANCING_V2";
+  case service::ecs: return "ECS";
   }
   return "";
 }

@@ -10,13 +10,15 @@
 
 namespace hookd::aws {
 
-enum class service { sqs, autoscaling, s3 };
+enum class service { sqs, autoscaling, s3, elbv2, ecs };
 
-/// SigV4 signing name: "sqs", "autoscaling", "s3".
+/// SigV4 signing name (also the endpoint's host label): "sqs", "autoscaling", "s3",
+/// "elasticloadbalancing", "ecs".
 std::string_view signing_name(service s);
-/// How error lines name the service: "SQS", "Auto Scaling", "S3".
+/// How error lines name the service: "SQS", "Auto Scaling", "S3", "Elastic Load Balancing", "ECS".
 std::string_view display_name(service s);
-/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3".
+/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3", "ELASTIC_LOAD_BALANCING_V2",
+/// "ECS" (the SDKs' service identifiers, `ss-endpoints-table`).
 std::string_view endpoint_env_id(service s);
 
 /// DNS suffix of the region's partition: amazonaws.com, amazonaws.com.cn (cn-*), c2s.ic.gov
