@@ -30,6 +30,8 @@ net::awaitable<outcome<std::vector<std::string>>> private_ipv4s(aws::imds_client
   std::vector<std::string> out;
   if (!*macs) co_return out;
   auto list = imds_lines(**macs);
+  // A MAC is hex digits and colons; anything else is not put into a metadata path.
+  std::erase_if(list, [](const std::string& m) { return m.find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos; });
   if (list.size() > max_interfaces) list.resize(max_interfaces);
   for (const auto& mac : list) {
     auto ips = co_await imds.get("network/interfaces/macs/" + mac + "/local-ipv4s");
