@@ -38,6 +38,17 @@ protected:
     return {"i-self", "web", in(budget), fast()};
   }
 
+  /// The next `count` calls of `operation` answered with `status` and `code`.
+  void fail_next(const std::string& operation, int count, unsigned status, const std::string& code) {
+    emulator::fault f;
+    f.operation = operation;
+    f.count = count;
+    f.status = status;
+    f.code = code;
+    f.message = "Rate exceeded";
+    emu->add_fault(f);
+  }
+
   /// The calls of `operation` the emulator answered with `code`.
   std::size_t answered(const std::string& operation, const std::string& code) const {
     auto c = emu->calls(operation);

@@ -65,8 +65,8 @@ TEST_F(drains, ecs_a_task_that_never_stops_returns_timeout) {
 
 TEST_F(drains, ecs_throttling_is_retried) {
   own_instance(*emu, {100ms});
-  emu->add_fault({"DescribeContainerInstances", 2, 400, "ThrottlingException", "Rate exceeded"});
-  emu->add_fault({"UpdateContainerInstancesState", 1, 400, "ThrottlingException", "Rate exceeded"});
+  fail_next("DescribeContainerInstances", 2, 400, "ThrottlingException");
+  fail_next("UpdateContainerInstancesState", 1, 400, "ThrottlingException");
   auto req = ecs_req();
   auto r = run(drain::drain_ecs(*ecs, req, log));
   EXPECT_EQ(r.how, drain::status::ok) << r.reason;

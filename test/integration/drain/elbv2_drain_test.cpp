@@ -66,7 +66,9 @@ TEST_F(drains, elbv2_deregisters_exactly_the_three_groups_holding_the_instance_a
   EXPECT_EQ(touched, (std::set<std::string>{arns["a"], arns["b"], arns["e"]}));
   for (const auto& c : dereg)
     for (const auto& [k, v] : c.params)
-      if (k.ends_with(".Id")) EXPECT_TRUE(v.as_string() == "i-self" || v.as_string() == "10.0.0.5") << v;
+      if (k.ends_with(".Id")) {
+        EXPECT_TRUE(v.as_string() == "i-self" || v.as_string() == "10.0.0.5") << v;
+      }
   EXPECT_GE(r.duration, 400ms) << "returned before the targets' draining ended";
   EXPECT_EQ(ids(emu->targets(arns["a"])), std::vector<std::string>{"i-other:80:healthy"});
   EXPECT_EQ(ids(emu->targets(arns["b"])), std::vector<std::string>{"10.0.0.9:443:healthy"});
@@ -105,8 +107,8 @@ TEST_F(drains, elbv2_a_deadline_before_the_delay_returns_timeout_with_what_was_d
 
 TEST_F(drains, elbv2_throttling_is_retried) {
   auto arns = five_groups(*emu, 100ms);
-  emu->add_fault({"DescribeTargetHealth", 2, 400, "Throttling", "Rate exceeded"});
-  emu->add_fault({"DeregisterTargets", 1, 400, "Throttling", "Rate exceeded"});
+  fail_next("DescribeTargetHealth", 2, 400, "Throttling");
+  fail_next("DeregisterTargets", 1, 400, "Throttling");
   auto req = elbv2_req();
   auto r = run(drain::drain_elbv2(*elb, req, log));
   EXPECT_EQ(r.how, drain::status::ok) << r.reason;
@@ -145,7 +147,7 @@ TEST_F(drains, elbv2_an_instance_in_no_group_is_none_and_access_denied_names_the
   auto none = run(drain::drain_elbv2(*elb, req, log));
   EXPECT_EQ(none.how, drain::status::none) << none.reason;
   EXPECT_TRUE(emu->calls("DeregisterTargets").empty());
-  emu->add_fault({"DescribeTargetGroups", 1, 403, "AccessDenied", "not authorized"});
+  fail_next("DescribeTargetGroups", 1, 403, "AccessDenied");
   auto req2 = elbv2_req();
   auto denied = run(drain::drain_elbv2(*elb, req2, log));
   EXPECT_EQ(denied.how, drain::status::failed);
