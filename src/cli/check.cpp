@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `hookd check`: the whole set-up verified from the instance, one line per check with the fix.
+#include "check_drains.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
@@ -174,6 +175,8 @@ net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, cons
   const auto group = co_await c.group(asg, st->instance_id);
   if (!group.empty()) co_await c.hooks(asg, group);
   co_await c.scripts(*st->caller, *s3_ep);
+  const check_line line = [&c](bool ok, const std::string& what, const std::string& detail) { c.line(ok, what, detail); };
+  co_await check_drains(*st, s, line);
 }
 
 } // namespace
