@@ -3,6 +3,7 @@
 // Internal to src/drain: a drain's body raced against its deadline and against cancellation,
 // written once for every kind. The body reports progress as it goes, so a drain cut short still
 // says how much it did.
+#include "hookd/core/log.hpp"
 #include "hookd/drain/result.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -25,6 +26,17 @@ using drain_body = std::function<boost::asio::awaitable<result>(progress&)>;
 /// failed result. The body is cancelled when the deadline wins; its AWS calls then return
 /// `cancelled` and are not retried.
 boost::asio::awaitable<result> run_bounded(kind k, drain_body body, std::chrono::steady_clock::time_point deadline);
+
+/// A drainer class (constructed from client, request, log and progress; `run()` its body) run
+/// under `req.deadline`: each kind's entry point, written once.
+template <class Drainer, class Client, class Request>
+boost::asio::awaitable<result> run_drainer(kind k, Client& client, const Request& req, logger& log) {
+  drain_body body = [&](progress& p) -> boost::asio::awaitable<result> {
+    Drainer d(client, req, log, p);
+    co_return co_await d.run();
+  };
+  co_return co_await run_bounded(k, std::move(body), req.deadline);
+}
 
 /// Waits `d`, jittered by ±20% so that a fleet draining together does not poll together. False
 /// when the drain is cancelled (before or during the wait): a body must then return, since a

@@ -119,11 +119,7 @@ private:
 } // namespace
 
 net::awaitable<result> drain_ecs(aws::ecs_client& ecs, const ecs_request& req, logger& log) {
-  drain_body body = [&](progress& p) -> net::awaitable<result> {
-    ecs_drainer d(ecs, req, log, p);
-    co_return co_await d.run();
-  };
-  co_return co_await run_bounded(kind::ecs, std::move(body), req.deadline);
+  co_return co_await run_drainer<ecs_drainer>(kind::ecs, ecs, req, log);
 }
 
 } // namespace hookd::drain

@@ -178,11 +178,7 @@ private:
 } // namespace
 
 net::awaitable<result> drain_elbv2(aws::elbv2_client& elb, const elbv2_request& req, logger& log) {
-  drain_body body = [&](progress& p) -> net::awaitable<result> {
-    elbv2_drainer d(elb, req, log, p);
-    co_return co_await d.run();
-  };
-  co_return co_await run_bounded(kind::elbv2, std::move(body), req.deadline);
+  co_return co_await run_drainer<elbv2_drainer>(kind::elbv2, elb, req, log);
 }
 
 } // namespace hookd::drain
