@@ -6,6 +6,7 @@
 #include "hookd/drain/elbv2_drain.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
 
 namespace hookd::drain {
 namespace net = boost::asio;
@@ -50,6 +51,12 @@ net::awaitable<result> ecs_side(const drain_clients& c, const drain_request& req
   log_end(log, out);
   co_return out;
 }
+/// A side of `&&` runs as a coroutine of its own, whose filter passes only terminal cancellation
+/// by default: without this, hookd's stop (total) would not reach the drains.
+net::awaitable<result> accepting_total(net::awaitable<result> side) {
+  co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
+  co_return co_await std::move(side);
+}
 } // namespace
 
 net::awaitable<std::vector<result>> run_drains(const drain_clients& clients, const drain_request& req, logger& log) {
@@ -58,8 +65,8 @@ net::awaitable<std::vector<result>> run_drains(const drain_clients& clients, con
   if (s.elbv2 && s.ecs) {
     // Side by side: neither waits for the other's deadline. Neither throws, so `&&` never
     // cancels one for the other's failure. Named first for GCC 12 (see bounded.cpp).
-    auto a = elbv2_side(clients, req, log);
-    auto b = ecs_side(clients, req, log);
+    auto a = accepting_total(elbv2_side(clients, req, log));
+    auto b = accepting_total(ecs_side(clients, req, log));
     auto [ra, rb] = co_await (std::move(a) && std::move(b));
     co_return std::vector<result>{std::move(ra), std::move(rb)};
   }

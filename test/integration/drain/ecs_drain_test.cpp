@@ -128,8 +128,14 @@ TEST_F(drains, a_stop_of_hookd_cancels_every_drain_at_once) {
   };
   net::cancellation_signal stop;
   std::optional<std::vector<drain::result>> got;
+  std::string thrown;
   net::co_spawn(ioc, pipeline(), net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, std::vector<drain::result> r) {
     if (!e) got = std::move(r);
+    try {
+      if (e) std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      thrown = x.what();
+    }
     ioc.stop();
   }));
   net::steady_timer t(ioc, 300ms);
@@ -137,7 +143,7 @@ TEST_F(drains, a_stop_of_hookd_cancels_every_drain_at_once) {
   const auto start = std::chrono::steady_clock::now();
   ioc.restart();
   ioc.run_for(10s);
-  ASSERT_TRUE(got);
+  ASSERT_TRUE(got) << thrown;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   ASSERT_EQ(got->size(), 2u);
   for (const auto& r : *got) {
