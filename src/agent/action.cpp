@@ -3,6 +3,7 @@
 // the script (fetched, supervised, heartbeated) and the completion, then its messages.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/queue_source.hpp"
+#include "hookd/agent/drain_phase.hpp"
 #include "hookd/agent/script_phase.hpp"
 
 #include "hookd/core/async.hpp"
@@ -128,9 +129,14 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
     tell(e);
   };
   script_phase script({ex_, s_, id_.region, env_, journal_, log_, script_stop_.slot(), [this] { open_exec_gate(); }, told});
-  phase* const phases[] = {&script};
+  drain_phase drain({ex_, s_.drain, s_.drain_timing, drains_, imds_, log_, status_, script_stop_.slot(),
+                     [&told](std::string results) { told(event_kind::drain_result, std::move(results), std::nullopt); }});
+  std::vector<phase*> phases;
+  if (drain_phase::applies(s_.drain, a)) phases.push_back(&drain);
+  phases.push_back(&script);
   const auto entering = [this, &a](std::string_view name) {
     if (name != "script") open_exec_gate(); // no exec comes next: the batch's other calls need not wait
+    if (name == "drain") tell_phase(event_kind::draining);
     if (!status_.running || status_.running->token != a.token) return;
     status_.running->phase = std::string(name);
     status_.running->phase_started = std::chrono::system_clock::now();

@@ -146,6 +146,12 @@ std::string metrics_text(const status_snapshot& s) {
       out += "hookd_last_successful_poll_timestamp_seconds{source=\"" + label(src.name) + "\"} " + seconds_of(*src.last_ok) + "\n";
   family(out, "hookd_notices_total", "counter", "Instance notices seen: spot, rebalance, maintenance.");
   for (const auto& [k, n] : s.notices) out += "hookd_notices_total{kind=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+  family(out, "hookd_drains_total", "counter", "Drains before a terminate script, by kind and result.");
+  for (const auto& [k, n] : s.drains)
+    out += "hookd_drains_total{kind=\"" + label(k.first) + "\",result=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+  family(out, "hookd_drain_seconds_total", "counter", "Time spent draining, by kind.");
+  for (const auto& [k, secs] : s.drain_seconds)
+    out += "hookd_drain_seconds_total{kind=\"" + label(k) + "\"} " + std::to_string(secs) + "\n";
   if (!s.notifications.empty()) {
     family(out, "hookd_notifications_total", "counter", "Notifications (webhooks, SNS) by outcome: delivered, failed, dropped.");
     for (const auto& [k, n] : s.notifications)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/agent/agent.hpp"
+#include "hookd/agent/drain_phase.hpp"
 #include "hookd/agent/pipeline.hpp"
 
 #include "support/run_awaitable.hpp"
@@ -61,4 +62,14 @@ TEST(pipeline, a_phase_that_ends_the_run_keeps_its_result_and_the_later_phases_d
   test::run_awaitable(c.run(phases));
   EXPECT_EQ(c.log, (std::vector<std::string>{"enter drain", "run drain"}));
   EXPECT_EQ(c.ctx.result, "ABANDON");
+}
+
+TEST(pipeline, a_drain_ends_by_its_timeout_the_action_s_global_timeout_and_two_thirds_of_a_spot_notice) {
+  using namespace std::chrono_literals;
+  const auto now = std::chrono::steady_clock::time_point{} + 1000h;
+  EXPECT_EQ(drain_deadline(now, 300s, now + 48h, std::nullopt), now + 300s);
+  EXPECT_EQ(drain_deadline(now, 300s, now + 100s, std::nullopt), now + 100s) << "never past the action's global timeout";
+  EXPECT_EQ(drain_deadline(now, 300s, now + 48h, 120s), now + 80s) << "the script keeps a third of a Spot notice";
+  EXPECT_EQ(drain_deadline(now, 30s, now + 48h, 120s), now + 30s);
+  EXPECT_EQ(drain_deadline(now, 300s, now + 48h, -5s), now) << "an interruption already past leaves no drain";
 }
