@@ -66,7 +66,11 @@ protected:
     auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
     auto o = agent::options_from(s);
     o.drain_timing = {std::chrono::milliseconds(20), std::chrono::milliseconds(50)};
-    agent::clients c{&*sqs, &*asg, &*s3, imds ? &*imds : nullptr};
+    agent::clients c;
+    c.sqs = &*sqs;
+    c.asg = &*asg;
+    c.s3 = &*s3;
+    c.imds = imds ? &*imds : nullptr;
     if (s.drain.elbv2) c.drains.elbv2 = &elb.emplace(*call, endpoint(aws::service::elbv2));
     if (s.drain.ecs) c.drains.ecs = &ecs.emplace(*call, endpoint(aws::service::ecs));
     agent::agent a(ioc.get_executor(), std::move(o), id, c, *journal, *log, env());
