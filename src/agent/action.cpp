@@ -3,6 +3,8 @@
 // the script (fetched, supervised, heartbeated) and the completion, then its messages.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/queue_source.hpp"
+#include "hookd/agent/drain_phase.hpp"
+#include "hookd/agent/script_phase.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -25,7 +27,8 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   c->held = true;
   action_running_ = true;
   auto sum = action_summary::of(a);
-  status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
+  status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt,
+                                   "confirm", std::chrono::system_clock::now()};
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
   tell(about(event_kind::action_received, a));
@@ -119,51 +122,30 @@ net::awaitable<void> agent::run_confirmed(received_action& r, const std::optiona
                                           steady::time_point global, action_summary& sum) {
   using namespace net::experimental::awaitable_operators;
   const auto& a = r.action;
-  proc::run_result rr;
-  if (!path) {
-    log_.error("script-unavailable", {{"token", a.token}, {"why", why}});
-    tell(about(event_kind::failure, a, "the script could not be fetched: " + why));
-    rr.spawn_error = why;
-  } else {
-    // Its process group and start time go into the journal, so a hookd restarted after a
-    // SIGKILL ends this script before it runs the action again.
-    journal_entry entry{a, r.message_id, r.receipt_handle, std::chrono::system_clock::now()};
-    entry.resumes = r.resumes;
-    auto record = [this, entry](pid_t pid) {
-      open_exec_gate();
-      tell(about(event_kind::script_started, entry.action));
-      auto e = entry;
-      e.script_pgid = pid;
-      e.script_start = process_start_ticks(pid);
-      e.boot_id = current_boot_id();
-      net::co_spawn(ex_, [this, e]() -> net::awaitable<void> {
-        if (auto written = co_await journal_.write(e); !written)
-          log_.warn("journal-write-failed", {{"error", written.error().message()}});
-      }, net::detached);
-    };
-    auto limits = s_.script;
-    if (r.must_end_by) {
-      // A Spot interruption: the script must be over before the instance is taken away.
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*r.must_end_by - std::chrono::system_clock::now());
-      limits.time_limit = limit_before(left, limits.kill_grace, limits.time_limit);
-    }
-    auto result = co_await (supervise_script(script_command(*path, a, id_.region, limits, env_), limits, a.token, log_,
-                                             script_stop_.slot(), record) ||
-                            keep_alive(a, r.receipt_handle, r.resumed, heartbeat_interval(a.hook), global, sum.heartbeats));
-    if (result.index() == 0) rr = std::get<0>(std::move(result));
-    sum.script_started = result.index() == 0 && rr.spawn_error.empty();
-    discard_script(*path, s_.script);
-    if (sum.script_started) {
-      auto finished = about(event_kind::script_finished, a, rr.describe());
-      finished.duration = rr.duration;
-      tell(finished);
-    }
-  }
-  sum.outcome = rr.describe();
-  sum.script_duration = rr.duration;
-  sum.result = rr.succeeded() ? s_.on_success : s_.on_failure;
-  if (!rr.succeeded())
-    for (const auto& l : rr.tail) log_.warn("script-tail", {{"token", a.token}, {"line", l}});
+  run_context ctx{r, sum, path, why, global, s_.on_failure, {}};
+  const auto told = [this, &a](event_kind k, std::string detail, std::optional<std::chrono::milliseconds> took) {
+    auto e = about(k, a, std::move(detail));
+    e.duration = took;
+    tell(e);
+  };
+  script_phase script({ex_, s_, id_.region, env_, journal_, log_, script_stop_.slot(), [this] { open_exec_gate(); }, told});
+  drain_phase drain({ex_, s_.drain, s_.drain_timing, drains_, imds_, log_, status_, script_stop_.slot(),
+                     [&told](std::string results) { told(event_kind::drain_result, std::move(results), std::nullopt); }});
+  std::vector<phase*> phases;
+  if (drain_phase::applies(s_.drain, a)) phases.push_back(&drain);
+  phases.push_back(&script);
+  const auto entering = [this, &a](std::string_view name) {
+    if (name != "script") open_exec_gate(); // no exec comes next: the batch's other calls need not wait
+    if (name == "drain") tell_phase(event_kind::draining);
+    if (!status_.running || status_.running->token != a.token) return;
+    status_.running->phase = std::string(name);
+    status_.running->phase_started = std::chrono::system_clock::now();
+    status_changed();
+  };
+  // One heartbeat for the whole run: it ends when the last phase does.
+  co_await (run_phases(phases, ctx, entering) ||
+            keep_alive(a, r.receipt_handle, r.resumed, heartbeat_interval(a.hook), global, sum.heartbeats));
+  sum.result = ctx.result;
 }
 
 void agent::log_done(action_summary& sum) {

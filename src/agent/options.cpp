@@ -28,6 +28,7 @@ options options_from(const config::settings& s) {
   o.on_maintenance = s.on_maintenance;
   o.maintenance_lead = s.maintenance_lead;
   o.metrics_file = s.metrics_file;
+  o.drain = s.drain;
   return o;
 }
 

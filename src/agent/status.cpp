@@ -59,7 +59,8 @@ std::string status_json(const status_snapshot& s) {
   if (s.running)
     running = json::object{{"token", s.running->token}, {"transition", s.running->transition}, {"hook", s.running->hook},
                            {"trigger", s.running->trigger}, {"started", iso8601(s.running->started)},
-                           {"next_heartbeat", time_or_null(s.running->next_heartbeat)}};
+                           {"next_heartbeat", time_or_null(s.running->next_heartbeat)}, {"phase", s.running->phase},
+                           {"phase_started", iso8601(s.running->phase_started)}};
   return json::serialize(json::object{{"pid", s.pid}, {"version", s.version}, {"instance", s.instance}, {"group", s.group},
                                       {"started", iso8601(s.started)}, {"updated", iso8601(s.updated)},
                                       {"sources", sources}, {"running", running}, {"results", results}});
@@ -89,7 +90,8 @@ outcome<status_snapshot> parse_status_json(std::string_view text) {
     const auto& ro = r->as_object();
     s.running = running_status{string_field(ro, "token"), string_field(ro, "transition"), string_field(ro, "hook"),
                                string_field(ro, "trigger"), time_field(ro, "started").value_or(sys_time{}),
-                               time_field(ro, "next_heartbeat")};
+                               time_field(ro, "next_heartbeat"), string_field(ro, "phase"),
+                               time_field(ro, "phase_started").value_or(sys_time{})};
   }
   if (const auto* a = o.if_contains("results"); a && a->is_array())
     for (const auto& e : a->as_array())
@@ -144,6 +146,12 @@ std::string metrics_text(const status_snapshot& s) {
       out += "hookd_last_successful_poll_timestamp_seconds{source=\"" + label(src.name) + "\"} " + seconds_of(*src.last_ok) + "\n";
   family(out, "hookd_notices_total", "counter", "Instance notices seen: spot, rebalance, maintenance.");
   for (const auto& [k, n] : s.notices) out += "hookd_notices_total{kind=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+  family(out, "hookd_drains_total", "counter", "Drains before a terminate script, by kind and result.");
+  for (const auto& [k, n] : s.drains)
+    out += "hookd_drains_total{kind=\"" + label(k.first) + "\",result=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+  family(out, "hookd_drain_seconds_total", "counter", "Time spent draining, by kind.");
+  for (const auto& [k, secs] : s.drain_seconds)
+    out += "hookd_drain_seconds_total{kind=\"" + label(k) + "\"} " + std::to_string(secs) + "\n";
   if (!s.notifications.empty()) {
     family(out, "hookd_notifications_total", "counter", "Notifications (webhooks, SNS) by outcome: delivered, failed, dropped.");
     for (const auto& [k, n] : s.notifications)

@@ -4,12 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "hookd/sigv4/canonical.hpp"
-
 #include <boost/property_tree/ptree.hpp>
-#include <boost/property_tree/xml_parser.hpp>
-
-#include <sstream>
 
 namespace hookd::aws {
 namespace {
@@ -18,23 +13,8 @@ constexpr int max_global_timeout = 172800; // 48 hours, Auto Scaling's own limit
 namespace pt = boost::property_tree;
 namespace net = boost::asio;
 
-std::string query_form(std::string_view action, const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string out = "Action=" + sigv4::uri_encode(action) + "&Version=2011-01-01";
-  for (const auto& [k, v] : params) out += "&" + sigv4::uri_encode(k) + "=" + sigv4::uri_encode(v);
-  return out;
-}
-
 namespace {
-outcome<pt::ptree> read_xml(std::string_view xml, const char* what) {
-  pt::ptree tree;
-  try {
-    std::istringstream in{std::string(xml)};
-    pt::read_xml(in, tree, pt::xml_parser::trim_whitespace);
-  } catch (const pt::ptree_error& e) {
-    return make_error(errc::protocol_error, std::string("Auto Scaling ") + what + " returned malformed XML: " + e.what());
-  }
-  return tree;
-}
+outcome<pt::ptree> read_xml(std::string_view xml, const char* what) { return read_query_xml(xml, "Auto Scaling", what); }
 } // namespace
 
 outcome<std::vector<lifecycle_hook>> parse_describe_lifecycle_hooks(std::string_view xml) {

@@ -11,6 +11,8 @@ std::string_view signing_name(service s) {
   case service::autoscaling: return "autoscaling";
   case service::s3: return "s3";
   case service::sns: return "sns";
+  case service::elbv2: return "elasticloadbalancing";
+  case service::ecs: return "ecs";
   }
   return "";
 }
@@ -21,6 +23,8 @@ std::string_view display_name(service s) {
   case service::autoscaling: return "Auto Scaling";
   case service::s3: return "S3";
   case service::sns: return "SNS";
+  case service::elbv2: return "Elastic Load Balancing";
+  case service::ecs: return "ECS";
   }
   return "AWS";
 }
@@ -31,6 +35,8 @@ std::string_view endpoint_env_id(service s) {
   case service::autoscaling: return "AUTO_SCALING";
   case service::s3: return "S3";
   case service::sns: return "SNS";
+  case service::elbv2: return "ELASTIC_LOAD_BALANCING_V2";
+  case service::ecs: return "ECS";
   }
   return "";
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `hookd check`: the whole set-up verified from the instance, one line per check with the fix.
+#include "check_drains.hpp"
 #include "hookd/aws/autoscaling.hpp"
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
@@ -240,6 +241,8 @@ net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, cons
   co_await c.scripts(*st->caller, *s3_ep);
   const auto sns_ep = st->endpoint(aws::service::sns); // named: GCC 12 and temporaries in co_await
   co_await c.sns(*st->caller, sns_ep);
+  const check_line line = [&c](bool ok, const std::string& what, const std::string& detail) { c.line(ok, what, detail); };
+  co_await check_drains(*st, s, line);
 }
 
 } // namespace

@@ -112,6 +112,7 @@ public:
     agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id),
                                             agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get(),
                                                            first_ ? &*first_ : nullptr, events_.empty() ? nullptr : &events_,
+                                                           drain::drain_clients{elbv2_ ? &*elbv2_ : nullptr, ecs_ ? &*ecs_ : nullptr},
                                                            notification_counts()},
                                             journal_, log_, env_);
     if (stop_requested) agent_->stop();
@@ -139,6 +140,17 @@ private:
     }
     asg_.emplace(*stack_->caller, *asg_ep);
     s3_.emplace(*stack_->caller, *s3_ep, aws::s3_options{s_.expected_bucket_owner, false});
+    // Only the drains --drain enables get a client: the others' endpoints are never resolved.
+    if (s_.drain.elbv2) {
+      auto ep = stack_->endpoint(aws::service::elbv2);
+      if (!ep) return ep.error();
+      elbv2_.emplace(*stack_->caller, *ep);
+    }
+    if (s_.drain.ecs) {
+      auto ep = stack_->endpoint(aws::service::ecs);
+      if (!ep) return ep.error();
+      ecs_.emplace(*stack_->caller, *ep);
+    }
     return {};
   }
 
@@ -198,6 +210,8 @@ private:
   std::optional<aws::sqs_client> sqs_;
   std::optional<aws::autoscaling_client> asg_;
   std::optional<aws::s3_client> s3_;
+  std::optional<aws::elbv2_client> elbv2_;
+  std::optional<aws::ecs_client> ecs_;
   std::optional<agent::first_receive> first_;
   notify::sd_notifier* sd_;
   std::optional<aws::sns_client> sns_;

@@ -44,6 +44,9 @@ void print_action(const agent::status_snapshot& s, sys_time now) {
   const auto& r = *s.running;
   std::string line = r.transition + " hook=" + r.hook + " trigger=" + r.trigger + " running for " +
                      format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - r.started));
+  if (!r.phase.empty())
+    line += ", phase " + r.phase + " for " +
+            format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - r.phase_started));
   if (r.next_heartbeat)
     line += ", next heartbeat in " + format_duration(std::max(std::chrono::milliseconds(0),
                                                               std::chrono::duration_cast<std::chrono::milliseconds>(*r.next_heartbeat - now)));

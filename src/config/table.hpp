@@ -35,6 +35,7 @@ std::optional<std::string> set_int(int& out, const std::string& v, int lo, int h
 /// The rows of each area (one file each), and all of them joined.
 const std::vector<setting>& general_settings();
 const std::vector<setting>& notify_settings_rows();
+const std::vector<setting>& drain_settings();
 const std::vector<setting>& table();
 
 } // namespace hookd::config

@@ -37,6 +37,12 @@ reply server::impl::sqs_error(unsigned status, const std::string& code, const st
   return r;
 }
 
+reply server::impl::json_error(unsigned status, const std::string& code, const std::string& message) {
+  reply r{status, json::serialize(json::object{{"__type", code}, {"message", message}}), "application/x-amz-json-1.1"};
+  r.error_code = code;
+  return r;
+}
+
 reply server::impl::query_error(unsigned status, const std::string& code, const std::string& message) {
   reply r;
   r.status = status;
@@ -62,6 +68,7 @@ reply server::impl::s3_error(unsigned status, const std::string& code, const std
 reply server::impl::error_for(const std::string& svc, unsigned status, const std::string& code, const std::string& message,
                        bool head) {
   if (svc == "sqs") return sqs_error(status, code, message);
+  if (svc == "ecs") return json_error(status, code, message);
   if (svc == "s3") return s3_error(status, code, message, head);
   return query_error(status, code, message);
 }

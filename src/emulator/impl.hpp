@@ -4,6 +4,8 @@
 // autoscaling, s3, imds, control). Internal to the emulator library.
 #include "hookd/emulator/emulator.hpp"
 
+#include "drain_state.hpp"
+
 #include "hookd/core/async.hpp"
 #include "hookd/core/json.hpp"
 #include "hookd/crypto/digest.hpp"
@@ -201,6 +203,15 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   reply autoscaling(const std::string& action, const std::map<std::string, std::string>& p);
 
   void put_hook_spec(const hook_spec& s);
+
+  // ---- Elastic Load Balancing v2 and ECS (elbv2.cpp, ecs.cpp) ----
+  elbv2_state elb;
+  ecs_state ecs_;
+  reply elbv2(const std::string& action, const std::map<std::string, std::string>& p);
+  reply ecs(const std::string& op, const json::object& body);
+  std::string add_target_group(const target_group_spec& spec);
+  std::string add_container_instance(const container_instance_spec& spec);
+  static reply json_error(unsigned status, const std::string& code, const std::string& message);
 
   // ---- S3 ----
   reply s3(const bhttp::request<bhttp::string_body>& req, const std::string& bucket, const std::string& key,

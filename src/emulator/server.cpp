@@ -30,12 +30,16 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
   } else if (auto t = req["X-Amz-Target"]; t.starts_with("AmazonSQS.")) {
     svc = "sqs";
     op = std::string(t.substr(10));
+  } else if (t.starts_with("AmazonEC2ContainerServiceV20141113.")) {
+    svc = "ecs";
+    op = std::string(t.substr(35));
   } else if (req[bhttp::field::content_type].starts_with("application/x-www-form-urlencoded")) {
-    // Both query-protocol services post forms; SNS's requests carry its own API version.
+    // The query-protocol services post forms; AWS tells them apart by host, the emulator by Version.
     svc = "autoscaling";
     for (const auto& [k, v] : sigv4::parse_query(req.body())) {
       if (k == "Action") op = v;
       if (k == "Version" && v == "2010-03-31") svc = "sns";
+      if (k == "Version" && v == "2015-12-01") svc = "elasticloadbalancing";
     }
   } else {
     svc = "s3";
@@ -91,13 +95,22 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
           call.params = body.as_object();
           out = co_await sqs(op, body.as_object(), key_id, alive);
         }
-      } else if (svc == "autoscaling" || svc == "sns") {
+      } else if (svc == "ecs") {
+        boost::system::error_code ec;
+        auto body = json::parse(req.body(), ec);
+        if (ec || !body.is_object()) {
+          out = json_error(400, "SerializationException", "Request body is not valid JSON");
+        } else {
+          call.params = body.as_object();
+          out = ecs(op, body.as_object());
+        }
+      } else if (svc == "autoscaling" || svc == "sns" || svc == "elasticloadbalancing") {
         std::map<std::string, std::string> params;
         for (auto& [k, v] : sigv4::parse_query(req.body())) {
           params[k] = v;
           if (k != "Action" && k != "Version") call.params[k] = v;
         }
-        out = svc == "sns" ? sns(op, params) : autoscaling(op, params);
+        out = svc == "sns" ? sns(op, params) : svc == "autoscaling" ? autoscaling(op, params) : elbv2(op, params);
       } else {
         std::string bucket, key;
         const auto host = std::string(req[bhttp::field::host]);

@@ -110,6 +110,28 @@ for a in sorted(hookd_actions - allowed):
 for a in sorted(allowed - hookd_actions):
     fail(f"iam-policy.json allows {a}, which hookd never calls")
 
+# The drains' actions (src/aws/elbv2.cpp, src/aws/ecs.cpp) live in a policy of their own, added
+# only when --drain is on; the template adds each drain's under a condition.
+drain_actions = {
+    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DeregisterTargets", "ecs:ListContainerInstances", "ecs:DescribeContainerInstances",
+    "ecs:UpdateContainerInstancesState", "ecs:ListTasks", "ecs:DescribeTasks",
+}
+with open(f"{deploy}/iam-policy-drains.json") as f:
+    drain_policy = json.load(f)
+drain_allowed = set()
+for st in drain_policy["Statement"]:
+    actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+    if st.get("Effect") != "Allow" or any("*" in a for a in actions):
+        fail(f"iam-policy-drains.json: statement {st.get('Sid')} is not an Allow of named actions")
+    drain_allowed.update(actions)
+if drain_allowed != drain_actions:
+    fail(f"iam-policy-drains.json: allows {sorted(drain_allowed - drain_actions)}, lacks {sorted(drain_actions - drain_allowed)}")
+for name, cond in (("DrainElbv2Policy", "DrainElbv2"), ("DrainEcsPolicy", "DrainEcs")):
+    if resources.get(name, {}).get("Condition") != cond:
+        fail(f"cloudformation.yaml: {name} must exist under condition {cond}")
+
 for script in ("bootstrap.sh", "on-terminate.example.sh"):
     r = subprocess.run(["sh", "-n", f"{deploy}/{script}"], capture_output=True, text=True)
     if r.returncode != 0:

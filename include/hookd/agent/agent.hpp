@@ -8,6 +8,7 @@
 // Single-threaded on the caller's io_context.
 #include "hookd/agent/confirm_policy.hpp"
 #include "hookd/agent/events.hpp"
+#include "hookd/drain/drains.hpp"
 #include "hookd/agent/journal.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/agent/report_writer.hpp"
@@ -63,6 +64,7 @@ struct clients {
   aws::caller* caller = nullptr; ///< for the AWS call counts in the metrics
   first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
   event_sink* events = nullptr;   ///< told of each action step and phase (systemd, notifications), or null
+  drain::drain_clients drains;    ///< the clients of the drains --drain enables (null for one that is off)
   /// Notification deliveries by outcome (delivered, failed, dropped), for the metrics; may be empty.
   std::function<std::map<std::string, std::uint64_t>()> notification_counts;
 };
@@ -376,6 +378,7 @@ private:
   void record_poll(const std::string& source, const std::string& error);
   // Events (agent/events.hpp): one call per step, never blocking.
   event_sink* events_;
+  drain::drain_clients drains_;
   std::function<std::map<std::string, std::uint64_t>()> notification_counts_;
   bool ready_told_ = false;
   event about(event_kind k, const lifecycle::lifecycle_action& a, std::string detail = {}) const;

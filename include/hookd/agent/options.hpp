@@ -3,6 +3,7 @@
 // What the agent and its parts need from the configuration, and nothing else: the command line's
 // settings are turned into these once, so the agent never reads a simulate or --create-hook field.
 #include "hookd/config/config.hpp"
+#include "hookd/drain/elbv2_plan.hpp"
 
 #include <chrono>
 #include <optional>
@@ -43,6 +44,8 @@ struct options {
   config::notice_action on_maintenance = config::notice_action::log;
   milliseconds maintenance_lead{std::chrono::minutes(10)};
   std::string metrics_file;
+  config::drain_config drain; ///< the drain phase: what is drained before a terminate script
+  drain::poll_timing drain_timing; ///< how often a drain asks again (tests: milliseconds)
 };
 
 script_options script_options_from(const config::settings& s);

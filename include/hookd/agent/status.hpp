@@ -28,6 +28,8 @@ struct running_status {
   std::string token, transition, hook, trigger;
   sys_time started{};
   std::optional<sys_time> next_heartbeat;
+  std::string phase;            ///< the pipeline's phase: "confirm", "drain", "script", "ready"
+  sys_time phase_started{};
 };
 
 struct result_status {
@@ -52,6 +54,8 @@ struct status_snapshot {
   std::uint64_t scripts = 0, heartbeats = 0;
   std::map<std::pair<std::string, std::string>, std::uint64_t> aws_calls; ///< (service, code)
   std::map<std::string, std::uint64_t> notices;                          ///< spot, rebalance, maintenance
+  std::map<std::pair<std::string, std::string>, std::uint64_t> drains;   ///< (kind, result): elbv2|ecs x ok|timeout|failed|none
+  std::map<std::string, double> drain_seconds;                           ///< by kind
   std::map<std::string, std::uint64_t> notifications;                    ///< delivered, failed, dropped (webhooks, SNS)
 
   source_status& source(const std::string& name);

@@ -3,6 +3,7 @@
 // Auto Scaling over the query protocol (Action=...&Version=2011-01-01, XML replies read with
 // Boost.PropertyTree), only the operations hookd uses. Pure encoding/parsing + a thin client.
 #include "hookd/aws/caller.hpp"
+#include "hookd/aws/query.hpp"
 
 #include <optional>
 #include <string>
@@ -26,8 +27,6 @@ struct asg_instance {
   std::string instance_id, group, lifecycle_state, health_status, availability_zone;
 };
 
-/// Query-protocol form body: "Action=X&Version=2011-01-01&k=v..." with RFC 3986 encoding.
-std::string query_form(std::string_view action, const std::vector<std::pair<std::string, std::string>>& params);
 outcome<std::vector<lifecycle_hook>> parse_describe_lifecycle_hooks(std::string_view xml);
 outcome<std::vector<asg_instance>> parse_describe_autoscaling_instances(std::string_view xml);
 

@@ -10,13 +10,15 @@
 
 namespace hookd::aws {
 
-enum class service { sqs, autoscaling, s3, sns };
+enum class service { sqs, autoscaling, s3, sns, elbv2, ecs };
 
-/// SigV4 signing name: "sqs", "autoscaling", "s3", "sns".
+/// SigV4 signing name (also the endpoint's host label): "sqs", "autoscaling", "s3", "sns",
+/// "elasticloadbalancing", "ecs".
 std::string_view signing_name(service s);
-/// How error lines name the service: "SQS", "Auto Scaling", "S3".
+/// How error lines name the service: "SQS", "Auto Scaling", "S3", "Elastic Load Balancing", "ECS".
 std::string_view display_name(service s);
-/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3", "SNS".
+/// The suffix of `AWS_ENDPOINT_URL_<ID>`: "SQS", "AUTO_SCALING", "S3", "SNS",
+/// "ELASTIC_LOAD_BALANCING_V2", "ECS" (the SDKs' service identifiers, `ss-endpoints-table`).
 std::string_view endpoint_env_id(service s);
 
 /// DNS suffix of the region's partition: amazonaws.com, amazonaws.com.cn (cn-*), c2s.ic.gov

@@ -4,6 +4,7 @@
 // and a config file of KEY=VALUE lines using the variables' names (so a bootstrap script can write
 // `export` lines into it). Pure: the caller hands in argv, the environment and the file's text.
 #include "hookd/config/notify_settings.hpp"
+#include "hookd/config/drain_settings.hpp"
 #include "hookd/core/env.hpp"
 #include "hookd/core/error.hpp"
 
@@ -51,6 +52,7 @@ struct settings {
   notice_action on_rebalance = notice_action::log;     ///< acting on it causes thrash: opt-in
   notice_action on_maintenance = notice_action::log;
   std::chrono::milliseconds maintenance_lead{std::chrono::minutes(10)}; ///< script mode: this long before NotBefore
+  drain_config drain; ///< drains before a terminate script (config/drain_settings.hpp)
   std::string metrics_file; ///< node_exporter textfile, rewritten when it changes (at least every 20 s)
   bool uses_queue() const { return trigger_queue; }
   bool uses_imds() const { return trigger_imds; }

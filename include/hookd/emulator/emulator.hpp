@@ -8,6 +8,7 @@
 // Never linked into hookd.
 #include "hookd/core/error.hpp"
 #include "hookd/core/time.hpp"
+#include "hookd/emulator/drain_services.hpp"
 #include "hookd/emulator/test_pki.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -181,6 +182,21 @@ public:
   /// Moves the emulator's timers forward (lifecycle-action timeouts, message visibility), so a
   /// test can see a 30 s heartbeat timeout pass without waiting for it.
   void advance(std::chrono::seconds by);
+
+  // --- load balancers and ECS (drain_services.hpp; elbv2.cpp, ecs.cpp) ------------------------
+  /// Creates a target group with its registrations; returns its ARN.
+  std::string add_target_group(const target_group_spec& spec);
+  /// The group's registrations now (a deregistered one reads `draining` until its time is over).
+  std::vector<target_view> targets(const std::string& group_arn) const;
+  /// DescribeTargetGroups answers at most this many groups a page (400, as ELB), so tests page.
+  void set_elbv2_page_limit(int groups);
+  /// Registers a container instance with its running tasks; returns its ARN.
+  std::string add_container_instance(const container_instance_spec& spec);
+  /// ACTIVE or DRAINING ("" for an unknown ARN).
+  std::string container_instance_status(const std::string& arn) const;
+  /// ListContainerInstances ignores its filter and answers every instance of the cluster, as a
+  /// faulty or hostile endpoint might: a client must check ec2InstanceId itself.
+  void set_ecs_filter_ignored(bool ignored);
 
   // --- transitions --------------------------------------------------------------------------
   /// Scale-in of `instance`: every terminating hook of its group gets a lifecycle action and a

@@ -19,7 +19,17 @@ protected:
   std::optional<aws::sqs_client> sqs;
   std::optional<aws::autoscaling_client> asg;
   std::optional<aws::s3_client> s3;
+  std::optional<aws::imds_client> imds;   ///< only for a test that reads metadata (use_imds)
+  std::optional<aws::elbv2_client> elb;   ///< made when s.drain.elbv2
+  std::optional<aws::ecs_client> ecs;     ///< made when s.drain.ecs
   config::settings s;
+
+  /// The agent reads instance metadata from the emulator (for "i-self").
+  void use_imds() {
+    emu->set_imds_identity("i-self", "hookd-role");
+    vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emu->url();
+    imds.emplace(*http_client, aws::imds_config_from_env(env()).value());
+  }
 
   void SetUp() override {
     emulator_fixture::SetUp();
@@ -54,11 +64,16 @@ protected:
     asg.emplace(*call, endpoint(aws::service::autoscaling));
     s3.emplace(*call, endpoint(aws::service::s3));
     auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
+    auto o = agent::options_from(s);
+    o.drain_timing = {std::chrono::milliseconds(20), std::chrono::milliseconds(50)};
     agent::clients c;
     c.sqs = &*sqs;
     c.asg = &*asg;
     c.s3 = &*s3;
-    agent::agent a(ioc.get_executor(), agent::options_from(s), id, c, *journal, *log, env());
+    c.imds = imds ? &*imds : nullptr;
+    if (s.drain.elbv2) c.drains.elbv2 = &elb.emplace(*call, endpoint(aws::service::elbv2));
+    if (s.drain.ecs) c.drains.ecs = &ecs.emplace(*call, endpoint(aws::service::ecs));
+    agent::agent a(ioc.get_executor(), std::move(o), id, c, *journal, *log, env());
     if (during) during(a);
     EXPECT_EQ(run(a.run(), deadline), 0);
     return a.finished();

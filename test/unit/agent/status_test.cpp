@@ -24,7 +24,7 @@ status_snapshot sample(sys_time now) {
   m.last_poll = now - 1s;
   m.last_ok = now - 10min;
   m.last_error = "IMDS GET timed out";
-  s.running = running_status{"tok-1", "terminate", "drain", "queue", now - 12s, now + 8s};
+  s.running = running_status{"tok-1", "terminate", "drain", "queue", now - 12s, now + 8s, "script", now - 4s};
   s.add_result({"tok-0", "launch", "warm", "imds", "CONTINUE", "yes", now - 30min, 1500ms});
   s.actions[{"queue", "terminate", "CONTINUE"}] = 3;
   s.actions[{"spot", "terminate", "ABANDON"}] = 1;
@@ -51,6 +51,8 @@ TEST(status, the_state_file_round_trips) {
   EXPECT_EQ(back->sources[1].interval, 5s);
   ASSERT_TRUE(back->running);
   EXPECT_EQ(back->running->next_heartbeat, now + 8s);
+  EXPECT_EQ(back->running->phase, "script");
+  EXPECT_EQ(back->running->phase_started, now - 4s);
   ASSERT_EQ(back->results.size(), 1u);
   EXPECT_EQ(back->results[0].script_duration, 1500ms);
   EXPECT_FALSE(parse_status_json("{}")) << "no 'updated' time";

@@ -1,0 +1,49 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// Internal to src/drain: a drain's body raced against its deadline and against cancellation,
+// written once for every kind. The body reports progress as it goes, so a drain cut short still
+// says how much it did.
+#include "hookd/core/log.hpp"
+#include "hookd/drain/result.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace hookd::drain {
+
+struct progress {
+  int count = 0;     ///< what the body has drained so far (deregistrations, tasks)
+  std::string stage; ///< what it is doing: the timeout's reason names it
+};
+
+using drain_body = std::function<boost::asio::awaitable<result>(progress&)>;
+
+/// Runs `body` until it returns, `deadline` passes (status timeout), or the caller cancels
+/// (status failed, reason "cancelled"). Never throws: an exception from the body (a bug) is a
+/// failed result. The body is cancelled when the deadline wins; its AWS calls then return
+/// `cancelled` and are not retried.
+boost::asio::awaitable<result> run_bounded(kind k, drain_body body, std::chrono::steady_clock::time_point deadline);
+
+/// A drainer class (constructed from client, request, log and progress; `run()` its body) run
+/// under `req.deadline`: each kind's entry point, written once.
+template <class Drainer, class Client, class Request>
+boost::asio::awaitable<result> run_drainer(kind k, Client& client, const Request& req, logger& log) {
+  drain_body body = [&](progress& p) -> boost::asio::awaitable<result> {
+    Drainer d(client, req, log, p);
+    co_return co_await d.run();
+  };
+  co_return co_await run_bounded(k, std::move(body), req.deadline);
+}
+
+/// Waits `d`, jittered by ±20% so that a fleet draining together does not poll together. False
+/// when the drain is cancelled (before or during the wait): a body must then return, since a
+/// cancelled coroutine that does not throw would otherwise go on polling.
+boost::asio::awaitable<bool> jittered_pause(std::chrono::milliseconds d);
+
+/// The body was cancelled (the deadline won, or hookd is stopping).
+boost::asio::awaitable<bool> cancelled();
+
+} // namespace hookd::drain

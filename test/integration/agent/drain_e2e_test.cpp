@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// The drain phase in the agent's run, against the emulator: what is drained, that the script
+// starts only once the drain is over, that heartbeats carry the action through a long drain, and
+// what a drain that fails makes of the run (issue 25).
+#include "integration/agent/agent_fixture.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using hookd::test::agent_e2e;
+namespace net = boost::asio;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> held(const std::vector<emulator::target_view>& v) {
+  std::vector<std::string> out;
+  for (const auto& t : v) out.push_back(t.id + ":" + std::to_string(t.port));
+  return out;
+}
+
+/// A script that writes HOOKD_DRAIN_RESULT and the wall-clock nanosecond it started at.
+std::string drain_report_script(const std::filesystem::path& out) {
+  return "#!/bin/sh\nprintf '%s\\n' \"$(date +%s%N)\" \"$HOOKD_DRAIN_RESULT\" > " + out.string() + "\n";
+}
+
+std::int64_t ns_of(sys_time t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+TEST_F(agent_e2e, a_drain_deregisters_the_instance_from_exactly_its_target_groups_and_the_script_starts_after_the_delay) {
+  use_imds();
+  emu->set_imds_item("i-self", "network/interfaces/macs/", std::string("0e:00:00:00:00:01/\n"));
+  emu->set_imds_item("i-self", "network/interfaces/macs/0e:00:00:00:00:01/local-ipv4s", std::string("10.0.0.5\n"));
+  auto group = [&](std::string name, std::string type, std::vector<emulator::target_spec> targets) {
+    emulator::target_group_spec g;
+    g.name = std::move(name);
+    g.target_type = std::move(type);
+    g.deregistration_delay_s = 30;
+    g.draining_for = 300ms; // the delay's meaning, in milliseconds
+    g.targets = std::move(targets);
+    return emu->add_target_group(g);
+  };
+  // i-self (10.0.0.5) is in a (two ports), b (by IP, two ports) and e; c and d hold others only.
+  const auto a = group("a", "instance", {{"i-self", 80}, {"i-self", 8080}, {"i-other", 80}});
+  const auto b = group("b", "ip", {{"10.0.0.5", 80}, {"10.0.0.5", 443}, {"10.0.0.9", 443}});
+  const auto c = group("c", "instance", {{"i-other", 80}});
+  const auto d = group("d", "ip", {{"10.0.0.9", 443}});
+  const auto e = group("e", "instance", {{"i-self", 9000}});
+  const auto report = dir / "drain-report";
+  s.on_terminate = script(drain_report_script(report));
+  s.drain.elbv2 = true;
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(held(emu->targets(a)), (std::vector<std::string>{"i-other:80"}));
+  EXPECT_EQ(held(emu->targets(b)), (std::vector<std::string>{"10.0.0.9:443"}));
+  EXPECT_EQ(held(emu->targets(c)), (std::vector<std::string>{"i-other:80"}));
+  EXPECT_EQ(held(emu->targets(d)), (std::vector<std::string>{"10.0.0.9:443"}));
+  EXPECT_TRUE(emu->targets(e).empty());
+  std::istringstream lines(slurp(report));
+  std::string started, result;
+  std::getline(lines, started);
+  std::getline(lines, result);
+  EXPECT_EQ(result, "elbv2=ok:5");
+  // The script started only once the last registration had drained (300 ms after it was asked).
+  const auto deregistered = emu->calls("DeregisterTargets");
+  ASSERT_EQ(deregistered.size(), 3u) << "one call per group that held the instance";
+  std::int64_t last = 0;
+  for (const auto& call : deregistered) last = std::max(last, ns_of(call.answered));
+  EXPECT_GE(std::stoll(started), last + 300'000'000LL) << "the script started before the targets had drained";
+  EXPECT_TRUE(logged("drain-end"));
+}
+
+TEST_F(agent_e2e, heartbeats_keep_the_action_alive_through_an_ecs_drain_longer_than_its_heartbeat_timeout) {
+  emulator::container_instance_spec ci;
+  ci.cluster = "web";
+  ci.ec2_instance_id = "i-self";
+  for (auto d : {250ms, 500ms, 750ms, 1000ms}) ci.tasks.push_back({d});
+  const auto arn = emu->add_container_instance(ci);
+  const auto report = dir / "drain-report";
+  s.on_terminate = script(drain_report_script(report));
+  s.drain.ecs = true;
+  s.drain.ecs_cluster = "web";
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  // Virtual time: every 100 ms the emulator's clocks jump 4 s, so the 1 s drain spans 40 s, past
+  // the hook's 30 s heartbeat timeout. Without heartbeats through the drain the action times out.
+  net::steady_timer tick(ioc);
+  bool stop_ticking = false;
+  std::function<void()> arm = [&] {
+    tick.expires_after(100ms);
+    tick.async_wait([&](boost::system::error_code ec) {
+      if (ec || stop_ticking) return;
+      emu->advance(4s);
+      arm();
+    });
+  };
+  arm();
+  const auto before = ns_of(std::chrono::system_clock::now());
+  auto done = run_agent();
+  stop_ticking = true;
+  tick.cancel();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_FALSE(emu->action(token)->timed_out);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_GE(emu->action(token)->heartbeats, 5);
+  EXPECT_EQ(emu->container_instance_status(arn), "DRAINING");
+  std::istringstream lines(slurp(report));
+  std::string started, result;
+  std::getline(lines, started);
+  std::getline(lines, result);
+  EXPECT_EQ(result, "ecs=ok:4");
+  EXPECT_GE(std::stoll(started), before + 1'000'000'000LL) << "the script started before the last task stopped";
+}
+
+TEST_F(agent_e2e, a_drain_that_times_out_under_abandon_completes_with_abandon_and_runs_no_script) {
+  emulator::container_instance_spec ci;
+  ci.ec2_instance_id = "i-self";
+  ci.tasks.push_back({std::nullopt}); // a standalone task: ECS does not stop it for a drain
+  emu->add_container_instance(ci);
+  const auto marker = dir / "script-ran";
+  s.on_terminate = script("#!/bin/sh\ntouch " + marker.string() + "\n");
+  s.drain.ecs = true;
+  s.drain.ecs_cluster = "default";
+  s.drain.timeout = 300ms;
+  s.drain.on_failure = config::drain_failure::abandon;
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "ABANDON");
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "--drain-failure abandon must not run the script";
+  EXPECT_TRUE(logged("drain-failed-abandon"));
+}
+
+TEST_F(agent_e2e, a_drain_that_times_out_under_continue_runs_the_script_and_tells_it_so) {
+  emulator::container_instance_spec ci;
+  ci.ec2_instance_id = "i-self";
+  ci.tasks.push_back({std::nullopt});
+  emu->add_container_instance(ci);
+  const auto report = dir / "drain-report";
+  s.on_terminate = script(drain_report_script(report));
+  s.drain.ecs = true;
+  s.drain.ecs_cluster = "default";
+  s.drain.timeout = 300ms;
+  const auto token = emu->terminate_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  std::istringstream lines(slurp(report));
+  std::string started, result;
+  std::getline(lines, started);
+  std::getline(lines, result);
+  EXPECT_EQ(result, "ecs=timeout");
+}
+
+TEST_F(agent_e2e, a_launch_is_never_drained) {
+  emulator::container_instance_spec ci;
+  ci.ec2_instance_id = "i-self";
+  ci.tasks.push_back({std::nullopt});
+  const auto arn = emu->add_container_instance(ci);
+  put_hook("boot", "hooks", "autoscaling:EC2_INSTANCE_LAUNCHING");
+  s.on_launch = script("#!/bin/sh\nexit 0\n");
+  s.drain.ecs = true;
+  const auto token = emu->launch_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(emu->container_instance_status(arn), "ACTIVE");
+  EXPECT_TRUE(emu->calls("UpdateContainerInstancesState").empty());
+}
