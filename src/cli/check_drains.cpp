@@ -17,7 +17,7 @@ net::awaitable<void> check_elbv2(aws::caller& c, const aws::resolved_endpoint& e
   std::vector<std::string> first;
   if (!arns.empty()) first.push_back(arns.front());
   auto page = co_await elb.describe_target_groups("", first);
-  if (!page) co_return line(false, "drain-elbv2", page.error().message() + "; the instance role needs elasticloadbalancing:DescribeTargetGroups (deploy/iam-policy.json)");
+  if (!page) co_return line(false, "drain-elbv2", page.error().message() + "; the instance role needs elasticloadbalancing:DescribeTargetGroups (deploy/iam-policy-drains.json)");
   if (page->groups.empty()) co_return line(true, "drain-elbv2", "DescribeTargetGroups allowed; no target group in this region");
   auto health = co_await elb.describe_target_health(page->groups.front().arn);
   line(bool(health), "drain-elbv2",

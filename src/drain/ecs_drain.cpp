@@ -13,13 +13,13 @@ namespace {
 // An instance is one container instance; a filter answer of 10 pages (1,000) is already wrong.
 // Tasks: ECS places at most a few hundred on one instance, and a STOPPED one stays listed for
 // about an hour, so 10 pages of each desired status is ample; past that, the drain keeps waiting.
-constexpr int max_pages = 10;
+constexpr int max_ecs_pages = 10;
 // Polls over the time left (poll_timing).
 constexpr int polls_per_budget = 20;
 
-std::string with_fix(const error& e, std::string_view operation) {
+std::string with_ecs_fix(const error& e, std::string_view operation) {
   auto line = e.message();
-  if (aws::is_access_denied(e)) line += "; allow ecs:" + std::string(operation) + " to the instance role (deploy/iam-policy.json)";
+  if (aws::is_access_denied(e)) line += "; allow ecs:" + std::string(operation) + " to the instance role (deploy/iam-policy-drains.json)";
   if (e.aws_code == "ClusterNotFoundException") line += "; set --ecs-cluster (or ECS_CLUSTER in /etc/ecs/ecs.config)";
   return line;
 }
@@ -39,7 +39,7 @@ public:
     progress_.count = (*own)->running_tasks + (*own)->pending_tasks;
     const std::vector<std::string> mine{arn_}; // named: GCC 12 destroys braced temporaries in co_await twice
     auto set = co_await ecs_.set_draining(req_.cluster, mine);
-    if (!set) co_return failed(with_fix(set.error(), "UpdateContainerInstancesState"));
+    if (!set) co_return failed(with_ecs_fix(set.error(), "UpdateContainerInstancesState"));
     log_.info("drain-ecs-draining", {{"cluster", req_.cluster}, {"container_instance", arn_},
                                      {"tasks", std::to_string(progress_.count)}});
     progress_.stage = "waiting for the tasks of " + arn_ + " to stop";
@@ -59,9 +59,9 @@ private:
     std::vector<std::string> arns;
     std::string token;
     const std::string filter = "ec2InstanceId == " + req_.instance_id;
-    for (int page = 0; page < max_pages; ++page) {
+    for (int page = 0; page < max_ecs_pages; ++page) {
       auto r = co_await ecs_.list_container_instances(req_.cluster, filter, token);
-      if (!r) co_return make_error(errc::service_error, with_fix(r.error(), "ListContainerInstances"));
+      if (!r) co_return make_error(errc::service_error, with_ecs_fix(r.error(), "ListContainerInstances"));
       arns.insert(arns.end(), r->arns.begin(), r->arns.end());
       if ((token = r->next_token).empty()) break;
     }
@@ -70,7 +70,7 @@ private:
       std::vector<std::string> batch(arns.begin() + static_cast<std::ptrdiff_t>(first),
                                      arns.begin() + static_cast<std::ptrdiff_t>(last));
       auto d = co_await ecs_.describe_container_instances(req_.cluster, batch);
-      if (!d) co_return make_error(errc::service_error, with_fix(d.error(), "DescribeContainerInstances"));
+      if (!d) co_return make_error(errc::service_error, with_ecs_fix(d.error(), "DescribeContainerInstances"));
       if (auto own = find_own(*d, req_.instance_id)) co_return own;
     }
     co_return std::optional<aws::container_instance>{};
@@ -101,7 +101,7 @@ private:
 
   net::awaitable<bool> list_tasks(const char* desired, std::vector<std::string>& into) {
     std::string token;
-    for (int page = 0; page < max_pages; ++page) {
+    for (int page = 0; page < max_ecs_pages; ++page) {
       auto r = co_await ecs_.list_tasks(req_.cluster, arn_, desired, token);
       if (!r) co_return false;
       into.insert(into.end(), r->arns.begin(), r->arns.end());

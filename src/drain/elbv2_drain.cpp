@@ -13,7 +13,7 @@ using steady = std::chrono::steady_clock;
 namespace {
 // 100 pages of 400 groups: far above ELB's default quota of 3,000 groups a region, so only a
 // marker that never ends (a faulty endpoint) reaches it.
-constexpr int max_pages = 100;
+constexpr int max_group_pages = 100;
 // ELB's default deregistration delay, assumed when a group's attributes cannot be read.
 constexpr std::chrono::seconds default_delay{300};
 // Polls of one group over its delay (poll_timing): with the final look, about 11.
@@ -27,10 +27,10 @@ struct draining_group {
   std::chrono::milliseconds interval;
 };
 
-std::string with_fix(const error& e, std::string_view operation) {
+std::string with_elb_fix(const error& e, std::string_view operation) {
   auto line = e.message();
   if (aws::is_access_denied(e))
-    line += "; allow elasticloadbalancing:" + std::string(operation) + " to the instance role (deploy/iam-policy.json)";
+    line += "; allow elasticloadbalancing:" + std::string(operation) + " to the instance role (deploy/iam-policy-drains.json)";
   return line;
 }
 
@@ -82,15 +82,15 @@ private:
 
   net::awaitable<outcome<void>> list_pages(const std::vector<std::string>& arns, std::vector<aws::target_group>& into) {
     std::string marker;
-    for (int page = 0; page < max_pages; ++page) {
+    for (int page = 0; page < max_group_pages; ++page) {
       auto r = co_await elb_.describe_target_groups(marker, arns);
-      if (!r) co_return make_error(errc::service_error, with_fix(r.error(), "DescribeTargetGroups"));
+      if (!r) co_return make_error(errc::service_error, with_elb_fix(r.error(), "DescribeTargetGroups"));
       into.insert(into.end(), r->groups.begin(), r->groups.end());
       marker = r->next_marker;
       if (marker.empty()) co_return outcome<void>{};
     }
     co_return make_error(errc::protocol_error, "Elastic Load Balancing DescribeTargetGroups: still a NextMarker after " +
-                                                   std::to_string(max_pages) + " pages; narrow with --drain-target-groups");
+                                                   std::to_string(max_group_pages) + " pages; narrow with --drain-target-groups");
   }
 
   net::awaitable<outcome<std::vector<aws::target_group>>> keep_tagged(std::vector<aws::target_group> groups) {
@@ -101,7 +101,7 @@ private:
       for (std::size_t i = first; i < std::min(groups.size(), first + aws::elbv2_tags_per_call); ++i)
         batch.push_back(groups[i].arn);
       auto tags = co_await elb_.describe_tags(batch);
-      if (!tags) co_return make_error(errc::service_error, with_fix(tags.error(), "DescribeTags"));
+      if (!tags) co_return make_error(errc::service_error, with_elb_fix(tags.error(), "DescribeTags"));
       for (std::size_t i = first; i < std::min(groups.size(), first + aws::elbv2_tags_per_call); ++i)
         if (auto it = tags->find(groups[i].arn); it != tags->end() && tag_matches(it->second, req_.groups))
           kept.push_back(groups[i]);
@@ -115,7 +115,7 @@ private:
     auto health = co_await elb_.describe_target_health(g.arn);
     if (!health) {
       // A group deleted since the listing holds nothing to drain.
-      if (health.error().aws_code != "TargetGroupNotFound") note(with_fix(health.error(), "DescribeTargetHealth"));
+      if (health.error().aws_code != "TargetGroupNotFound") note(with_elb_fix(health.error(), "DescribeTargetHealth"));
       co_return;
     }
     auto own = find_own(g, *health, req_.instance_id, req_.private_ips);
@@ -124,7 +124,7 @@ private:
     if (!own.deregister.empty()) {
       progress_.stage = "deregistering from " + g.arn;
       auto r = co_await elb_.deregister_targets(g.arn, own.deregister);
-      if (!r) co_return note(with_fix(r.error(), "DeregisterTargets"));
+      if (!r) co_return note(with_elb_fix(r.error(), "DeregisterTargets"));
     }
     progress_.count += static_cast<int>(own.wait_for.size());
     log_.info("drain-deregistered", {{"kind", "elbv2"}, {"group", g.arn}, {"targets", describe(own.wait_for)},
@@ -138,7 +138,7 @@ private:
     if (d && *d) co_return std::chrono::seconds(**d);
     log_.warn("drain-delay-unknown", {{"group", arn}, {"assumed_s", std::to_string(default_delay.count())},
                                       {"why", d ? std::string("no deregistration_delay.timeout_seconds attribute")
-                                                : with_fix(d.error(), "DescribeTargetGroupAttributes")}});
+                                                : with_elb_fix(d.error(), "DescribeTargetGroupAttributes")}});
     co_return default_delay;
   }
 

@@ -34,6 +34,15 @@ std::string drain_report_script(const std::filesystem::path& out) {
   return "#!/bin/sh\nprintf '%s\\n' \"$(date +%s%N)\" \"$HOOKD_DRAIN_RESULT\" > " + out.string() + "\n";
 }
 
+/// What drain_report_script wrote: when the script started (ns), and HOOKD_DRAIN_RESULT.
+std::pair<std::int64_t, std::string> read_report(const std::filesystem::path& p) {
+  std::istringstream in(slurp(p));
+  std::string started, result;
+  std::getline(in, started);
+  std::getline(in, result);
+  return {started.empty() ? 0 : std::stoll(started), result};
+}
+
 std::int64_t ns_of(sys_time t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -71,17 +80,14 @@ TEST_F(agent_e2e, a_drain_deregisters_the_instance_from_exactly_its_target_group
   EXPECT_EQ(held(emu->targets(c)), (std::vector<std::string>{"i-other:80"}));
   EXPECT_EQ(held(emu->targets(d)), (std::vector<std::string>{"10.0.0.9:443"}));
   EXPECT_TRUE(emu->targets(e).empty());
-  std::istringstream lines(slurp(report));
-  std::string started, result;
-  std::getline(lines, started);
-  std::getline(lines, result);
+  const auto [started, result] = read_report(report);
   EXPECT_EQ(result, "elbv2=ok:5");
   // The script started only once the last registration had drained (300 ms after it was asked).
   const auto deregistered = emu->calls("DeregisterTargets");
   ASSERT_EQ(deregistered.size(), 3u) << "one call per group that held the instance";
   std::int64_t last = 0;
-  for (const auto& call : deregistered) last = std::max(last, ns_of(call.answered));
-  EXPECT_GE(std::stoll(started), last + 300'000'000LL) << "the script started before the targets had drained";
+  for (const auto& answer : deregistered) last = std::max(last, ns_of(answer.answered));
+  EXPECT_GE(started, last + 300'000'000LL) << "the script started before the targets had drained";
   EXPECT_TRUE(logged("drain-end"));
 }
 
@@ -118,12 +124,9 @@ TEST_F(agent_e2e, heartbeats_keep_the_action_alive_through_an_ecs_drain_longer_t
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
   EXPECT_GE(emu->action(token)->heartbeats, 5);
   EXPECT_EQ(emu->container_instance_status(arn), "DRAINING");
-  std::istringstream lines(slurp(report));
-  std::string started, result;
-  std::getline(lines, started);
-  std::getline(lines, result);
+  const auto [started, result] = read_report(report);
   EXPECT_EQ(result, "ecs=ok:4");
-  EXPECT_GE(std::stoll(started), before + 1'000'000'000LL) << "the script started before the last task stopped";
+  EXPECT_GE(started, before + 1'000'000'000LL) << "the script started before the last task stopped";
 }
 
 TEST_F(agent_e2e, a_drain_that_times_out_under_abandon_completes_with_abandon_and_runs_no_script) {
@@ -159,10 +162,7 @@ TEST_F(agent_e2e, a_drain_that_times_out_under_continue_runs_the_script_and_tell
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  std::istringstream lines(slurp(report));
-  std::string started, result;
-  std::getline(lines, started);
-  std::getline(lines, result);
+  const auto [started, result] = read_report(report);
   EXPECT_EQ(result, "ecs=timeout");
 }
 
