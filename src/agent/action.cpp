@@ -26,6 +26,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   action_running_ = true;
   auto sum = action_summary::of(a);
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
+  status_changed(); // written once the exec is out (report_loop holds it for the exec)
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
   const auto global = global_deadline(a);
@@ -45,6 +46,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
     c->held = false;
     action_running_ = false;
     status_.running.reset();
+    status_changed();
     co_return false;
   }
   forget(*c);
@@ -67,6 +69,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   }
   action_running_ = false;
   status_.running.reset();
+  status_changed();
   grace_timer_.reset();
   // The completion goes on beside the runner: a slow or throttled completion never holds up the
   // next action (its token stays in running_ until then, so a copy of its message is held).
@@ -91,6 +94,7 @@ bool agent::hand_off(std::shared_ptr<candidate>& c, const std::optional<std::str
   open_exec_gate(); // no exec is coming
   action_running_ = false;
   status_.running.reset();
+  status_changed();
   if (!stopping_) start_attached(std::move(c));
   return true;
 }
@@ -189,8 +193,10 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   net::steady_timer t(ex_);
   auto next = steady::now() + spread();
   while (!stopped()) {
-    if (status_.running && status_.running->token == a.token)
+    if (status_.running && status_.running->token == a.token) {
       status_.running->next_heartbeat = std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(next - steady::now());
+      status_changed();
+    }
     t.expires_at(next);
     if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
     next += spread();
