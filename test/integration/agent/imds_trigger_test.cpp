@@ -192,8 +192,8 @@ TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_cou
   when([&] { return emu->action(token)->result == "CONTINUE" && std::filesystem::exists(metrics); }, [&] {
     when([&] { // both sources have polled successfully: the queue's first poll may end after the run
       const auto text = read_whole_file(metrics).value_or("");
-      return text.find("poll_timestamp_seconds{source=\"queue\"}") != std::string::npos &&
-             text.find("poll_timestamp_seconds{source=\"imds\"}") != std::string::npos;
+      return text.find("hookd_source_up{source=\"queue\"} 1") != std::string::npos &&
+             text.find("hookd_source_up{source=\"imds\"} 1") != std::string::npos;
     }, [&] {
       net::co_spawn(ioc, [&]() -> net::awaitable<void> {
         net::steady_timer settle(ioc, 300ms); // a poll of each source after the action
