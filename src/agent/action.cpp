@@ -26,7 +26,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   action_running_ = true;
   auto sum = action_summary::of(a);
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt};
-  status_changed(); // written once the exec is out (report_loop holds it for the exec)
+  status_changed(); // reported with the rest of the action's burst, report_settle later
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
   const auto global = global_deadline(a);

@@ -4,7 +4,6 @@
 // starts or stops working, an action starts, heartbeats or ends, a notice comes), never on a
 // timer; written (on report_writer's helper thread, never on the loop) only when changed.
 #include "hookd/agent/agent.hpp"
-#include "hookd/agent/queue_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/atomic_file.hpp"
