@@ -29,6 +29,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   auto sum = action_summary::of(a);
   status_.running = running_status{a.token, sum.transition, a.hook, a.trigger, std::chrono::system_clock::now(), std::nullopt,
                                    "confirm", std::chrono::system_clock::now()};
+  status_changed(); // reported with the rest of the action's burst, report_settle later
   log_.info("action-start", {{"transition", sum.transition}, {"instance", a.instance_id}, {"hook", a.hook},
                              {"token", a.token}, {"shape", a.shape}, {"trigger", a.trigger}});
   tell(about(event_kind::action_received, a));
@@ -49,6 +50,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
     c->held = false;
     action_running_ = false;
     status_.running.reset();
+    status_changed();
     co_return false;
   }
   forget(*c);
@@ -72,6 +74,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   }
   action_running_ = false;
   status_.running.reset();
+  status_changed();
   grace_timer_.reset();
   tell_phase(event_kind::idle);
   // The completion goes on beside the runner: a slow or throttled completion never holds up the
@@ -97,6 +100,7 @@ bool agent::hand_off(std::shared_ptr<candidate>& c, const std::optional<std::str
   open_exec_gate(); // no exec is coming
   action_running_ = false;
   status_.running.reset();
+  status_changed();
   if (!stopping_) start_attached(std::move(c));
   return true;
 }
@@ -182,8 +186,10 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
   net::steady_timer t(ex_);
   auto next = steady::now() + spread();
   while (!stopped()) {
-    if (status_.running && status_.running->token == a.token)
+    if (status_.running && status_.running->token == a.token) {
       status_.running->next_heartbeat = std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(next - steady::now());
+      status_changed();
+    }
     t.expires_at(next);
     if (auto [ec] = co_await t.async_wait(nothrow); ec || stopped()) co_return;
     next += spread();

@@ -66,7 +66,7 @@ net::awaitable<void> agent::exec_started(std::chrono::milliseconds at_most) {
 }
 
 void agent::open_exec_gate() {
-  if (std::exchange(exec_awaited_, false)) report_timer_.cancel(); // a held status write goes now
+  exec_awaited_ = false;
   exec_gate_.cancel();
 }
 

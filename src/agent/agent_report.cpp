@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the agent shows outside: STATE/status.json for `hookd status`, and --metrics-file for
-// node_exporter. Rendered every status_interval and at once when a source starts or stops
-// working; written (on report_writer's helper thread, never on the loop) only when changed, or
-// every status_refresh.
+// node_exporter. Rendered when something a reader acts on changes (status_changed(): a source
+// starts or stops working, an action starts, heartbeats or ends, a notice comes), never on a
+// timer; written (on report_writer's helper thread, never on the loop) only when changed.
 #include "hookd/agent/agent.hpp"
-#include "hookd/agent/queue_source.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/atomic_file.hpp"
@@ -31,7 +30,8 @@ void agent::record_poll(const std::string& source, const std::string& error) {
 }
 
 void agent::status_changed() {
-  report_timer_.cancel();
+  report_due_ = true;
+  if (!report_settling_) report_timer_.cancel();
   // READY=1 for systemd: the identity look-up's signed calls proved the credentials before the
   // agent began, and now every source has answered once.
   const auto ok = [](const source_status& src) { return src.last_ok.has_value(); };
@@ -71,19 +71,28 @@ event agent::about(event_kind k, const action_summary& s) const {
 }
 
 net::awaitable<void> agent::report_loop() {
+  report_due_ = true; // the first report: hookd has started
   while (reporting_) {
-    // A status report (its rendering here, and the helper thread's open, write and rename: system
-    // calls, dear on some virtual machines, on the same cores) waits for an exec that is coming,
-    // a moment at most: a receive's first-poll report would otherwise sit between the
-    // notification and the script.
-    const auto hold_until = steady::now() + queue_source::exec_first_bound;
-    while (exec_awaited_ && reporting_ && steady::now() < hold_until) {
-      report_timer_.expires_at(hold_until);
+    if (!report_due_) {
+      // Until something changes: status_changed() cancels this wait. At idle the reports neither
+      // wake hookd nor write (issue 28 saw status.json rewritten every 5 s, then every 20 s).
+      report_timer_.expires_at(steady::time_point::max());
+      co_await report_timer_.async_wait(nothrow);
+      continue;
+    }
+    // Changes come in bursts (an action's start, its heartbeat plan, its end and result): a
+    // burst is rendered and written once, report_settle after its first change. So the
+    // rendering here and the helper thread's open, write and rename (system calls on the same
+    // cores) stay off the paths from a receive to the exec and from the exit to the completion.
+    report_settling_ = true;
+    const auto until = steady::now() + report_settle;
+    while (reporting_ && steady::now() < until) {
+      report_timer_.expires_at(until);
       co_await report_timer_.async_wait(nothrow);
     }
+    report_settling_ = false;
+    report_due_ = false;
     write_report();
-    report_timer_.expires_after(status_interval);
-    co_await report_timer_.async_wait(nothrow);
   }
   write_report(); // the final word: nothing running (forced: reporting_ is false)
   // The loop has nothing left to do but exit, so it may wait here, a bounded moment, for that
@@ -103,22 +112,20 @@ void agent::log_write_errors() {
 
 void agent::write_report() {
   log_write_errors();
-  const auto now = steady::now();
   status_.updated = std::chrono::system_clock::now();
+  // The request counts go out with whatever else is written: a poll's own request is no news
+  // worth a write at idle, and the last write at exit carries them all.
   if (caller_) status_.aws_calls = caller_->call_counts();
   if (notification_counts_) status_.notifications = notification_counts_();
-  // At idle only the clock readings move (issue 28 saw status.json rewritten every 5 s); they are
-  // left out of the comparison, and still written every status_refresh so that `hookd status`
-  // and a staleness alert on the poll times see a live hookd.
-  const auto still = without_ticks(status_);
-  if (writer_.submit({s_.script.state_dir, "status.json", 0600}, status_json(status_), status_json(still),
-                     !reporting_ || now - status_written_ >= status_refresh))
-    status_written_ = now;
+  // Rendered only when something a reader acts on changed (status_changed()), so written as it
+  // is; the poll times in it are as of this change (`hookd status` takes a live hookd from the
+  // lock it holds, not from a fresh file: status.hpp, judge).
+  auto status = status_json(status_);
+  writer_.submit({s_.script.state_dir, "status.json", 0600}, status, status, true);
   if (s_.metrics_file.empty()) return;
   const std::filesystem::path p(s_.metrics_file);
-  if (writer_.submit({p.parent_path().string(), p.filename().string(), 0644}, metrics_text(status_), metrics_text(still),
-                     !reporting_ || now - metrics_written_ >= status_refresh))
-    metrics_written_ = now;
+  auto metrics = metrics_text(status_); // no clock in it: unchanged unless a reader would see a change
+  writer_.submit({p.parent_path().string(), p.filename().string(), 0644}, metrics, metrics, !reporting_);
 }
 
 } // namespace hookd::agent

@@ -21,8 +21,9 @@ imds_source::imds_source(net::any_io_executor ex, const options& o, std::string 
 void imds_source::start() {
   running_ = true;
   log_.info("imds-polling", {{"instance", instance_id_}, {"every", format_duration(o_.imds_poll)},
-                             {"paths", "autoscaling/target-lifecycle-state spot/instance-action events/recommendations/rebalance "
-                                       "events/maintenance/scheduled"}});
+                             {"paths", "autoscaling/target-lifecycle-state spot/instance-action"},
+                             {"notices_every", format_duration(std::max<std::chrono::milliseconds>(o_.imds_poll, advance_notice_interval))},
+                             {"notices", "events/recommendations/rebalance events/maintenance/scheduled"}});
   net::co_spawn(ex_, loop(), [this](std::exception_ptr e) {
     log_escaped(log_, e, "imds source");
     running_ = false;
@@ -55,8 +56,11 @@ net::awaitable<void> imds_source::loop() {
   while (!stopping_) {
     co_await target_state();
     if (!stopping_) co_await spot();
-    if (!stopping_) co_await rebalance();
-    if (!stopping_) co_await maintenance();
+    if (!stopping_ && (!notices_read_ || steady::now() - *notices_read_ >= advance_notice_interval)) {
+      notices_read_ = steady::now();
+      co_await rebalance();
+      if (!stopping_) co_await maintenance();
+    }
     if (!stopping_ && steady::now() - hooks_read_ >= hooks_refresh_interval) co_await refresh_hooks();
     // Jittered: a fleet started together must not read IMDS (and then call Auto Scaling) together.
     timer_.expires_after(jittered(o_.imds_poll, 0.8, 1.2));
@@ -149,6 +153,7 @@ net::awaitable<void> imds_source::spot() {
     co_return;
   }
   ++status_.notices["spot"];
+  sink_.status_changed();
   const bool run = o_.on_spot_interruption == config::notice_action::script;
   log_.warn("spot-interruption", {{"action", n->action}, {"time", iso8601(n->time)},
                                   {"what", run ? (sink_.has_run(lifecycle::transition::terminate)
@@ -164,6 +169,7 @@ net::awaitable<void> imds_source::rebalance() {
   auto text = co_await read("events/recommendations/rebalance");
   if (!text || !logged_.insert("rebalance:" + *text)) co_return;
   ++status_.notices["rebalance"];
+  sink_.status_changed();
   auto t = lifecycle::parse_rebalance_notice(*text);
   const bool run = o_.on_rebalance == config::notice_action::script;
   log_.warn("rebalance-recommendation", {{"notice_time", t ? iso8601(*t) : "unreadable"},
@@ -193,10 +199,12 @@ net::awaitable<void> imds_source::maintenance() {
                                                {"what", "only the first " + std::to_string(max_maintenance_events) + " are read"}});
   if (events->size() > max_maintenance_events) events->resize(max_maintenance_events);
   for (const auto& e : *events) {
-    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)) && ++status_.notices["maintenance"])
+    if (logged_.insert("maintenance:" + lifecycle::maintenance_fingerprint(e)) && ++status_.notices["maintenance"]) {
+      sink_.status_changed();
       log_.warn("scheduled-maintenance", {{"event", e.id}, {"code", e.code}, {"state", e.state},
                                           {"not_before", e.not_before ? iso8601(*e.not_before) : ""},
                                           {"not_after", e.not_after ? iso8601(*e.not_after) : ""}, {"description", e.description}});
+    }
     if (o_.on_maintenance != config::notice_action::script || e.state != "active" || !e.ends_instance() || !e.not_before ||
         now < *e.not_before - o_.maintenance_lead || !maintenance_acted_.insert(e.id))
       continue;

@@ -118,11 +118,6 @@ std::string label(std::string_view v) {
 void family(std::string& out, const char* name, const char* type, const char* help) {
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
-std::string seconds_of(sys_time t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(t.time_since_epoch()).count());
-  return buf;
-}
 } // namespace
 
 std::string metrics_text(const status_snapshot& s) {
@@ -140,10 +135,12 @@ std::string metrics_text(const status_snapshot& s) {
   family(out, "hookd_aws_requests_total", "counter", "AWS calls (after retries), by service and outcome code.");
   for (const auto& [k, n] : s.aws_calls)
     out += "hookd_aws_requests_total{service=\"" + label(k.first) + "\",code=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
-  family(out, "hookd_last_successful_poll_timestamp_seconds", "gauge", "When each source last polled successfully.");
+  // Whether each source works, not when it last polled: a poll time would make every poll a
+  // write of this file; a change of state is written at once.
+  family(out, "hookd_source_up", "gauge", "1 while the source's last poll succeeded, 0 once one failed.");
   for (const auto& src : s.sources)
-    if (src.last_ok)
-      out += "hookd_last_successful_poll_timestamp_seconds{source=\"" + label(src.name) + "\"} " + seconds_of(*src.last_ok) + "\n";
+    if (src.last_poll)
+      out += "hookd_source_up{source=\"" + label(src.name) + "\"} " + (src.last_ok && src.last_error.empty() ? "1" : "0") + "\n";
   family(out, "hookd_notices_total", "counter", "Instance notices seen: spot, rebalance, maintenance.");
   for (const auto& [k, n] : s.notices) out += "hookd_notices_total{kind=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
   family(out, "hookd_drains_total", "counter", "Drains before a terminate script, by kind and result.");
@@ -162,15 +159,6 @@ std::string metrics_text(const status_snapshot& s) {
   return out;
 }
 
-status_snapshot without_ticks(status_snapshot s) {
-  s.updated = {};
-  for (auto& src : s.sources) {
-    if (src.last_poll) src.last_poll = sys_time{};
-    if (src.last_ok) src.last_ok = sys_time{};
-  }
-  return s;
-}
-
 health judge(const status_snapshot& s, sys_time now, bool running) {
   health h;
   auto problem = [&h](std::string p) {
@@ -178,15 +166,12 @@ health judge(const status_snapshot& s, sys_time now, bool running) {
     h.problems.push_back(std::move(p));
   };
   if (!running) problem("no hookd is running (the lock is free): start it, or check its log for why it stopped");
-  if (now - s.updated > 3 * status_refresh)
-    problem("the state file was last written at " + iso8601(s.updated) + ": hookd is stuck or stopped");
   for (const auto& src : s.sources) {
     const auto allowed = std::max<milliseconds>(3 * src.interval, std::chrono::minutes(1));
     if (!src.last_ok)
       problem("source " + src.name + " has not polled successfully yet" + (src.last_error.empty() ? "" : ": " + src.last_error));
-    else if (now - *src.last_ok > allowed)
-      problem("source " + src.name + " last polled successfully at " + iso8601(*src.last_ok) +
-              (src.last_error.empty() ? "" : ": " + src.last_error));
+    else if (!src.last_error.empty() && now - *src.last_ok > allowed)
+      problem("source " + src.name + " has failed since " + iso8601(*src.last_ok) + ": " + src.last_error);
   }
   return h;
 }

@@ -27,10 +27,11 @@ std::string ago(sys_time t, sys_time now) {
   return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - t)) + " ago";
 }
 
+// The state file is written when something changes, not at every poll: a source's poll times
+// are those of its last change, so only a failure's age is shown.
 void print_sources(const agent::status_snapshot& s, sys_time now) {
   for (const auto& src : s.sources) {
-    std::string line = src.last_poll ? "last poll " + ago(*src.last_poll, now) : "no poll yet";
-    line += src.last_error.empty() ? ", ok" : ", failing: " + src.last_error;
+    std::string line = !src.last_poll ? "no poll yet" : src.last_error.empty() ? "ok" : "failing: " + src.last_error;
     if (!src.last_error.empty() && src.last_ok) line += " (last success " + ago(*src.last_ok, now) + ")";
     std::printf("source %-8s %s\n", src.name.c_str(), line.c_str());
   }
@@ -69,7 +70,7 @@ int run_status(const config::parse_result& cfg, const env_lookup&) {
   }
   const auto now = std::chrono::system_clock::now();
   const bool running = hookd_running(dir);
-  std::printf("hookd %s, pid %ld (%s), started %s; instance %s, group %s; state written %s\n", s->version.c_str(), s->pid,
+  std::printf("hookd %s, pid %ld (%s), started %s; instance %s, group %s; state last changed %s\n", s->version.c_str(), s->pid,
               running ? "running" : "not running", iso8601(s->started).c_str(), s->instance.c_str(), s->group.c_str(),
               ago(s->updated, now).c_str());
   print_sources(*s, now);

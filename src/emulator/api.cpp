@@ -53,6 +53,7 @@ void server::set_autoscaling_rate(double per_second, double burst) {
   impl_->asg_bucket.last = steady::now();
 }
 int server::autoscaling_throttled() const { return impl_->asg_bucket.throttled; }
+server::handshake_counts server::tls_handshakes() const { return impl_->handshakes; }
 
 outcome<std::uint16_t> server::add_imds_instance(const std::string& instance_id) {
   return impl_->add_imds_listener(instance_id);

@@ -134,6 +134,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   }
   std::chrono::seconds skew{0};
   std::vector<recorded_call> calls;
+  server::handshake_counts handshakes;
   bool stopped = false;
   std::mt19937_64 rng{std::random_device{}()};
   /// Auto Scaling's account-wide request budget (a token bucket; rate 0: unlimited).

@@ -200,6 +200,7 @@ net::awaitable<void> server::impl::session(tcp::socket socket, std::string imds_
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, nothrow);
     if (ec) co_return;
+    ++(SSL_session_reused(stream.native_handle()) ? handshakes.resumed : handshakes.full);
     co_await serve(stream, imds_as);
   } else {
     beast::tcp_stream stream(std::move(socket));

@@ -370,8 +370,12 @@ private:
   void note_backlog();
   boost::asio::awaitable<void> check_group_on_flood();
   report_writer writer_;                      ///< status.json and --metrics-file, off the loop
-  std::chrono::steady_clock::time_point status_written_{}, metrics_written_{};
-  /// Every status_interval: STATE/status.json for `hookd status`, and --metrics-file, when changed.
+  bool report_due_ = false;       ///< something a reader acts on changed since the last report
+  bool report_settling_ = false;  ///< a report waits for its burst of changes to settle
+  /// A burst of changes is rendered once, this long after its first (report_loop).
+  static constexpr std::chrono::milliseconds report_settle{100};
+  /// At start, at each status_changed() and at the end: STATE/status.json for `hookd status`, and
+  /// --metrics-file, each when its content changed.
   boost::asio::awaitable<void> report_loop();
   void write_report();
   void log_write_errors();

@@ -13,6 +13,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -25,6 +26,12 @@ public:
   /// The group's hooks are read again this often (and before each transition is acted on): one
   /// call an hour per instance, so a fleet of 200 makes 200 an hour.
   static constexpr std::chrono::hours hooks_refresh_interval{1};
+  /// Rebalance recommendations and scheduled maintenance are read this often at most (every poll
+  /// when --imds-poll is longer): both warn ahead (maintenance by days, acted on --maintenance-lead
+  /// ahead, 10 min by default; a rebalance ahead of any interruption, whose own 2-min notice is
+  /// read every poll), so reading them at every 5 s poll doubled what an idle hookd did for
+  /// nothing (issue 28: two of the four reads of each poll).
+  static constexpr std::chrono::seconds advance_notice_interval{30};
   /// Maintenance events read from one document at most.
   static constexpr std::size_t max_maintenance_events = 16;
 
@@ -61,6 +68,7 @@ private:
   bounded_set logged_{256};           ///< what was said once: states, notices, event fingerprints
   bounded_set maintenance_acted_{256}; ///< event ids whose lead time has come
   std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now(); ///< start-up read them
+  std::optional<std::chrono::steady_clock::time_point> notices_read_; ///< rebalance and maintenance, last read
 };
 
 } // namespace hookd::agent

@@ -65,29 +65,22 @@ struct status_snapshot {
   void record_action(result_status r, std::uint64_t action_heartbeats);
 };
 
+/// A running hookd writes its state file and metrics when what they say changes, never to keep
+/// them fresh (issue 28): the poll times in the state file are as of its last change.
 std::string status_json(const status_snapshot& s);
 outcome<status_snapshot> parse_status_json(std::string_view text);
-/// node_exporter textfile format (# HELP / # TYPE, one sample a line).
+/// node_exporter textfile format (# HELP / # TYPE, one sample a line). It holds no clock
+/// reading, so a poll alone leaves it as it was and it is not written again.
 std::string metrics_text(const status_snapshot& s);
-
-/// How often a running hookd renders its state file and metrics; each is written only when its
-/// content changed, beside the times that move at every poll (issue 28), or status_refresh has passed.
-inline constexpr std::chrono::seconds status_interval{5};
-/// The longest a running hookd leaves its state file and metrics unwritten: `updated` and the
-/// poll times in them stay this fresh, so `hookd status` can tell a live hookd from a stuck one.
-inline constexpr std::chrono::seconds status_refresh{20};
-
-/// The snapshot with its clock readings blanked: `updated`, and each source's last poll and
-/// success (kept as "present", since the first success is news). Two renderings of it differ
-/// only when something a reader acts on changed.
-status_snapshot without_ticks(status_snapshot s);
 
 struct health {
   bool ok = true;
   std::vector<std::string> problems; ///< one line each, with what to do
 };
-/// Healthy: hookd runs, its state file is fresh (within three status_refresh), and every source has succeeded recently (within
-/// three of its intervals, and at least a minute).
+/// Healthy: hookd runs (`running`: it holds the state directory's lock, which no write keeps
+/// fresh), and every source has succeeded, none failing for longer than three of its intervals
+/// (at least a minute) since its last success. A source's failure is written at once, so a state
+/// file unchanged for hours is an idle hookd's, not a stale one.
 health judge(const status_snapshot& s, sys_time now, bool running);
 
 } // namespace hookd::agent

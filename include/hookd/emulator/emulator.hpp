@@ -219,6 +219,13 @@ public:
   std::vector<message_history> message_histories(const std::string& queue) const;
   /// Auto Scaling calls answered with Throttling so far.
   int autoscaling_throttled() const;
+  /// TLS handshakes completed so far: `full` ones verified a certificate chain on the client's
+  /// side, `resumed` ones took up an earlier session. A client that reuses its connections or
+  /// sessions shows no new full one for a request.
+  struct handshake_counts {
+    std::size_t full = 0, resumed = 0;
+  };
+  handshake_counts tls_handshakes() const;
   /// Messages in the queue, visible or in flight.
   std::size_t queue_depth(const std::string& queue) const;
   std::string instance_state(const std::string& group, const std::string& instance) const;

@@ -129,6 +129,18 @@ TEST_F(imds_trigger, a_rebalance_recommendation_in_log_mode_runs_nothing) {
   EXPECT_TRUE(said("notice_time=2026-12-01T08:22:00Z")) << all_output();
 }
 
+TEST_F(imds_trigger, the_advance_notices_are_read_every_30_seconds_while_the_state_and_spot_are_read_every_poll) {
+  // Before (issue 28), all four paths at every poll: half of an idle hookd's metadata reads were
+  // of notices that warn minutes or days ahead.
+  auto reads = [&](const char* path) { return emu->calls(std::string("GET /latest/meta-data/") + path).size(); };
+  stop_when([&] { return reads("autoscaling/target-lifecycle-state") >= 15; });
+  auto r = run(start(imds_cmd("imds")), 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << all_output();
+  EXPECT_GE(reads("spot/instance-action"), 14u) << "a Spot notice gives two minutes: read every poll";
+  EXPECT_EQ(reads("events/recommendations/rebalance"), 1u) << "read at the first poll, then every 30 s";
+  EXPECT_EQ(reads("events/maintenance/scheduled"), 1u) << "read at the first poll, then every 30 s";
+}
+
 TEST_F(imds_trigger, scheduled_maintenance_with_ec2_dates_is_logged_and_in_script_mode_runs_the_script_ahead) {
   const auto soon = std::chrono::system_clock::now() + 5min;
   emu->set_imds_item("i-self", "events/maintenance/scheduled",
@@ -180,8 +192,8 @@ TEST_F(imds_trigger, status_reports_sources_and_results_and_the_metrics_file_cou
   when([&] { return emu->action(token)->result == "CONTINUE" && std::filesystem::exists(metrics); }, [&] {
     when([&] { // both sources have polled successfully: the queue's first poll may end after the run
       const auto text = read_whole_file(metrics).value_or("");
-      return text.find("poll_timestamp_seconds{source=\"queue\"}") != std::string::npos &&
-             text.find("poll_timestamp_seconds{source=\"imds\"}") != std::string::npos;
+      return text.find("hookd_source_up{source=\"queue\"} 1") != std::string::npos &&
+             text.find("hookd_source_up{source=\"imds\"} 1") != std::string::npos;
     }, [&] {
       net::co_spawn(ioc, [&]() -> net::awaitable<void> {
         net::steady_timer settle(ioc, 300ms); // a poll of each source after the action
