@@ -5,11 +5,44 @@
 #include "hookd/agent/agent.hpp"
 #include "support/emulator_fixture.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <fstream>
 #include <sys/stat.h>
 
 namespace hookd::test {
 using namespace std::chrono_literals;
+
+/// Virtual time while it lives: every `every`, the emulator's clocks jump `by`, so a test sees
+/// heartbeat timeouts pass without waiting for them.
+class emulator_ticker {
+public:
+  emulator_ticker(boost::asio::io_context& ioc, emulator::server& emu, std::chrono::milliseconds every, std::chrono::seconds by)
+      : tick_(ioc), emu_(emu), every_(every), by_(by) {
+    arm();
+  }
+  ~emulator_ticker() {
+    *alive_ = false; // a tick already due but not yet run must not touch the gone ticker
+    tick_.cancel();
+  }
+  emulator_ticker(const emulator_ticker&) = delete;
+  emulator_ticker& operator=(const emulator_ticker&) = delete;
+
+private:
+  void arm() {
+    tick_.expires_after(every_);
+    tick_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+      if (ec || !*alive) return;
+      emu_.advance(by_);
+      arm();
+    });
+  }
+  boost::asio::steady_timer tick_;
+  emulator::server& emu_;
+  std::chrono::milliseconds every_;
+  std::chrono::seconds by_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
 
 class agent_e2e : public test::emulator_fixture {
 protected:

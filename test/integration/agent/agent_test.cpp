@@ -132,20 +132,9 @@ TEST_F(agent_e2e, heartbeats_keep_a_long_script_alive_past_several_heartbeat_tim
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   // Virtual time: every 100 ms the emulator's clocks jump 10 s, so the 1 s script spans 100 s,
   // more than three 30 s heartbeat timeouts. Without heartbeats the action would time out.
-  net::steady_timer tick(ioc);
-  bool stop_ticking = false;
-  std::function<void()> arm = [&] {
-    tick.expires_after(100ms);
-    tick.async_wait([&](boost::system::error_code ec) {
-      if (ec || stop_ticking) return;
-      emu->advance(10s);
-      arm();
-    });
-  };
-  arm();
+  std::optional<test::emulator_ticker> clock(std::in_place, ioc, *emu, 100ms, 10s);
   auto done = run_agent();
-  stop_ticking = true;
-  tick.cancel();
+  clock.reset();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_TRUE(done[0].completed);
   EXPECT_FALSE(emu->action(token)->timed_out);

@@ -104,21 +104,10 @@ TEST_F(agent_e2e, heartbeats_keep_the_action_alive_through_an_ecs_drain_longer_t
   const auto token = emu->terminate_instance("asg", "i-self").at(0);
   // Virtual time: every 100 ms the emulator's clocks jump 4 s, so the 1 s drain spans 40 s, past
   // the hook's 30 s heartbeat timeout. Without heartbeats through the drain the action times out.
-  net::steady_timer tick(ioc);
-  bool stop_ticking = false;
-  std::function<void()> arm = [&] {
-    tick.expires_after(100ms);
-    tick.async_wait([&](boost::system::error_code ec) {
-      if (ec || stop_ticking) return;
-      emu->advance(4s);
-      arm();
-    });
-  };
-  arm();
+  std::optional<test::emulator_ticker> clock(std::in_place, ioc, *emu, 100ms, 4s);
   const auto before = ns_of(std::chrono::system_clock::now());
   auto done = run_agent();
-  stop_ticking = true;
-  tick.cancel();
+  clock.reset();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_FALSE(emu->action(token)->timed_out);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
