@@ -206,7 +206,7 @@ net::awaitable<void> agent::keep_alive(const lifecycle::lifecycle_action& a, std
       heartbeats += co_await heartbeat_by_instance(a);
       continue;
     }
-    for (int attempt = 0;; ++attempt) {
+    for (;;) {
       auto r = co_await asg_.record_heartbeat(a.group, a.hook, a.token, a.instance_id);
       if (stopped()) co_return; // the script ended while the heartbeat was in flight
       if (r) {

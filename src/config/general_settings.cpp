@@ -129,7 +129,7 @@ const std::vector<setting>& general_settings() {
       {"--maintenance-lead", "HOOKD_MAINTENANCE_LEAD", "DURATION", "with --on-maintenance script: how long before NotBefore (10m)",
        [](settings& s, const std::string& v) { return set_duration(s.maintenance_lead, v); }},
       {"--metrics-file", "HOOKD_METRICS_FILE", "PATH",
-       "write Prometheus metrics here when they change, at least every 20s (a node_exporter textfile, e.g. .../textfile_collector/hookd.prom)",
+       "write Prometheus metrics here when they change (a node_exporter textfile, e.g. .../textfile_collector/hookd.prom)",
        [](settings& s, const std::string& v) -> std::optional<std::string> {
          if (v.empty() || v[0] != '/' || v.back() == '/') return "an absolute file path";
          s.metrics_file = v;

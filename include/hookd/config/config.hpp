@@ -53,7 +53,7 @@ struct settings {
   notice_action on_maintenance = notice_action::log;
   std::chrono::milliseconds maintenance_lead{std::chrono::minutes(10)}; ///< script mode: this long before NotBefore
   drain_config drain; ///< drains before a terminate script (config/drain_settings.hpp)
-  std::string metrics_file; ///< node_exporter textfile, rewritten when it changes (at least every 20 s)
+  std::string metrics_file; ///< node_exporter textfile, rewritten when what it says changes
   bool uses_queue() const { return trigger_queue; }
   bool uses_imds() const { return trigger_imds; }
   std::chrono::milliseconds shutdown_grace{std::chrono::minutes(5)};
