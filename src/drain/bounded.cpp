@@ -3,6 +3,7 @@
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
+#include "hookd/aws/autoscaling.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -68,6 +69,12 @@ net::awaitable<bool> jittered_pause(std::chrono::milliseconds d) {
   net::steady_timer t(co_await net::this_coro::executor, jittered(d, 0.8, 1.2));
   auto [ec] = co_await t.async_wait(nothrow);
   co_return !ec && !(co_await cancelled());
+}
+
+std::string with_permission_fix(const error& e, const std::string& action) {
+  auto line = e.message();
+  if (aws::is_access_denied(e)) line += "; allow " + action + " to the instance role (deploy/iam-policy-drains.json)";
+  return line;
 }
 
 } // namespace hookd::drain

@@ -27,6 +27,10 @@ using drain_body = std::function<boost::asio::awaitable<result>(progress&)>;
 /// `cancelled` and are not retried.
 boost::asio::awaitable<result> run_bounded(kind k, drain_body body, std::chrono::steady_clock::time_point deadline);
 
+/// An AWS error's line for the log, with the fix when the instance role lacks `action`
+/// ("ecs:UpdateContainerInstancesState"): one wording, naming the drains' own policy file.
+std::string with_permission_fix(const error& e, const std::string& action);
+
 /// A drainer class (constructed from client, request, log and progress; `run()` its body) run
 /// under `req.deadline`: each kind's entry point, written once.
 template <class Drainer, class Client, class Request>

@@ -18,8 +18,7 @@ constexpr int max_ecs_pages = 10;
 constexpr int polls_per_budget = 20;
 
 std::string with_ecs_fix(const error& e, std::string_view operation) {
-  auto line = e.message();
-  if (aws::is_access_denied(e)) line += "; allow ecs:" + std::string(operation) + " to the instance role (deploy/iam-policy-drains.json)";
+  auto line = with_permission_fix(e, "ecs:" + std::string(operation));
   if (e.aws_code == "ClusterNotFoundException") line += "; set --ecs-cluster (or ECS_CLUSTER in /etc/ecs/ecs.config)";
   return line;
 }

@@ -28,10 +28,7 @@ struct draining_group {
 };
 
 std::string with_elb_fix(const error& e, std::string_view operation) {
-  auto line = e.message();
-  if (aws::is_access_denied(e))
-    line += "; allow elasticloadbalancing:" + std::string(operation) + " to the instance role (deploy/iam-policy-drains.json)";
-  return line;
+  return with_permission_fix(e, "elasticloadbalancing:" + std::string(operation));
 }
 
 std::string describe(const std::vector<aws::target_ref>& targets) {
