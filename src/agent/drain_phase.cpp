@@ -57,14 +57,15 @@ net::awaitable<bool> drain_phase::run(run_context& ctx) {
   }
   const auto results = co_await drain_all(req);
   count(results);
-  ctx.script_env["HOOKD_DRAIN_RESULT"] = drain::format_results(results);
-  if (d_.told) d_.told(ctx.script_env["HOOKD_DRAIN_RESULT"]);
+  const auto line = drain::format_results(results);
+  ctx.script_env["HOOKD_DRAIN_RESULT"] = line;
+  if (d_.told) d_.told(line);
   const bool failed = std::any_of(results.begin(), results.end(), [](const auto& r) { return drain::unsuccessful(r); });
   if (!failed || d_.settings.on_failure == config::drain_failure::continue_script) co_return true;
-  d_.log.error("drain-failed-abandon", {{"token", a.token}, {"drains", ctx.script_env["HOOKD_DRAIN_RESULT"]},
+  d_.log.error("drain-failed-abandon", {{"token", a.token}, {"drains", line},
                                         {"what", "--drain-failure abandon: the script is not run; the action completes with ABANDON"}});
   ctx.result = "ABANDON";
-  ctx.sum.outcome = "not started: drain " + ctx.script_env["HOOKD_DRAIN_RESULT"];
+  ctx.sum.outcome = "not started: drain " + line;
   co_return false;
 }
 
