@@ -14,21 +14,6 @@ namespace hookd::aws {
 namespace net = boost::asio;
 namespace bhttp = http::bhttp;
 
-outcome<s3_uri> parse_s3_uri(std::string_view text) {
-  auto bad = [&](const char* why) {
-    return make_error(errc::invalid_input, "invalid S3 URI '" + std::string(text) + "': " + why +
-                                               " (expected s3://BUCKET/KEY)");
-  };
-  if (!text.starts_with("s3://")) return bad("it does not start with s3://");
-  const auto rest = text.substr(5);
-  const auto slash = rest.find('/');
-  if (slash == std::string_view::npos || slash == 0) return bad("no bucket, or no key after it");
-  s3_uri u{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-  if (u.key.empty()) return bad("the key is empty");
-  if (u.bucket.size() < 3 || u.bucket.size() > 63) return bad("bucket names are 3 to 63 characters");
-  return u;
-}
-
 s3_client::s3_client(caller& c, resolved_endpoint ep, s3_options opt) : caller_(c), ep_(std::move(ep)), opt_(std::move(opt)) {}
 
 aws_request s3_client::base_request(std::string operation, const s3_uri& uri) const {
