@@ -76,9 +76,13 @@ test: build
 
 # Every test but the fleet's quick size: its agents run the code the agent and process tests run
 # under the sanitizers here, while under them it alone would take a third of this suite's time.
-# So only what the other tests run is built (not the fleet bench, nor the soak).
-sanitize: deps
-	cmake -S . -B $(BUILD)/sanitize -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE="address;undefined" $(CMAKE_FLAGS)
+# So only what the other tests run is built (not the fleet bench, nor the soak). Built by clang,
+# the fuzzers' compiler: at -O0 with ASan it compiles this tree in 360 s of CPU where GCC 12 takes
+# about 600 (the HTTP client: 47 s against 98), and the release build stays GCC's, so both
+# compilers' warnings hold the code.
+sanitize: fuzz-deps
+	cmake -S . -B $(BUILD)/sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-16 \
+	  -DHOOKD_SANITIZE="address;undefined" $(CMAKE_FLAGS)
 	cmake --build $(BUILD)/sanitize -j $(JOBS) --target hookd hookd-emulator hookd_unit_tests hookd_integration_tests
 	cd $(BUILD)/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest $(CTEST_FLAGS) -j $(JOBS) -E '^fleet[.]'
