@@ -157,7 +157,8 @@ std::string server::impl::add_target_group(const target_group_spec& spec) {
 }
 
 reply server::impl::elbv2(const std::string& action, const std::map<std::string, std::string>& p) {
-  if (!take_service_token("elasticloadbalancing")) return query_error(400, "Throttling", "Rate exceeded");
+  // ELB answers ThrottlingException, "Rate exceeded" (its guide, "Request throttling for the ELB API").
+  if (!take_service_token("elasticloadbalancing")) return query_error(400, "ThrottlingException", "Rate exceeded");
   if (action == "DescribeTargetGroups") return describe_target_groups(elb, p);
   if (action == "DescribeTags") return describe_tags(elb, p);
   auto* g = find_group(elb, param(p, "TargetGroupArn"));

@@ -206,7 +206,7 @@ public:
   /// faulty or hostile endpoint might: a client must check ec2InstanceId itself.
   void set_ecs_filter_ignored(bool ignored);
   /// An account-wide request budget for "elasticloadbalancing" or "ecs", as for Auto Scaling:
-  /// past it, calls get Throttling (ELBv2) or ThrottlingException (ECS). 0: unlimited.
+  /// past it, calls get ThrottlingException, "Rate exceeded". 0: unlimited.
   void set_service_rate(const std::string& service, double per_second, double burst);
 
   // --- transitions --------------------------------------------------------------------------

@@ -60,7 +60,7 @@ TEST_F(drains, past_its_burst_a_service_budget_throttles_and_the_throttled_reque
   ASSERT_TRUE(run(elb->describe_target_groups("")));
   auto third = run(elb->describe_target_groups(""));
   ASSERT_FALSE(third) << "the budget was spent";
-  EXPECT_EQ(third.error().aws_code, "Throttling");
+  EXPECT_EQ(third.error().aws_code, "ThrottlingException");
   const auto all = emu->requests();
   EXPECT_EQ(counted(all, "elasticloadbalancing", "DescribeTargetGroups"), 5u) << "two, then the third's three attempts";
   EXPECT_EQ(counted(all, "elasticloadbalancing", "DescribeTargetGroups", true), 3u);
