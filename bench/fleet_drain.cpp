@@ -122,38 +122,40 @@ boost::asio::awaitable<bool> fleet_run::drain_pass() {
   co_return ok;
 }
 
+drain_figures fleet_run::count_drains(const std::string& name, const std::map<std::string, std::string>& token_of) const {
+  drain_figures f;
+  const auto elb_bound = elbv2_request_bound(layout_.groups, static_cast<std::size_t>(o_.drain_page), layout_.groups_per_instance);
+  for (const auto& a : agents_) {
+    const bool draining = emu_.container_instance_status(container_arn_.at(a.instance)) == "DRAINING";
+    if (!token_of.count(a.instance)) {
+      f.others_draining += draining;
+      continue;
+    }
+    f.drained.push_back(a.instance);
+    f.draining += draining;
+    const auto counts = emu_.requests(a.key);
+    const auto elb = requests_of(counts, "elasticloadbalancing"), ecs = requests_of(counts, "ecs");
+    f.elb_answered.push_back(static_cast<double>(elb.answered));
+    f.ecs_answered.push_back(static_cast<double>(ecs.answered));
+    f.throttled.push_back(static_cast<double>(elb.throttled + ecs.throttled));
+    f.over_bound += elb.answered > elb_bound || ecs.answered > ecs_request_bound();
+    std::ifstream in(dir_ / name / ("start-" + a.instance)); // the script's start, then HOOKD_DRAIN_RESULT
+    std::string started, told;
+    std::getline(in, started);
+    std::getline(in, told);
+    f.drains_ok += told == "elbv2=ok:3 ecs=ok:3";
+  }
+  return f;
+}
+
 bool fleet_run::report_drains(const std::string& name, const std::map<std::string, std::string>& token_of,
                               std::chrono::system_clock::time_point t0_wall) {
   std::map<std::string, std::string> instance_of_key;
   for (const auto& a : agents_) instance_of_key[a.key] = a.instance;
   std::map<std::string, std::size_t> group_of_arn;
   for (std::size_t g = 0; g < group_arns_.size(); ++g) group_of_arn[group_arns_[g]] = g;
-  std::vector<std::string> drained;
-  std::vector<double> elb_per, ecs_per, throttled_per;
-  std::size_t over_bound = 0, drains_ok = 0, draining = 0;
-  const auto elb_bound = elbv2_request_bound(layout_.groups, static_cast<std::size_t>(o_.drain_page), layout_.groups_per_instance);
-  const auto ecs_bound = ecs_request_bound();
-  for (const auto& a : agents_) {
-    if (!token_of.count(a.instance)) {
-      draining += emu_.container_instance_status(container_arn_.at(a.instance)) == "DRAINING"; // must stay 0
-      continue;
-    }
-    drained.push_back(a.instance);
-    const auto counts = emu_.requests(a.key);
-    const auto elb = requests_of(counts, "elasticloadbalancing"), ecs = requests_of(counts, "ecs");
-    elb_per.push_back(static_cast<double>(elb.answered));
-    ecs_per.push_back(static_cast<double>(ecs.answered));
-    throttled_per.push_back(static_cast<double>(elb.throttled + ecs.throttled));
-    over_bound += elb.answered > elb_bound || ecs.answered > ecs_bound;
-    std::ifstream in(dir_ / name / ("start-" + a.instance));
-    std::string started, told;
-    std::getline(in, started);
-    std::getline(in, told);
-    drains_ok += told == "elbv2=ok:3 ecs=ok:3";
-  }
-  std::size_t scaled_draining = 0;
-  for (const auto& inst : drained) scaled_draining += emu_.container_instance_status(container_arn_.at(inst)) == "DRAINING";
-  const auto problems = deregistration_problems(layout_, drained, deregistrations(emu_.calls("DeregisterTargets"), instance_of_key, group_of_arn));
+  const auto f = count_drains(name, token_of);
+  const auto problems = deregistration_problems(layout_, f.drained, deregistrations(emu_.calls("DeregisterTargets"), instance_of_key, group_of_arn));
   for (std::size_t i = 0; i < problems.size() && i < 5; ++i) std::fprintf(stderr, "fleet drains: %s\n", problems[i].c_str());
   std::map<std::string, int> completions;
   for (const auto& c : emu_.calls("CompleteLifecycleAction"))
@@ -161,7 +163,7 @@ bool fleet_run::report_drains(const std::string& name, const std::map<std::strin
   std::vector<std::pair<std::string, std::string>> counted;
   for (const auto& [_, token] : token_of) counted.emplace_back(token, token);
   const auto [once, continued] = tally(completions, counted);
-  const auto k = drained.size();
+  const auto k = f.drained.size();
   const auto pages = (layout_.groups + static_cast<std::size_t>(o_.drain_page) - 1) / static_cast<std::size_t>(o_.drain_page);
   std::printf("\nfleet: %d agents on one queue, %zu scaled in at once with --drain elbv2,ecs; %zu target groups (%zu pages), "
               "each instance in 2 (3 registrations), %d s delay; 3 ECS tasks each\n",
@@ -169,24 +171,25 @@ bool fleet_run::report_drains(const std::string& name, const std::map<std::strin
   row("figure", "p50 / p90 / max", "target");
   row("scale-in -> script start (drains first)", seconds_text(distribution_of(script_starts(name, token_of, t0_wall))), "");
   char b[160];
-  std::snprintf(b, sizeof b, "<= %zu (%zu pages + %zu + 2 x 14)", elb_bound, pages, layout_.groups);
-  row("ELBv2 describe/deregister requests per drain", count_text(distribution_of(elb_per)), b);
-  std::snprintf(b, sizeof b, "<= %zu (3 + 26 polls x 4)", ecs_bound);
-  row("ECS describe/list/update requests per drain", count_text(distribution_of(ecs_per)), b);
-  row("throttled attempts per drain, sent again", count_text(distribution_of(throttled_per)), "not counted above; drains still ok");
-  std::snprintf(b, sizeof b, "%zu/%zu", k - over_bound, k);
+  std::snprintf(b, sizeof b, "<= %zu (%zu pages + %zu + 2 x 14)",
+                elbv2_request_bound(layout_.groups, static_cast<std::size_t>(o_.drain_page), layout_.groups_per_instance), pages, layout_.groups);
+  row("ELBv2 describe/deregister requests per drain", count_text(distribution_of(f.elb_answered)), b);
+  std::snprintf(b, sizeof b, "<= %zu (3 + 26 polls x 4)", ecs_request_bound());
+  row("ECS describe/list/update requests per drain", count_text(distribution_of(f.ecs_answered)), b);
+  row("throttled attempts per drain, sent again", count_text(distribution_of(f.throttled)), "not counted above; drains still ok");
+  std::snprintf(b, sizeof b, "%zu/%zu", k - f.over_bound, k);
   row("drains within the request bound", b, "all");
-  std::snprintf(b, sizeof b, "%zu/%zu ok:3 ok:3", drains_ok, k);
+  std::snprintf(b, sizeof b, "%zu/%zu ok:3 ok:3", f.drains_ok, k);
   row("HOOKD_DRAIN_RESULT", b, "all");
-  std::snprintf(b, sizeof b, "%zu/%zu (%zu problems)", k - std::min(k, problems.size()), k, problems.size());
-  row("deregistered exactly their registrations", b, "all, others none");
-  std::snprintf(b, sizeof b, "%zu/%zu (others: %zu)", scaled_draining, k, draining);
+  std::snprintf(b, sizeof b, "%zu instances wrong", problems.size());
+  row("deregistered exactly their registrations", b, "0 (others: none deregistered)");
+  std::snprintf(b, sizeof b, "%zu/%zu (others: %zu)", f.draining, k, f.others_draining);
   row("container instances DRAINING", b, "all (others: 0)");
   std::snprintf(b, sizeof b, "%d/%zu once, %d CONTINUE", once, k, continued);
   row("actions completed", b, "all, exactly once");
   const auto kk = static_cast<int>(k);
-  return once == kk && continued == kk && problems.empty() && over_bound == 0 && drains_ok == k &&
-         scaled_draining == k && draining == 0;
+  return once == kk && continued == kk && problems.empty() && f.over_bound == 0 && f.drains_ok == k && f.draining == k &&
+         f.others_draining == 0;
 }
 
 } // namespace hookd::fleet

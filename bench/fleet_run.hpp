@@ -76,6 +76,14 @@ inline std::string count_text(const fleet::distribution& d) {
   return b;
 }
 
+/// The drain pass's figures for the instances it scaled in (fleet_drain.cpp).
+struct drain_figures {
+  std::vector<std::string> drained;                      ///< the instances scaled in
+  std::vector<double> elb_answered, ecs_answered, throttled; ///< per drained instance
+  std::size_t over_bound = 0, drains_ok = 0, draining = 0;
+  std::size_t others_draining = 0; ///< container instances DRAINING that were not scaled in: must be 0
+};
+
 class fleet_run {
 public:
   fleet_run(boost::asio::io_context& ioc, emulator::server& emu, std::filesystem::path dir, std::string ca, options o)
@@ -253,6 +261,7 @@ private:
   void drain_env(std::vector<std::string>& env) const;
   bool report_drains(const std::string& name, const std::map<std::string, std::string>& token_of,
                      std::chrono::system_clock::time_point t0_wall);
+  drain_figures count_drains(const std::string& name, const std::map<std::string, std::string>& token_of) const;
   bool drains_ = false;
   drain_layout layout_;
   std::vector<std::string> group_arns_;                ///< by group index
