@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Instance bootstrap (run by user data): install hookd, write its config as export lines, and
 # start it at boot and every 5 minutes through cron. Usage:
-#   bootstrap.sh QUEUE_URL SCRIPT_S3_URI [HOOKD_DOWNLOAD_URL]
+#   bootstrap.sh QUEUE_URL SCRIPT_S3_URI [HOOKD_DOWNLOAD_URL] [DRAINS]
+# DRAINS is HOOKD_DRAIN (elbv2, ecs or elbv2,ecs; empty: none), the template's Drains parameter:
+# the drains run before the terminate script, and the role has their permissions only then.
 # HOOKD_DOWNLOAD_URL names a release tarball; "{arch}" in it becomes this machine's architecture
 # (x86_64, or aarch64 on Graviton), so one launch template serves both. When the release's
 # SHA256SUMS sits beside the tarball, the download must match it.
@@ -10,6 +12,11 @@ set -eu
 queue_url=${1:?queue url}
 script=${2:?s3://bucket/key of the on-terminate script}
 url=${3:-}
+drains=${4:-}
+case "$drains" in
+  ""|elbv2|ecs|elbv2,ecs|ecs,elbv2) ;;
+  *) echo "bootstrap: DRAINS must be elbv2, ecs or elbv2,ecs, not '$drains'" >&2; exit 1 ;;
+esac
 if [ -n "$url" ]; then
   arch=$(uname -m)
   case "$arch" in
@@ -35,6 +42,9 @@ export HOOKD_ON_TERMINATE='$script'
 export HOOKD_STATE_DIR=/var/lib/hookd
 # A group with no queue: export HOOKD_TRIGGER=imds (and drop the queue URL); both: queue,imds.
 CONF
+if [ -n "$drains" ]; then
+  echo "export HOOKD_DRAIN='$drains'" >> /etc/hookd/hookd.conf
+fi
 chmod 0600 /etc/hookd/hookd.conf
 cat > /etc/cron.d/hookd <<'CRON'
 SHELL=/bin/sh

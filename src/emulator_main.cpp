@@ -25,7 +25,7 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "Usage: hookd-emulator [--port N] [--region R] [--tls DIR] [--key ID:SECRET]\n"
                "       hookd-emulator ctl URL COMMAND [JSON]   (one control-API call; COMMAND summary prints the state)\n"
-               "A local AWS (SQS, Auto Scaling, S3, IMDSv2) for hookd's tests and demo. Listens on 127.0.0.1.\n"
+               "A local AWS (SQS, Auto Scaling, S3, IMDSv2, ELBv2, ECS, SNS) for hookd's tests and demo. Listens on 127.0.0.1.\n"
                "  --port N        port to listen on (default 0: any free port)\n"
                "  --region R      the region it pretends to be (default us-east-1)\n"
                "  --tls DIR       serve HTTPS with a throw-away CA written to DIR (ca.pem is the bundle to trust)\n"
@@ -34,6 +34,35 @@ void usage(std::FILE* out) {
                "  --answer-delay [SERVICE=]MS  wait MS before each answer of SERVICE (sqs, autoscaling, s3, imds; all\n"
                "                  without SERVICE), as a round trip from an instance does (repeatable)\n"
                "Control API: POST http://127.0.0.1:PORT/_emulator/<command> with a JSON object.\n");
+}
+} // namespace
+
+namespace {
+/// The load balancers' registrations and the ECS container instances, as `summary` prints them.
+void print_drain_state(const boost::json::object& state) {
+  namespace json = boost::json;
+  const auto* groups = state.if_contains("target_groups");
+  if (groups && groups->is_object() && !groups->as_object().empty()) {
+    std::printf("Target groups (registrations left):\n");
+    for (const auto& [name, held] : groups->as_object()) {
+      std::string list;
+      for (const auto& t : held.as_array()) {
+        const auto& o = t.as_object();
+        list += " " + json::value_to<std::string>(o.at("id")) + ":" + std::to_string(o.at("port").to_number<long long>()) + " (" +
+                json::value_to<std::string>(o.at("state")) + ")";
+      }
+      std::printf("  %s:%s\n", std::string(name).c_str(), list.empty() ? " none" : list.c_str());
+    }
+  }
+  const auto* cis = state.if_contains("container_instances");
+  if (cis && cis->is_array() && !cis->as_array().empty()) {
+    std::printf("ECS container instances:\n");
+    for (const auto& c : cis->as_array()) {
+      const auto& o = c.as_object();
+      std::printf("  %s/%s: %s\n", json::value_to<std::string>(o.at("cluster")).c_str(),
+                  json::value_to<std::string>(o.at("ec2_instance_id")).c_str(), json::value_to<std::string>(o.at("status")).c_str());
+    }
+  }
 }
 } // namespace
 
@@ -103,6 +132,7 @@ int control(int argc, char** argv) {
     std::printf("S3 objects:\n");
     for (const auto& [b, keys] : state->at("buckets").as_object())
       for (const auto& k : keys.as_array()) std::printf("  s3://%s/%s\n", std::string(b).c_str(), json::value_to<std::string>(k).c_str());
+    print_drain_state(*state);
     std::map<std::string, int> ops;
     for (const auto& c : calls->at("calls").as_array()) ++ops[json::value_to<std::string>(c.as_object().at("operation"))];
     std::printf("AWS calls hookd made:\n");

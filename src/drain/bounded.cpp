@@ -64,12 +64,16 @@ net::awaitable<bool> cancelled() {
   co_return state.cancelled() != net::cancellation_type::none;
 }
 
-net::awaitable<bool> jittered_pause(std::chrono::milliseconds d) {
+net::awaitable<bool> exact_pause(std::chrono::milliseconds d) {
   if (co_await cancelled()) co_return false;
-  net::steady_timer t(co_await net::this_coro::executor, jittered(d, 0.8, 1.2));
+  net::steady_timer t(co_await net::this_coro::executor, d);
   auto [ec] = co_await t.async_wait(nothrow);
   co_return !ec && !(co_await cancelled());
 }
+
+net::awaitable<bool> jittered_pause(std::chrono::milliseconds d) { co_return co_await exact_pause(jittered(d, 0.8, 1.2)); }
+
+bool throttled(const error& e) { return aws::is_throttling(e); }
 
 std::string with_permission_fix(const error& e, const std::string& action) {
   auto line = e.message();

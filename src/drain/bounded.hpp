@@ -47,7 +47,32 @@ boost::asio::awaitable<result> run_drainer(kind k, Client& client, const Request
 /// cancelled coroutine that does not throw would otherwise go on polling.
 boost::asio::awaitable<bool> jittered_pause(std::chrono::milliseconds d);
 
+/// Waits exactly `d` (no jitter: for a wait that ends at a fixed time). False as jittered_pause.
+boost::asio::awaitable<bool> exact_pause(std::chrono::milliseconds d);
+
 /// The body was cancelled (the deadline won, or hookd is stopping).
 boost::asio::awaitable<bool> cancelled();
+
+/// Whether an AWS error asks to slow down (aws::is_throttling; here so the template below needs
+/// no client header).
+bool throttled(const error& e);
+
+/// An AWS call of a drain, sent again while it is throttled: once the caller's own three attempts
+/// are spent on throttling, it waits a jittered backoff (1 s, doubling to 20 s) and goes again,
+/// until it is answered, fails for another reason, or the drain is cancelled (its deadline, or a
+/// stop); then the last answer is returned. So a fleet draining at once slows to the account's
+/// rate instead of failing its drains, and the deadline still bounds every drain. `call` returns
+/// the client's awaitable: every argument it passes must outlive it (no temporaries, no default
+/// arguments, which die with the lambda's return statement).
+template <class Call>
+auto while_throttled(Call call) -> decltype(call()) {
+  std::chrono::milliseconds backoff{1000};
+  for (;;) {
+    auto r = co_await call();
+    if (r || !throttled(r.error())) co_return r;
+    if (!co_await jittered_pause(backoff)) co_return r;
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(20));
+  }
+}
 
 } // namespace hookd::drain

@@ -37,7 +37,7 @@ public:
     arn_ = (*own)->arn;
     progress_.count = (*own)->running_tasks + (*own)->pending_tasks;
     const std::vector<std::string> mine{arn_}; // named: GCC 12 destroys braced temporaries in co_await twice
-    auto set = co_await ecs_.set_draining(req_.cluster, mine);
+    auto set = co_await while_throttled([&] { return ecs_.set_draining(req_.cluster, mine); });
     if (!set) co_return failed(with_ecs_fix(set.error(), "UpdateContainerInstancesState"));
     log_.info("drain-ecs-draining", {{"cluster", req_.cluster}, {"container_instance", arn_},
                                      {"tasks", std::to_string(progress_.count)}});
@@ -59,7 +59,7 @@ private:
     std::string token;
     const std::string filter = "ec2InstanceId == " + req_.instance_id;
     for (int page = 0; page < max_ecs_pages; ++page) {
-      auto r = co_await ecs_.list_container_instances(req_.cluster, filter, token);
+      auto r = co_await while_throttled([&] { return ecs_.list_container_instances(req_.cluster, filter, token); });
       if (!r) co_return make_error(errc::service_error, with_ecs_fix(r.error(), "ListContainerInstances"));
       arns.insert(arns.end(), r->arns.begin(), r->arns.end());
       if ((token = r->next_token).empty()) break;
@@ -68,7 +68,7 @@ private:
       const auto last = std::min(arns.size(), first + aws::ecs_max_per_call);
       std::vector<std::string> batch(arns.begin() + static_cast<std::ptrdiff_t>(first),
                                      arns.begin() + static_cast<std::ptrdiff_t>(last));
-      auto d = co_await ecs_.describe_container_instances(req_.cluster, batch);
+      auto d = co_await while_throttled([&] { return ecs_.describe_container_instances(req_.cluster, batch); });
       if (!d) co_return make_error(errc::service_error, with_ecs_fix(d.error(), "DescribeContainerInstances"));
       if (auto own = find_own(*d, req_.instance_id)) co_return own;
     }

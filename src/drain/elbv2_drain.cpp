@@ -3,6 +3,7 @@
 
 #include "bounded.hpp"
 #include "hookd/aws/autoscaling.hpp"
+#include "hookd/core/jitter.hpp"
 
 #include <algorithm>
 
@@ -80,7 +81,7 @@ private:
   net::awaitable<outcome<void>> list_pages(const std::vector<std::string>& arns, std::vector<aws::target_group>& into) {
     std::string marker;
     for (int page = 0; page < max_group_pages; ++page) {
-      auto r = co_await elb_.describe_target_groups(marker, arns);
+      auto r = co_await while_throttled([&] { return elb_.describe_target_groups(marker, arns); });
       if (!r) co_return make_error(errc::service_error, with_elb_fix(r.error(), "DescribeTargetGroups"));
       into.insert(into.end(), r->groups.begin(), r->groups.end());
       marker = r->next_marker;
@@ -97,7 +98,7 @@ private:
       std::vector<std::string> batch;
       for (std::size_t i = first; i < std::min(groups.size(), first + aws::elbv2_tags_per_call); ++i)
         batch.push_back(groups[i].arn);
-      auto tags = co_await elb_.describe_tags(batch);
+      auto tags = co_await while_throttled([&] { return elb_.describe_tags(batch); });
       if (!tags) co_return make_error(errc::service_error, with_elb_fix(tags.error(), "DescribeTags"));
       for (std::size_t i = first; i < std::min(groups.size(), first + aws::elbv2_tags_per_call); ++i)
         if (auto it = tags->find(groups[i].arn); it != tags->end() && tag_matches(it->second, req_.groups))
@@ -109,7 +110,8 @@ private:
   /// One group: our registrations in it, deregistered; remembered for the wait.
   net::awaitable<void> drain_group(const aws::target_group& g) {
     progress_.stage = "reading the targets of " + g.arn;
-    auto health = co_await elb_.describe_target_health(g.arn);
+    const std::vector<aws::target_ref> every; // named: the awaitable outlives the lambda's expression (no default argument)
+    auto health = co_await while_throttled([&] { return elb_.describe_target_health(g.arn, every); });
     if (!health) {
       // A group deleted since the listing holds nothing to drain.
       if (health.error().aws_code != "TargetGroupNotFound") note(with_elb_fix(health.error(), "DescribeTargetHealth"));
@@ -120,7 +122,7 @@ private:
     auto delay = co_await deregistration_delay(g.arn);
     if (!own.deregister.empty()) {
       progress_.stage = "deregistering from " + g.arn;
-      auto r = co_await elb_.deregister_targets(g.arn, own.deregister);
+      auto r = co_await while_throttled([&] { return elb_.deregister_targets(g.arn, own.deregister); });
       if (!r) co_return note(with_elb_fix(r.error(), "DeregisterTargets"));
     }
     progress_.count += static_cast<int>(own.wait_for.size());
@@ -131,7 +133,7 @@ private:
   }
 
   net::awaitable<std::chrono::milliseconds> deregistration_delay(const std::string& arn) {
-    auto d = co_await elb_.deregistration_delay(arn);
+    auto d = co_await while_throttled([&] { return elb_.deregistration_delay(arn); });
     if (d && *d) co_return std::chrono::seconds(**d);
     log_.warn("drain-delay-unknown", {{"group", arn}, {"assumed_s", std::to_string(default_delay.count())},
                                       {"why", d ? std::string("no deregistration_delay.timeout_seconds attribute")
@@ -146,10 +148,13 @@ private:
       const auto now = steady::now();
       std::erase_if(waiting_, [&](const draining_group& g) { return g.targets.empty() || now >= g.until; });
       if (waiting_.empty()) co_return true;
-      auto pause = waiting_.front().interval;
-      for (const auto& g : waiting_)
-        pause = std::min({pause, g.interval, std::chrono::duration_cast<std::chrono::milliseconds>(g.until - now)});
-      if (!co_await jittered_pause(pause)) co_return false;
+      auto interval = waiting_.front().interval;
+      for (const auto& g : waiting_) interval = std::min(interval, g.interval);
+      // The poll interval is jittered, the end of a group's delay is not: a jittered end would
+      // wake just before it, poll, and wait a shorter and shorter rest again.
+      auto pause = jittered(interval, 0.8, 1.2);
+      for (const auto& g : waiting_) pause = std::min(pause, std::chrono::ceil<std::chrono::milliseconds>(g.until - now));
+      if (!co_await exact_pause(pause)) co_return false;
       for (auto& g : waiting_) {
         if (steady::now() >= g.until) continue;
         auto h = co_await elb_.describe_target_health(g.arn, g.targets);

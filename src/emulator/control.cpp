@@ -23,6 +23,7 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
     if (v.empty()) return make_error(errc::invalid_input, "control '" + cmd + "': '" + std::string(k) + "' is required");
     return v;
   };
+  if (auto drains = drain_control(cmd, a)) return std::move(*drains);
   if (cmd == "key") {
     auto id = need("id");
     auto secret = need("secret");
@@ -200,12 +201,14 @@ outcome<json::object> server::impl::control(const std::string& cmd, const json::
       bs[b] = keys_;
     }
     s["buckets"] = bs;
+    for (auto& [k, v] : drain_snapshot()) s[k] = std::move(v);
     s["calls"] = calls.size();
     return s;
   }
   return make_error(errc::invalid_input, "unknown control command '" + cmd +
                                              "' (key, queue, send, group, hook, object, get-object, imds, imds-listener, imds-item, activation-delay, answer-delay, spot, fault, "
-                                             "throttle, clock, terminate, launch, calls, state)");
+                                             "throttle, clock, terminate, launch, calls, state, target-group, targets, container-instance, "
+                                             "container-instance-status, service-rate, requests)");
 }
 
 // ================================================================================================

@@ -133,6 +133,7 @@ std::string server::impl::add_container_instance(const container_instance_spec& 
 }
 
 reply server::impl::ecs(const std::string& op, const json::object& body) {
+  if (!take_service_token("ecs")) return json_error(400, "ThrottlingException", "Rate exceeded");
   const auto asked = string_field(body, "cluster");
   const auto cluster = asked.empty() ? std::string("default") : asked;
   const auto now = std::chrono::steady_clock::now();

@@ -157,6 +157,8 @@ std::string server::impl::add_target_group(const target_group_spec& spec) {
 }
 
 reply server::impl::elbv2(const std::string& action, const std::map<std::string, std::string>& p) {
+  // ELB answers ThrottlingException, "Rate exceeded" (its guide, "Request throttling for the ELB API").
+  if (!take_service_token("elasticloadbalancing")) return query_error(400, "ThrottlingException", "Rate exceeded");
   if (action == "DescribeTargetGroups") return describe_target_groups(elb, p);
   if (action == "DescribeTags") return describe_tags(elb, p);
   auto* g = find_group(elb, param(p, "TargetGroupArn"));
@@ -171,9 +173,11 @@ reply server::impl::elbv2(const std::string& action, const std::map<std::string,
 // ---- the in-process API ------------------------------------------------------------------------
 std::string server::add_target_group(const target_group_spec& spec) { return impl_->add_target_group(spec); }
 
-std::vector<target_view> server::targets(const std::string& group_arn) const {
+std::vector<target_view> server::targets(const std::string& group_arn) const { return impl_->target_views(group_arn); }
+
+std::vector<target_view> server::impl::target_views(const std::string& group_arn) {
   std::vector<target_view> out;
-  for (auto& g : impl_->elb.groups) {
+  for (auto& g : elb.groups) {
     if (g.arn != group_arn) continue;
     settle(g);
     for (const auto& r : g.targets) out.push_back({r.id, r.port, r.deregistered ? "draining" : "healthy"});

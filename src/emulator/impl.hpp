@@ -208,6 +208,18 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // ---- Elastic Load Balancing v2 and ECS (elbv2.cpp, ecs.cpp) ----
   elbv2_state elb;
   ecs_state ecs_;
+  /// Account-wide request budgets of "elasticloadbalancing" and "ecs" (rate 0 or absent: unlimited).
+  std::map<std::string, token_bucket> service_buckets;
+  bool take_service_token(const std::string& svc);
+  void set_service_rate(const std::string& svc, double per_second, double burst);
+  std::vector<target_view> target_views(const std::string& group_arn);
+  /// Requests by caller's access key, then by (service, action): the fleet bench's accounting.
+  std::map<std::string, emulator::request_counts> counted_requests;
+  void count_request(const recorded_call& c);
+  /// The drains' control commands (drain_control.cpp); nullopt when `cmd` is none of them.
+  std::optional<outcome<json::object>> drain_control(const std::string& cmd, const json::object& a);
+  /// The target groups' registrations and the container instances, for the `state` snapshot.
+  json::object drain_snapshot();
   reply elbv2(const std::string& action, const std::map<std::string, std::string>& p);
   reply ecs(const std::string& op, const json::object& body);
   std::string add_target_group(const target_group_spec& spec);

@@ -141,6 +141,7 @@ net::awaitable<reply> server::impl::handle(const bhttp::request<bhttp::string_bo
   call.messages = out.messages;
   call.error_code = out.error_code;
   call.answered = std::chrono::system_clock::now();
+  count_request(call);
   calls.push_back(std::move(call));
   co_return out;
 }

@@ -132,6 +132,19 @@ for name, cond in (("DrainElbv2Policy", "DrainElbv2"), ("DrainEcsPolicy", "Drain
     if resources.get(name, {}).get("Condition") != cond:
         fail(f"cloudformation.yaml: {name} must exist under condition {cond}")
 
+# The Drains parameter reaches hookd: the user data hands it to bootstrap.sh (its fourth argument),
+# which writes it as HOOKD_DRAIN; without that, the role would get the drains' permissions and
+# hookd would never drain.
+user_data = resources.get("LaunchTemplate", {}).get("Properties", {}).get("LaunchTemplateData", {}).get("UserData")
+sub = user_data.get("Fn::Base64") if isinstance(user_data, dict) else None
+user_data_text = sub.value if isinstance(sub, Tag) and isinstance(sub.value, str) else ""
+call = [l for l in user_data_text.splitlines() if "bootstrap.sh" in l and l.strip().startswith("sh ")]
+if not call or re.findall(r"'[^']*'", call[0])[3:4] != ["'${Drains}'"]:
+    fail("cloudformation.yaml: the user data does not pass '${Drains}' as bootstrap.sh's fourth argument")
+bootstrap = open(f"{deploy}/bootstrap.sh").read()
+if 'drains=${4:-}' not in bootstrap or "export HOOKD_DRAIN='$drains'" not in bootstrap:
+    fail("bootstrap.sh does not write its fourth argument (DRAINS) as HOOKD_DRAIN into hookd.conf")
+
 for script in ("bootstrap.sh", "on-terminate.example.sh"):
     r = subprocess.run(["sh", "-n", f"{deploy}/{script}"], capture_output=True, text=True)
     if r.returncode != 0:

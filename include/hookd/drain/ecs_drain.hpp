@@ -8,7 +8,8 @@
 // Requests: ListContainerInstances, DescribeContainerInstances and UpdateContainerInstancesState
 // once each; then one DescribeContainerInstances per poll (at most about 20, spaced a twentieth
 // of the time left, see poll_timing), plus two ListTasks and a DescribeTasks on a poll whose
-// counts read 0. Calls are sequential: one in flight per instance.
+// counts read 0. Calls are sequential: one in flight per instance. A throttled call before the
+// polls is sent again, backing off, until the deadline; throttled attempts come on top.
 //
 // Cancellation: bounded by `deadline` (status timeout) and cancellable (status failed, reason
 // "cancelled"); never throws for AWS's misbehaviour. Single-threaded: on the clients' io_context.

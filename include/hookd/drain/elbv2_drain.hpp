@@ -8,8 +8,11 @@
 // Requests: the scan costs ceil(G/400) DescribeTargetGroups + G DescribeTargetHealth for the G
 // groups scanned (`--drain-target-groups` narrows G; a tag filter adds ceil(G/20) DescribeTags);
 // each of the M groups holding this instance adds DescribeTargetGroupAttributes, DeregisterTargets
-// and at most about 11 polls (a tenth of its delay apart, see poll_timing). Calls are sequential:
-// one in flight per instance.
+// and its polls: a tenth of its delay apart (see poll_timing), jittered down to 0.8 of that, and
+// none once the delay is over, so at most 12 within the default --drain-timeout (300 s; the
+// interval is 30 s at most). Calls are sequential: one in flight per instance. A throttled call
+// of the scan or the deregistration is sent again, backing off, until the deadline (a poll is not:
+// the next poll asks again); throttled attempts come on top of these counts.
 //
 // Cancellation: bounded by `deadline` (status timeout) and cancellable (status failed, reason
 // "cancelled"); never throws for AWS's misbehaviour. Single-threaded: on the clients' io_context.

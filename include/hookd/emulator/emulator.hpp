@@ -102,6 +102,14 @@ struct message_history {
   bool deleted = false;
 };
 
+/// Requests of one action: how many came, and how many of them were refused for the rate.
+struct request_tally {
+  std::size_t calls = 0, throttled = 0;
+  friend bool operator==(const request_tally&, const request_tally&) = default;
+};
+/// (service, action): ("elasticloadbalancing", "DescribeTargetHealth"), ("ecs", "ListTasks").
+using request_counts = std::map<std::pair<std::string, std::string>, request_tally>;
+
 struct lifecycle_action_state {
   std::string token, group, hook, instance_id, transition;
   bool active = true;
@@ -197,6 +205,9 @@ public:
   /// ListContainerInstances ignores its filter and answers every instance of the cluster, as a
   /// faulty or hostile endpoint might: a client must check ec2InstanceId itself.
   void set_ecs_filter_ignored(bool ignored);
+  /// An account-wide request budget for "elasticloadbalancing" or "ecs", as for Auto Scaling:
+  /// past it, calls get ThrottlingException, "Rate exceeded". 0: unlimited.
+  void set_service_rate(const std::string& service, double per_second, double burst);
 
   // --- transitions --------------------------------------------------------------------------
   /// Scale-in of `instance`: every terminating hook of its group gets a lifecycle action and a
@@ -217,6 +228,9 @@ public:
   std::vector<lifecycle_action_state> actions() const;
   /// Every message the queue has held, with what happened to it (deleted ones included).
   std::vector<message_history> message_histories(const std::string& queue) const;
+  /// Requests counted by service and action: every caller's, or only those signed with
+  /// `access_key_id` (one agent's, in the fleet bench). Cheap: no call record is copied.
+  request_counts requests(const std::string& access_key_id = {}) const;
   /// Auto Scaling calls answered with Throttling so far.
   int autoscaling_throttled() const;
   /// TLS handshakes completed so far: `full` ones verified a certificate chain on the client's

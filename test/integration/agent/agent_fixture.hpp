@@ -100,7 +100,7 @@ protected:
     auto o = agent::options_from(s);
     o.drain_timing = {std::chrono::milliseconds(20), std::chrono::milliseconds(50)};
     agent::clients c;
-    c.sqs = &*sqs;
+    c.sqs = s.trigger_queue ? &*sqs : nullptr; // no queue source without the queue trigger
     c.asg = &*asg;
     c.s3 = &*s3;
     c.imds = imds ? &*imds : nullptr;

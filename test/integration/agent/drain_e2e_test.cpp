@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The drain phase in the agent's run, against the emulator: what is drained, that the script
 // starts only once the drain is over, that heartbeats carry the action through a long drain, and
-// what a drain that fails makes of the run (issue 25).
+// what a drain that fails makes of the run, and that a Spot notice's drain leaves the script its
+// share of the notice (issue 25).
 #include "integration/agent/agent_fixture.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -45,6 +46,24 @@ std::pair<std::int64_t, std::string> read_report(const std::filesystem::path& p)
 
 std::int64_t ns_of(sys_time t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+/// `2026-12-07T04:35:31.250Z`: a Spot notice's time to the millisecond, so a test's budget can be short.
+std::string rfc3339_ms(sys_time t) {
+  const auto whole = std::chrono::floor<std::chrono::seconds>(t);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - whole).count();
+  auto text = iso8601(whole); // ...:ssZ
+  return text.insert(text.size() - 1, "." + std::to_string(1000 + ms).substr(1)); // .250
+}
+
+/// The value of `key=` in the first log line that holds `event`, as a number (-1: no such line).
+long long logged_number(const std::vector<std::string>& lines, std::string_view event, const std::string& key) {
+  for (const auto& l : lines) {
+    if (l.find(event) == std::string::npos) continue;
+    const auto at = l.find(" " + key + "=");
+    if (at != std::string::npos) return std::atoll(l.c_str() + at + key.size() + 2);
+  }
+  return -1;
 }
 
 } // namespace
@@ -153,6 +172,41 @@ TEST_F(agent_e2e, a_drain_that_times_out_under_continue_runs_the_script_and_tell
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
   const auto [started, result] = read_report(report);
   EXPECT_EQ(result, "ecs=timeout");
+}
+
+TEST_F(agent_e2e, a_spot_notice_drains_within_its_budget_and_the_script_runs_before_the_interruption) {
+  use_imds();
+  s.trigger_queue = false; // the notice alone: instance metadata, no queue, no lifecycle hook
+  s.trigger_imds = true;
+  s.imds_poll = 20ms;
+  // A drain that would take a minute (the target reads `draining` for 60 s), under a
+  // --drain-timeout that alone would let it run 15 s: only the notice's budget can cut it in time.
+  emulator::target_group_spec g;
+  g.name = "web";
+  g.draining_for = 60s;
+  g.targets = {{"i-self", 80}};
+  const auto arn = emu->add_target_group(g);
+  const auto report = dir / "drain-report";
+  s.on_terminate = script(drain_report_script(report));
+  s.drain.elbv2 = true;
+  s.drain.timeout = 15s;
+  const auto interruption = std::chrono::system_clock::now() + 3000ms;
+  emu->set_imds_item("i-self", "spot/instance-action", R"({"action":"terminate","time":")" + rfc3339_ms(interruption) + R"("})");
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  // The drain ran: the instance's registration was deregistered and is draining.
+  ASSERT_EQ(emu->calls("DeregisterTargets").size(), 1u);
+  const auto t = emu->targets(arn);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].state, "draining");
+  // Its budget: two thirds of the time left when it started, so at most 2000 ms of the 3000.
+  const auto budget_ms = logged_number(lines, "drain-start", "deadline_ms");
+  EXPECT_GE(budget_ms, 0) << "no drain-start line with deadline_ms";
+  EXPECT_LE(budget_ms, 2000) << "the drain is not bounded by the Spot notice's time less the script's margin";
+  const auto [started, result] = read_report(report);
+  EXPECT_EQ(result, "elbv2=timeout") << "the drain was not cut at its budget";
+  EXPECT_GT(started, ns_of(emu->calls("DeregisterTargets").at(0).answered)) << "the script started before the drain";
+  EXPECT_LT(started, ns_of(interruption)) << "the script started after the interruption time";
 }
 
 TEST_F(agent_e2e, a_launch_is_never_drained) {

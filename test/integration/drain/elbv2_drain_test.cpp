@@ -118,6 +118,27 @@ TEST_F(drains, elbv2_throttling_is_retried) {
   EXPECT_TRUE(emu->targets(arns["e"]).empty());
 }
 
+TEST_F(drains, elbv2_a_scan_throttled_past_the_callers_three_attempts_is_sent_again_until_answered) {
+  // A fleet draining at once: the account's budget refuses more than one call's three attempts.
+  // The drain backs off (1 s) and asks again, instead of failing with the group unscanned.
+  auto arns = five_groups(*emu, 100ms);
+  fail_next("DescribeTargetGroups", 4, 400, "ThrottlingException");
+  fail_next("DeregisterTargets", 3, 400, "ThrottlingException");
+  auto r = run(drain::drain_elbv2(*elb, elbv2_req(), log));
+  EXPECT_EQ(r.how, drain::status::ok) << r.reason;
+  EXPECT_EQ(r.count, 4);
+  EXPECT_EQ(answered("DescribeTargetGroups", "ThrottlingException"), 4u);
+  EXPECT_TRUE(emu->targets(arns["e"]).empty());
+}
+
+TEST_F(drains, elbv2_a_call_throttled_until_the_deadline_ends_the_drain_as_a_timeout) {
+  five_groups(*emu, 100ms);
+  fail_next("DescribeTargetGroups", 1000, 400, "ThrottlingException");
+  auto r = run(drain::drain_elbv2(*elb, elbv2_req(300ms), log));
+  EXPECT_EQ(r.how, drain::status::timeout) << r.reason;
+  EXPECT_TRUE(emu->calls("DeregisterTargets").empty());
+}
+
 TEST_F(drains, elbv2_a_tag_filter_scans_only_tagged_groups_twenty_arns_a_call) {
   std::string tagged;
   for (int i = 0; i < 22; ++i) {
