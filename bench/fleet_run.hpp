@@ -177,13 +177,13 @@ private:
                     }),
                     [&a](std::exception_ptr, proc::run_result) { a.exited = true; });
     }
-    // Ready: in its long poll, or (with no queue) past start-up, which ends by reading the hooks.
-    // The drain pass takes the end of start-up too: the first receive is sent beside that look-up,
-    // and a long poll is recorded only when answered, 20 s later on a quiet queue.
+    // Ready: past start-up, which ends by reading the hooks. The first receive is sent beside that
+    // look-up; a second later every agent is in its long poll (which the emulator records only
+    // when it is answered, 20 s later on a quiet queue: too late to wait for).
     const auto until = steady::now() + 120s;
     while (steady::now() < until) {
       std::set<std::string> polled;
-      for (const auto& c : emu_.calls(imds_ || drains_ ? "DescribeLifecycleHooks" : "ReceiveMessage")) polled.insert(c.access_key_id);
+      for (const auto& c : emu_.calls("DescribeLifecycleHooks")) polled.insert(c.access_key_id);
       std::size_t n = 0;
       for (const auto& a : agents_) n += polled.count(a.key);
       if (n == agents_.size()) {
