@@ -275,6 +275,7 @@ void agent::submit(instance_event ev) {
   a.source = lifecycle::action_source::instance;
   a.target = ev.target;
   a.notice = ev.notice;
+  if (!ev.notice) std::tie(a.origin, a.destination) = lifecycle::leg_of_target(ev.transition, ev.target);
   a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(ev.transition), ev.target);
   a.trigger = ev.trigger;
   a.shape = "imds";

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Warm pools leg by leg, against the emulator (issue 26): a leg's Origin and Destination reach
+// the script from every notification shape, a leg into the warm pool runs --warm-script in place
+// of the launch script, and the readiness gate holds only the leg into the group.
+#include "integration/agent/agent_fixture.hpp"
+#include "support/webhook_server.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using hookd::test::agent_e2e;
+
+namespace {
+
+void put_boot_hook(emulator::server& emu, emulator::notification_format format) {
+  emulator::hook_spec h;
+  h.group = "asg";
+  h.name = "boot";
+  h.queue = "hooks";
+  h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+  h.heartbeat_timeout = 30;
+  h.format = format;
+  emu.put_hook(h);
+}
+
+std::string file_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A script that writes its name, HOOKD_ORIGIN and HOOKD_DESTINATION to `out`.
+std::string leg_script(const std::string& name, const std::filesystem::path& out) {
+  return "#!/bin/sh\necho \"" + name + " $HOOKD_ORIGIN $HOOKD_DESTINATION\" >> " + out.string() + "\n";
+}
+
+} // namespace
+
+class warm_legs : public agent_e2e {
+protected:
+  /// An executable script at dir/NAME.sh (the fixture's script() names files by log size).
+  std::string named_script(const std::string& name, const std::string& body) {
+    const auto p = (dir / (name + ".sh")).string();
+    std::ofstream(p) << body;
+    ::chmod(p.c_str(), 0755);
+    return p;
+  }
+
+  /// A launch into the warm pool, notified in `format`: what the launch script was told.
+  std::string leg_seen_in(emulator::notification_format format) {
+    put_boot_hook(*emu, format);
+    const auto out = dir / "legs";
+    s.on_launch = named_script("launch", leg_script("launch", out));
+    const auto token = emu->launch_into_warm_pool("asg", "i-self").at(0);
+    auto done = run_agent();
+    EXPECT_EQ(done.size(), 1u);
+    EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+    return file_text(out);
+  }
+};
+
+TEST_F(warm_legs, a_direct_notification_s_origin_and_destination_reach_the_script) {
+  EXPECT_EQ(leg_seen_in(emulator::notification_format::direct), "launch EC2 WarmPool\n");
+}
+
+TEST_F(warm_legs, an_sns_envelope_s_origin_and_destination_reach_the_script) {
+  EXPECT_EQ(leg_seen_in(emulator::notification_format::sns), "launch EC2 WarmPool\n");
+}
+
+TEST_F(warm_legs, an_eventbridge_event_s_origin_and_destination_reach_the_script) {
+  EXPECT_EQ(leg_seen_in(emulator::notification_format::eventbridge), "launch EC2 WarmPool\n");
+}
+
+TEST_F(warm_legs, a_leg_into_the_warm_pool_runs_the_warm_script_and_is_not_held_by_the_readiness_gate) {
+  put_boot_hook(*emu, emulator::notification_format::direct);
+  const auto out = dir / "legs";
+  s.on_launch = named_script("launch", leg_script("launch", out));
+  s.on_warm = named_script("warm", leg_script("warm", out));
+  test::webhook_server health(ioc.get_executor(), std::vector<unsigned>(1000, 503)); // never ready
+  s.ready.http_url = health.url("/health");
+  s.ready.interval = 20ms;
+  s.ready.timeout = 5s;
+  const auto token = emu->launch_into_warm_pool("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(file_text(out), "warm EC2 WarmPool\n") << "the warm script in place of the launch script";
+  EXPECT_TRUE(health.requests().empty()) << "the gate holds only the leg into the group";
+}
+
+TEST_F(warm_legs, a_leg_into_the_group_runs_the_launch_script_and_waits_for_readiness) {
+  put_boot_hook(*emu, emulator::notification_format::direct);
+  const auto out = dir / "legs";
+  s.on_launch = named_script("launch", leg_script("launch", out));
+  s.on_warm = named_script("warm", leg_script("warm", out));
+  test::webhook_server health(ioc.get_executor(), {503, 503});
+  s.ready.http_url = health.url("/health");
+  s.ready.interval = 20ms;
+  s.ready.timeout = 5s;
+  const auto token = emu->launch_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(file_text(out), "launch EC2 AutoScalingGroup\n");
+  EXPECT_EQ(health.requests().size(), 4u) << "two 503s, then two 200s in a row";
+}
