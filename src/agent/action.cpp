@@ -39,7 +39,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   entry.resumes = r.resumes;
   std::string why;
   auto [w, path, decided] =
-      co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) && wait_decided(*c, true));
+      co_await (journal_.write(entry) && leg_script(r.action, why) && wait_decided(*c, true));
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
   if (!decided) {
     // Another action was confirmed first: it goes ahead. This one stays pending while its

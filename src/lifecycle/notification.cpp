@@ -111,6 +111,13 @@ std::pair<std::string, std::string> leg_of_target(transition t, std::string_view
   return pair("", "");
 }
 
+std::string destination_of_state(std::string_view state) {
+  if (state.starts_with("Warmed:Pending")) return std::string(warm_pool);
+  if (state.starts_with("Pending")) return std::string(into_group);
+  if (state.starts_with("Terminating") || state.starts_with("Warmed:Terminating")) return std::string(ec2_place);
+  return {};
+}
+
 std::string_view transition_word(transition t) { return t == transition::terminate ? "terminate" : "launch"; }
 
 } // namespace hookd::lifecycle

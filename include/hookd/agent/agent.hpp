@@ -210,6 +210,11 @@ private:
                                              const std::string& why, std::chrono::steady_clock::time_point global,
                                              action_summary& sum);
   void log_done(action_summary& sum);
+  /// The leg's script (leg_check.cpp): a message's Destination decides between --warm-script and
+  /// the transition's script, and whether the readiness gate holds the run, so where that choice
+  /// matters Auto Scaling's record of the instance is asked first and wins over the message.
+  boost::asio::awaitable<std::optional<std::string>> leg_script(lifecycle::lifecycle_action& a, std::string& why);
+  boost::asio::awaitable<void> check_leg(lifecycle::lifecycle_action& a);
   /// When Auto Scaling's global timeout ends `a`, counted from the notification's Time.
   std::chrono::steady_clock::time_point global_deadline(const lifecycle::lifecycle_action& a) const;
   const transition_run* run_of(lifecycle::transition t) const {

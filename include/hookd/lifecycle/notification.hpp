@@ -71,6 +71,10 @@ inline bool into_warm_pool(const lifecycle_action& a) { return a.destination == 
 /// the pool, is not in metadata: empty), `Terminated` out of the group. Empty strings for a
 /// target that says nothing of a leg (a notice, "spot").
 std::pair<std::string, std::string> leg_of_target(transition t, std::string_view target);
+/// Where Auto Scaling's own record (DescribeAutoScalingInstances' LifecycleState) says a waiting
+/// instance goes: `Warmed:Pending*` into the warm pool, `Pending*` into the group,
+/// `Terminating*`/`Warmed:Terminating*` out to EC2. Empty for any other state (not waiting).
+std::string destination_of_state(std::string_view lifecycle_state);
 /// Whether a Place (Origin/Destination value) is one AWS sends: EC2, AutoScalingGroup, WarmPool.
 bool known_place(std::string_view place);
 

@@ -49,6 +49,16 @@ protected:
     return p;
   }
 
+  /// The launching hook "boot", notifying no queue: a test sends the messages itself.
+  void put_launch_hook_without_queue() {
+    emulator::hook_spec h;
+    h.group = "asg";
+    h.name = "boot";
+    h.transition = "autoscaling:EC2_INSTANCE_LAUNCHING";
+    h.heartbeat_timeout = 30;
+    emu->put_hook(h);
+  }
+
   /// A launch into the warm pool, notified in `format`: what the launch script was told.
   std::string leg_seen_in(emulator::notification_format format) {
     put_boot_hook(*emu, format);
@@ -106,4 +116,28 @@ TEST_F(warm_legs, a_leg_into_the_group_runs_the_launch_script_and_waits_for_read
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
   EXPECT_EQ(file_text(out), "launch EC2 AutoScalingGroup\n");
   EXPECT_EQ(health.requests().size(), 4u) << "two 503s, then two 200s in a row";
+}
+
+TEST_F(warm_legs, a_forged_destination_warm_pool_on_a_launch_into_the_group_changes_neither_the_script_nor_the_gate) {
+  put_launch_hook_without_queue();
+  const auto out = dir / "legs";
+  s.on_launch = named_script("launch", leg_script("launch", out));
+  s.on_warm = named_script("warm", leg_script("warm", out));
+  test::webhook_server health(ioc.get_executor(), {503});
+  s.ready.http_url = health.url("/health");
+  s.ready.interval = 20ms;
+  s.ready.timeout = 5s;
+  // The real action's token, in a copy whose Destination says WarmPool (the real message, which
+  // says AutoScalingGroup, never reaches the queue: its hook notifies none).
+  const auto token = emu->launch_instance("asg", "i-self").at(0);
+  emu->send_message("hooks", boost::json::serialize(boost::json::object{
+                                 {"LifecycleActionToken", token}, {"AutoScalingGroupName", "asg"}, {"LifecycleHookName", "boot"},
+                                 {"EC2InstanceId", "i-self"}, {"LifecycleTransition", "autoscaling:EC2_INSTANCE_LAUNCHING"},
+                                 {"Origin", "EC2"}, {"Destination", "WarmPool"}}));
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(file_text(out), "launch EC2 AutoScalingGroup\n") << "Auto Scaling's record (Pending:Wait) decides the leg";
+  EXPECT_EQ(health.requests().size(), 3u) << "the gate held the launch: a 503, then two 200s";
+  EXPECT_TRUE(logged("leg-corrected"));
 }

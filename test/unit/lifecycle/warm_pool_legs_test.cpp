@@ -89,3 +89,13 @@ TEST(warm_pool_legs, metadata_s_target_state_gives_the_leg) {
   EXPECT_EQ(leg_of_target(transition::terminate, "Terminated"), (P{"AutoScalingGroup", "EC2"}));
   EXPECT_EQ(leg_of_target(transition::terminate, "spot"), (P{"", ""}));
 }
+
+TEST(warm_pool_legs, auto_scaling_s_record_of_a_waiting_instance_gives_its_destination) {
+  EXPECT_EQ(destination_of_state("Warmed:Pending:Wait"), "WarmPool");
+  EXPECT_EQ(destination_of_state("Warmed:Pending"), "WarmPool");
+  EXPECT_EQ(destination_of_state("Pending:Wait"), "AutoScalingGroup");
+  EXPECT_EQ(destination_of_state("Terminating:Wait"), "EC2");
+  EXPECT_EQ(destination_of_state("Warmed:Terminating:Wait"), "EC2");
+  EXPECT_EQ(destination_of_state("InService"), "") << "not waiting: says nothing of a leg";
+  EXPECT_EQ(destination_of_state("Warmed:Running"), "");
+}
