@@ -125,6 +125,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   /// Between a transition's start and its wait state: the load balancer's draining, during which
   /// the group shows Terminating (Pending) and the action is not active yet.
   std::chrono::milliseconds activation_delay{0};
+  /// The warm pool's pool state: an instance settles in Warmed:<this> (Running, Stopped, Hibernated).
+  std::string warm_pool_state = "Running";
   std::vector<fault> faults;
   std::map<std::string, std::chrono::milliseconds> answer_delay; ///< service (or "*") -> wait before answering
   std::chrono::milliseconds answer_delay_for(const std::string& svc) const {

@@ -141,3 +141,40 @@ TEST_F(warm_legs, a_forged_destination_warm_pool_on_a_launch_into_the_group_chan
   EXPECT_EQ(health.requests().size(), 3u) << "the gate held the launch: a 503, then two 200s";
   EXPECT_TRUE(logged("leg-corrected"));
 }
+
+TEST_F(warm_legs, the_warm_pool_journey_by_the_queue_runs_each_leg_s_script_once_across_restarts_on_one_state_directory) {
+  // Launch into a stopped warm pool; hookd goes down with the instance and comes back (a new
+  // agent on the same state directory, as cron @reboot starts it); the launch out of the pool
+  // into service; scale-in back into the pool; out of the pool again. Four actions of one
+  // instance id, each its own leg.
+  put_boot_hook(*emu, emulator::notification_format::eventbridge);
+  emu->set_warm_pool_state("Stopped");
+  const auto out = dir / "legs";
+  s.on_launch = named_script("launch", leg_script("launch", out));
+  s.on_terminate = named_script("terminate", leg_script("terminate", out));
+  s.on_warm = named_script("warm", leg_script("warm", out));
+  test::webhook_server health(ioc.get_executor(), {});
+  s.ready.http_url = health.url("/health");
+  s.ready.interval = 20ms;
+  std::vector<std::string> tokens;
+  const auto leg = [&](std::vector<std::string> leg_tokens, const char* state_after) {
+    ASSERT_EQ(leg_tokens.size(), 1u);
+    tokens.push_back(leg_tokens[0]);
+    auto done = run_agent(); // --once: this leg's action, then hookd ends
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(emu->instance_state("asg", "i-self"), state_after);
+  };
+  leg(emu->launch_into_warm_pool("asg", "i-self"), "Warmed:Stopped");
+  leg(emu->launch_instance("asg", "i-self"), "InService");
+  leg(emu->scale_in_to_warm_pool("asg", "i-self"), "Warmed:Stopped");
+  leg(emu->launch_instance("asg", "i-self"), "InService");
+  EXPECT_EQ(file_text(out), "warm EC2 WarmPool\n"
+                            "launch WarmPool AutoScalingGroup\n"
+                            "warm AutoScalingGroup WarmPool\n"
+                            "launch WarmPool AutoScalingGroup\n");
+  for (const auto& t : tokens) {
+    EXPECT_EQ(emu->action(t)->result, "CONTINUE");
+    EXPECT_EQ(calls_for_token("CompleteLifecycleAction", t).size(), 1u) << "each action completed once";
+  }
+  EXPECT_EQ(health.requests().size(), 4u) << "the gate held only the two legs into the group, two passes each";
+}
