@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The warm-pool journey with the instance-metadata trigger and the real binary (issue 26): into a
+// stopped pool, a reboot out of it into service, a scale-in back into the pool while hookd runs,
+// and a reboot out again. Each leg is its own action, learnt from metadata's target state and
+// the group's record; each runs its own script once and is completed once by instance id.
+#include "imds_fixture.hpp"
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using hookd::test::imds_trigger;
+
+namespace {
+
+TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_once_and_completes_each_action_once) {
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING"); // "drain" is the group's terminating hook
+  emu->set_warm_pool_state("Stopped");
+  const std::string line = "echo \"$1 $HOOKD_ORIGIN>$HOOKD_DESTINATION hook=$HOOKD_HOOK\" >> " + runs_file + "\n";
+  write_script("#!/bin/sh\necho -n 'script ' >> " + runs_file + "\n" + line);
+  const auto warm = (dir / "warm.sh").string();
+  std::ofstream(warm) << "#!/bin/sh\necho -n 'warm ' >> " + runs_file + "\n" + line;
+  ::chmod(warm.c_str(), 0755);
+  const auto with_scripts = [&](proc::command c) {
+    c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+    c.env.push_back("HOOKD_WARM_SCRIPT=" + warm);
+    return c;
+  };
+
+  // Leg 1: launched into the pool. hookd runs until its action is done, then the instance stops.
+  emu->launch_into_warm_pool("asg", "i-self");
+  auto first = run(start(with_scripts(imds_cmd("imds", {"--once"}))), 40s);
+  EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped");
+
+  // Legs 2 and 3: booted out of the pool (a new hookd, the same state directory) into service;
+  // later scaled in back into the pool while that hookd runs.
+  emu->launch_instance("asg", "i-self");
+  output.clear();
+  bool scaled_in = false;
+  when([&] { return completions() == 2 && emu->instance_state("asg", "i-self") == "InService"; }, [&] {
+    scaled_in = true;
+    emu->scale_in_to_warm_pool("asg", "i-self");
+  });
+  stop_when([&] { return scaled_in && completions() == 3 && emu->instance_state("asg", "i-self") == "Warmed:Stopped"; });
+  auto second = run(start(with_scripts(imds_cmd("imds"))), 40s);
+  EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+
+  // Leg 4: booted out of the pool again.
+  emu->launch_instance("asg", "i-self");
+  output.clear();
+  auto third = run(start(with_scripts(imds_cmd("imds", {"--once"}))), 40s);
+  EXPECT_EQ(third.exit_code, 0) << third.describe() << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService");
+
+  EXPECT_EQ(runs(), (std::vector<std::string>{"warm launch EC2>WarmPool hook=warm-up", "script launch >AutoScalingGroup hook=warm-up",
+                                              "warm terminate AutoScalingGroup>WarmPool hook=drain",
+                                              "script launch >AutoScalingGroup hook=warm-up"}))
+      << all_output();
+  EXPECT_EQ(completions(), 4) << "each action completed once\n" << all_output();
+  for (const auto& a : emu->actions()) EXPECT_EQ(a.result, "CONTINUE") << a.hook;
+  EXPECT_EQ(emu->actions().size(), 4u);
+}
+
+} // namespace
