@@ -101,7 +101,12 @@ net::awaitable<void> imds_source::refresh_hooks() {
 
 net::awaitable<void> imds_source::act(instance_event ev) {
   const bool terminating = ev.transition == lifecycle::transition::terminate;
-  if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
+  // A leg into the warm pool runs --warm-script when it is set (script_for), else the transition's.
+  const bool into_pool = lifecycle::leg_of_target(ev.transition, ev.target).second == lifecycle::warm_pool;
+  const auto& leg_script = into_pool && !o_.script.on_warm.empty() ? o_.script.on_warm
+                           : terminating                            ? o_.script.on_terminate
+                                                                    : o_.script.on_launch;
+  if (leg_script.empty()) {
     if (logged_.insert("no-script:" + ev.trigger))
       log_.warn("no-script", {{"trigger", ev.trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
                                                                 " script: nothing to run"}});
