@@ -43,6 +43,7 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
   std::vector<std::string> tokens;
   auto& g = groups.at(group);
   const bool from_pool = g[instance].rfind("Warmed:", 0) == 0; // a launch out of the warm pool
+  const int leg = ++legs_started;
   const std::string transition_name =
       terminating ? "autoscaling:EC2_INSTANCE_TERMINATING" : "autoscaling:EC2_INSTANCE_LAUNCHING";
   for (const auto& h : hooks) {
@@ -50,6 +51,7 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     action_rec a;
     a.state = {uuid(), group, h.spec.name, instance, transition_name, true, "", false, 0};
     a.heartbeat_timeout = h.spec.heartbeat_timeout;
+    a.leg = leg;
     a.active_from = steady::now() + activation_delay;
     a.deadline = a.active_from + std::chrono::seconds(h.spec.heartbeat_timeout);
     a.global_deadline = a.active_from + std::chrono::seconds(h.global_timeout);
@@ -88,8 +90,11 @@ void server::impl::settle_instance(const std::string& group, const std::string& 
   bool any_active = false;
   bool abandoned = false;
   std::string transition_name;
+  int latest = 0; // only the instance's latest leg settles it: a warm pool's instance has several
+  for (const auto& [_, a] : actions)
+    if (a.state.group == group && a.state.instance_id == instance) latest = std::max(latest, a.leg);
   for (const auto& [_, a] : actions) {
-    if (a.state.group != group || a.state.instance_id != instance) continue;
+    if (a.state.group != group || a.state.instance_id != instance || a.leg != latest) continue;
     if (a.state.active) any_active = true;
     if (a.state.result == "ABANDON") abandoned = true;
     transition_name = a.state.transition;

@@ -99,7 +99,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     std::string default_result;
     int heartbeat_timeout = 0;
     steady::time_point active_from{}; ///< before it, Auto Scaling answers "No active Lifecycle Action"
+    int leg = 0; ///< which transition() made it: an instance's earlier legs (a warm pool's) do not settle its latest
   };
+  int legs_started = 0;
 
   impl(net::any_io_executor e, options o) : ex(std::move(e)), opt(std::move(o)), acceptor(ex) {}
 

@@ -43,19 +43,20 @@ TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_on
   stop_when([&] { return scaled_in && completions() == 3 && emu->instance_state("asg", "i-self") == "Warmed:Stopped"; });
   auto second = run(start(with_scripts(imds_cmd("imds"))), 40s);
   EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+  const auto second_output = all_output();
 
   // Leg 4: booted out of the pool again.
   emu->launch_instance("asg", "i-self");
   output.clear();
   auto third = run(start(with_scripts(imds_cmd("imds", {"--once"}))), 40s);
   EXPECT_EQ(third.exit_code, 0) << third.describe() << all_output();
-  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService");
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService") << all_output();
 
   EXPECT_EQ(runs(), (std::vector<std::string>{"warm launch EC2>WarmPool hook=warm-up", "script launch >AutoScalingGroup hook=warm-up",
                                               "warm terminate AutoScalingGroup>WarmPool hook=drain",
                                               "script launch >AutoScalingGroup hook=warm-up"}))
       << all_output();
-  EXPECT_EQ(completions(), 4) << "each action completed once\n" << all_output();
+  EXPECT_EQ(completions(), 4) << "each action completed once\n" << second_output << all_output();
   for (const auto& a : emu->actions()) EXPECT_EQ(a.result, "CONTINUE") << a.hook;
   EXPECT_EQ(emu->actions().size(), 4u);
 }
