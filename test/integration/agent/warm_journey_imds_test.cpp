@@ -62,3 +62,29 @@ TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_on
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(imds_trigger, a_hookd_restarted_while_the_instance_waits_to_reenter_the_pool_takes_the_leg_for_the_scale_in_it_is) {
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING");
+  emu->set_warm_pool_state("Stopped");
+  write_script("#!/bin/sh\necho \"script $1 $HOOKD_ORIGIN>$HOOKD_DESTINATION hook=$HOOKD_HOOK\" >> " + runs_file + "\n");
+  auto c = imds_cmd("imds", {"--once"});
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  emu->launch_instance("asg", "i-self"); // into service
+  auto first = run(start(c), 40s);
+  EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
+  // Scaled in back into the pool while no hookd runs (it crashed, or was restarted): the new one
+  // sees Warmed:Stopped first. Metadata alone would make it a launch into the pool.
+  emu->scale_in_to_warm_pool("asg", "i-self");
+  output.clear();
+  auto second = run(start(c), 40s);
+  EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+  EXPECT_EQ(runs(), (std::vector<std::string>{"script launch >AutoScalingGroup hook=warm-up",
+                                              "script terminate AutoScalingGroup>WarmPool hook=drain"}))
+      << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped") << all_output();
+  EXPECT_EQ(completions(), 2) << all_output();
+}
+
+} // namespace
