@@ -5,7 +5,10 @@
 #include "integration/agent/agent_fixture.hpp"
 #include "support/webhook_server.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 using namespace hookd;
@@ -58,8 +61,22 @@ TEST_F(agent_e2e, a_launch_is_completed_only_after_its_readiness_url_answers_and
   s.ready.timeout = 20s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   std::optional<test::emulator_ticker> clock(std::in_place, ioc, *emu, 100ms, 3s);
+  // What `hookd status` reads, looked at while the gate waits.
+  bool status_said_ready = false;
+  boost::asio::steady_timer look(ioc);
+  std::function<void()> watch = [&] {
+    look.expires_after(10ms);
+    look.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      status_said_ready = status_said_ready || read_text(dir / "state" / "status.json").find("\"phase\":\"ready\"") != std::string::npos;
+      watch();
+    });
+  };
+  watch();
   auto done = run_agent();
+  look.cancel();
   clock.reset();
+  EXPECT_TRUE(status_said_ready) << "hookd status shows the phase while the gate waits";
   ASSERT_EQ(done.size(), 1u);
   const auto a = emu->action(token);
   EXPECT_FALSE(a->timed_out) << "heartbeats must keep the hook alive while the gate waits";
