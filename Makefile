@@ -48,7 +48,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: all deps fuzz-deps dist-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
+.PHONY: all deps fuzz-deps dist-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo demo-ready dist clean
 
 all: build
 
@@ -154,6 +154,11 @@ hot-text: deps
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/run-demo.sh $(BUILD)
+
+# A launch held by the readiness gate until a local health URL answers (issue 26).
+demo-ready: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
+	bash test/demo/ready-demo.sh $(BUILD)
 
 dist-deps:
 	$(call install_missing,dist-deps,$(DIST_PACKAGES))

@@ -3,8 +3,6 @@
 // the script (fetched, supervised, heartbeated) and the completion, then its messages.
 #include "hookd/agent/agent.hpp"
 #include "hookd/agent/queue_source.hpp"
-#include "hookd/agent/drain_phase.hpp"
-#include "hookd/agent/script_phase.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -41,7 +39,7 @@ net::awaitable<bool> agent::run_action(std::shared_ptr<candidate> c) {
   entry.resumes = r.resumes;
   std::string why;
   auto [w, path, decided] =
-      co_await (journal_.write(entry) && fetch_script(s_.script, a, {}, &s3_, log_, why) && wait_decided(*c, true));
+      co_await (journal_.write(entry) && leg_script(r.action, why) && wait_decided(*c, true));
   if (!w) log_.error("journal-write-failed", {{"error", w.error().message()}, {"what", "going on without it: a crash now would not resume this action"}});
   if (!decided) {
     // Another action was confirmed first: it goes ahead. This one stays pending while its
@@ -120,36 +118,6 @@ net::awaitable<void> agent::finish_action(received_action r, action_summary sum,
   running_.erase(journal::name_of(r.action));
   sum.total = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
   log_done(sum);
-}
-
-net::awaitable<void> agent::run_confirmed(received_action& r, const std::optional<std::string>& path, const std::string& why,
-                                          steady::time_point global, action_summary& sum) {
-  using namespace net::experimental::awaitable_operators;
-  const auto& a = r.action;
-  run_context ctx{r, sum, path, why, global, s_.on_failure, {}};
-  const auto told = [this, &a](event_kind k, std::string detail, std::optional<std::chrono::milliseconds> took) {
-    auto e = about(k, a, std::move(detail));
-    e.duration = took;
-    tell(e);
-  };
-  script_phase script({ex_, s_, id_.region, env_, journal_, log_, script_stop_.slot(), [this] { open_exec_gate(); }, told});
-  drain_phase drain({ex_, s_.drain, s_.drain_timing, drains_, imds_, log_, status_, script_stop_.slot(),
-                     [&told](std::string results) { told(event_kind::drain_result, std::move(results), std::nullopt); }});
-  std::vector<phase*> phases;
-  if (drain_phase::applies(s_.drain, a)) phases.push_back(&drain);
-  phases.push_back(&script);
-  const auto entering = [this, &a](std::string_view name) {
-    if (name != "script") open_exec_gate(); // no exec comes next: the batch's other calls need not wait
-    if (name == "drain") tell_phase(event_kind::draining);
-    if (!status_.running || status_.running->token != a.token) return;
-    status_.running->phase = std::string(name);
-    status_.running->phase_started = std::chrono::system_clock::now();
-    status_changed();
-  };
-  // One heartbeat for the whole run: it ends when the last phase does.
-  co_await (run_phases(phases, ctx, entering) ||
-            keep_alive(a, r.receipt_handle, r.resumed, heartbeat_interval(a.hook), global, sum.heartbeats));
-  sum.result = ctx.result;
 }
 
 void agent::log_done(action_summary& sum) {

@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 agent::agent(net::any_io_executor ex, options o, identity id, clients c, journal& j, logger& log, env_lookup env)
     : ex_(ex), s_(std::move(o)), id_(std::move(id)), sqs_(c.sqs), asg_(*c.asg), s3_(*c.s3), imds_(c.imds), journal_(j),
       log_(log), env_(std::move(env)), confirm_turns_(ex, confirm_calls_at_once), decided_(ex), exec_gate_(ex), idle_(ex), runner_idle_(ex), run_ended_(ex),
-      caller_(c.caller), report_timer_(ex), background_idle_(ex), events_(c.events), drains_(c.drains),
+      caller_(c.caller), report_timer_(ex), background_idle_(ex), events_(c.events), drains_(c.drains), http_(c.http),
       notification_counts_(std::move(c.notification_counts)) {
   status_.pid = ::getpid();
   status_.version = hookd::version;
@@ -275,6 +275,7 @@ void agent::submit(instance_event ev) {
   a.source = lifecycle::action_source::instance;
   a.target = ev.target;
   a.notice = ev.notice;
+  if (!ev.notice) std::tie(a.origin, a.destination) = lifecycle::leg_of_target(ev.transition, ev.target);
   a.token = lifecycle::instance_action_key(id_.instance_id, lifecycle::transition_word(ev.transition), ev.target);
   a.trigger = ev.trigger;
   a.shape = "imds";

@@ -101,7 +101,12 @@ net::awaitable<void> imds_source::refresh_hooks() {
 
 net::awaitable<void> imds_source::act(instance_event ev) {
   const bool terminating = ev.transition == lifecycle::transition::terminate;
-  if ((terminating ? o_.script.on_terminate : o_.script.on_launch).empty()) {
+  // A leg into the warm pool runs --warm-script when it is set (script_for), else the transition's.
+  const bool into_pool = lifecycle::leg_of_target(ev.transition, ev.target).second == lifecycle::warm_pool;
+  const auto& leg_script = into_pool && !o_.script.on_warm.empty() ? o_.script.on_warm
+                           : terminating                            ? o_.script.on_terminate
+                                                                    : o_.script.on_launch;
+  if (leg_script.empty()) {
     if (logged_.insert("no-script:" + ev.trigger))
       log_.warn("no-script", {{"trigger", ev.trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +
                                                                 " script: nothing to run"}});
@@ -129,19 +134,52 @@ net::awaitable<void> imds_source::target_state() {
     // InService (and a warm pool's state) is also the steady state of an instance long there:
     // only a group that still holds the instance on its way in means an action waits on us.
     // Into a warm pool from service is a scale-in (terminate); from anywhere else, a launch.
-    const auto t = state == lifecycle::target_state::warmed && last_state_ == "InService" ? lifecycle::transition::terminate
-                                                                                          : lifecycle::transition::launch;
-    instance_event ev{t, "imds", target, false, std::nullopt};
+    auto t = state == lifecycle::target_state::warmed && last_state_ == "InService" ? lifecycle::transition::terminate
+                                                                                    : lifecycle::transition::launch;
     auto inst = co_await asg_.describe_instance(instance_id_);
     if (!inst) {
       log_.warn("describe-instance-failed", {{"instance", instance_id_}, {"error", inst.error().message()}, {"what", "asked again next poll"}});
       co_return; // last_state_ unchanged: the next poll asks again
     }
+    // A Warmed:* target first seen by this hookd (started, or restarted, while the instance waits
+    // to enter the pool): from EC2 or back from service, metadata cannot say; Auto Scaling can.
+    if (state == lifecycle::target_state::warmed && last_state_.empty() && *inst && (*inst)->lifecycle_state == "Warmed:Pending:Wait") {
+      auto probed = co_await warm_leg_transition();
+      if (!probed) co_return; // asked again next poll
+      t = *probed;
+    }
+    instance_event ev{t, "imds", target, false, std::nullopt};
     if (*inst && still_in_transition((*inst)->lifecycle_state, t, target)) co_await act(std::move(ev));
   } else if (state == lifecycle::target_state::other) {
     log_.warn("target-lifecycle-state-unknown", {{"state", target}, {"what", "not a state hookd knows; nothing done"}});
   }
   last_state_ = *text;
+}
+
+net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_transition() {
+  auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
+  if (!hooks) {
+    log_.warn("warm-leg-unknown", {{"error", hooks.error().message()}, {"what", "asked again next poll"}});
+    co_return std::nullopt;
+  }
+  std::vector<std::string> launching;
+  bool terminating = false;
+  for (const auto& h : *hooks) {
+    if (!o_.hooks.empty() && !o_.hooks.count(h.name)) continue;
+    if (h.transition == lifecycle::aws_name(lifecycle::transition::launch)) launching.push_back(h.name);
+    else terminating = true;
+  }
+  if (launching.empty() || !terminating) co_return launching.empty() ? lifecycle::transition::terminate : lifecycle::transition::launch;
+  // Both kinds of hook: a heartbeat by instance id is taken only by a launch action that waits.
+  bool all_inactive = true;
+  for (const auto& hook : launching) {
+    auto r = co_await asg_.record_heartbeat(group_, hook, "", instance_id_);
+    if (r) co_return lifecycle::transition::launch;
+    all_inactive = all_inactive && aws::is_no_active_action(r.error());
+  }
+  if (all_inactive) co_return lifecycle::transition::terminate;
+  log_.warn("warm-leg-unknown", {{"what", "Auto Scaling did not say whether a launch waits; asked again next poll"}});
+  co_return std::nullopt;
 }
 
 net::awaitable<void> imds_source::spot() {

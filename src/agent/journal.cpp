@@ -102,6 +102,8 @@ std::string journal::serialize(const journal_entry& e) {
                  {"boot_id", e.boot_id},
                  {"source", e.action.by_instance() ? "instance" : "queue"},
                  {"target", e.action.target},
+                 {"origin", e.action.origin},
+                 {"destination", e.action.destination},
                  {"notice", e.action.notice}};
   if (e.action.time) o["time"] = iso8601(*e.action.time);
   return json::serialize(o);
@@ -130,6 +132,9 @@ outcome<journal_entry> journal::parse(std::string_view text) {
   e.action.source = source == "instance" || (source.empty() && e.action.trigger != "queue") ? lifecycle::action_source::instance
                                                                                             : lifecycle::action_source::queue;
   e.action.target = str("target");
+  // As the notification said them; a place AWS does not name reads as none, as it does there.
+  if (auto p = str("origin"); lifecycle::known_place(p)) e.action.origin = p;
+  if (auto p = str("destination"); lifecycle::known_place(p)) e.action.destination = p;
   if (const auto* n = o.if_contains("notice"); n && n->is_bool()) e.action.notice = n->as_bool();
   e.boot_id = str("boot_id");
   if (auto t = parse_iso8601(str("time")); t) e.action.time = *t;

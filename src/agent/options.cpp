@@ -4,7 +4,7 @@
 namespace hookd::agent {
 
 script_options script_options_from(const config::settings& s) {
-  return {s.on_terminate, s.on_launch, s.state_dir, s.script_sha256, s.run_as, s.run_as_aws_keys, s.script_timeout, s.kill_grace};
+  return {s.on_terminate, s.on_launch, s.on_warm, s.state_dir, s.script_sha256, s.run_as, s.run_as_aws_keys, s.script_timeout, s.kill_grace};
 }
 
 options options_from(const config::settings& s) {
@@ -29,6 +29,7 @@ options options_from(const config::settings& s) {
   o.maintenance_lead = s.maintenance_lead;
   o.metrics_file = s.metrics_file;
   o.drain = s.drain;
+  o.ready = s.ready;
   return o;
 }
 

@@ -106,6 +106,11 @@ net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, st
   co_return id;
 }
 
+const std::string& script_for(const script_options& s, const lifecycle::lifecycle_action& a) {
+  if (lifecycle::into_warm_pool(a) && !s.on_warm.empty()) return s.on_warm;
+  return a.transition == lifecycle::transition::terminate ? s.on_terminate : s.on_launch;
+}
+
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
                              const script_options& s, const env_lookup& env) {
   proc::command c;
@@ -119,6 +124,8 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
            "HOOKD_ACTION_TOKEN=" + a.aws_token(),
            "HOOKD_TRIGGER=" + a.trigger,
            "HOOKD_NOTIFICATION_METADATA=" + a.metadata,
+           "HOOKD_ORIGIN=" + a.origin,
+           "HOOKD_DESTINATION=" + a.destination,
            "HOOKD_REGION=" + region,
            "AWS_REGION=" + region,
            "AWS_DEFAULT_REGION=" + region};
@@ -159,9 +166,7 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
 net::awaitable<std::optional<std::string>> fetch_script(const script_options& s, const lifecycle::lifecycle_action& a,
                                                         const std::string& source_override, aws::s3_client* s3, logger& log,
                                                         std::string& why) {
-  const auto& source = !source_override.empty() ? source_override
-                       : a.transition == lifecycle::transition::terminate ? s.on_terminate
-                                                                : s.on_launch;
+  const auto& source = !source_override.empty() ? source_override : script_for(s, a);
   std::string path = source;
   if (source.rfind("s3://", 0) == 0) {
     auto uri = aws::parse_s3_uri(source);

@@ -149,6 +149,15 @@ std::string metrics_text(const status_snapshot& s) {
   family(out, "hookd_drain_seconds_total", "counter", "Time spent draining, by kind.");
   for (const auto& [k, secs] : s.drain_seconds)
     out += "hookd_drain_seconds_total{kind=\"" + label(k) + "\"} " + std::to_string(secs) + "\n";
+  if (!s.ready_gates.empty()) {
+    family(out, "hookd_ready_gates_total", "counter", "Readiness gates after a launch script, by end: ready, not_ready.");
+    for (const auto& [k, n] : s.ready_gates) out += "hookd_ready_gates_total{result=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+    family(out, "hookd_ready_checks_total", "counter", "Readiness checks, by check (http, command) and result (pass, fail).");
+    for (const auto& [k, n] : s.ready_checks)
+      out += "hookd_ready_checks_total{check=\"" + label(k.first) + "\",result=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+    family(out, "hookd_ready_seconds_total", "counter", "Time launches waited for readiness.");
+    out += "hookd_ready_seconds_total " + std::to_string(s.ready_seconds) + "\n";
+  }
   if (!s.notifications.empty()) {
     family(out, "hookd_notifications_total", "counter", "Notifications (webhooks, SNS) by outcome: delivered, failed, dropped.");
     for (const auto& [k, n] : s.notifications)

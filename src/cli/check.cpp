@@ -143,7 +143,7 @@ public:
   }
 
   net::awaitable<void> scripts(aws::caller& c, const aws::resolved_endpoint& s3_ep) {
-    for (const auto& script : {s_.on_terminate, s_.on_launch}) {
+    for (const auto& script : {s_.on_terminate, s_.on_launch, s_.on_warm}) {
       if (script.empty()) continue;
       if (script.rfind("s3://", 0) != 0) {
         const bool exec = ::access(script.c_str(), X_OK) == 0;
@@ -170,6 +170,23 @@ public:
     const auto period = notify::watchdog_period(env, ::getpid());
     line(true, "watchdog", period ? "on: WATCHDOG=1 every " + format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*period))
                                   : "off here (WATCHDOG_USEC unset): the unit's WatchdogSec= turns it on under systemd");
+  }
+
+  /// The readiness gate's URL: named by its origin (its path and query are not shown), asked once.
+  /// What it answers now is told, not judged: at `hookd check` time the service may not be up yet.
+  net::awaitable<void> ready_url(http::client& http) {
+    if (s_.ready.http_url.empty()) co_return;
+    auto u = config::parse_ready_url(s_.ready.http_url);
+    if (!u) co_return line(false, "ready-http", u.error().message());
+    http::string_request req{boost::beast::http::verb::get, u->target, 11};
+    req.set(boost::beast::http::field::host, u->ep.host_header());
+    http::request_options opt;
+    opt.timeout = std::chrono::seconds(5);
+    opt.direct = true;
+    auto r = co_await http.send(u->ep, std::move(req), opt);
+    line(true, "ready-http", u->origin + (r ? " answers HTTP " + std::to_string(r->result_int()) + " now"
+                                            : " does not answer now (" + r.error().code.message() + ")") +
+                                 "; after a launch script hookd waits for 2xx");
   }
 
   /// Each webhook: named by its origin (its path and headers are secrets); one test delivery
@@ -228,6 +245,7 @@ net::awaitable<void> check_all(net::io_context& ioc, const env_lookup& env, cons
   auto st = aws_stack::base(ioc, env);
   if (!st) co_return c.line(false, "settings", st.error().message());
   co_await c.webhooks(*st->http);
+  co_await c.ready_url(*st->http);
   if (!co_await c.identity(*st)) co_return;
   auto sqs_ep = st->endpoint(aws::service::sqs);
   auto asg_ep = st->endpoint(aws::service::autoscaling);

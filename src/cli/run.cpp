@@ -109,11 +109,7 @@ public:
     }
     log_.info("identity", {{"instance", id->instance_id}, {"region", id->region}, {"group", id->group},
                            {"credentials", "resolved on first call"}});
-    agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id),
-                                            agent::clients{sqs_ ? &*sqs_ : nullptr, &*asg_, &*s3_, stack_->imds.get(), stack_->caller.get(),
-                                                           first_ ? &*first_ : nullptr, events_.empty() ? nullptr : &events_,
-                                                           drain::drain_clients{elbv2_ ? &*elbv2_ : nullptr, ecs_ ? &*ecs_ : nullptr},
-                                                           notification_counts()},
+    agent_ = std::make_unique<agent::agent>(ioc_.get_executor(), agent::options_from(s_), std::move(*id), agent_clients(),
                                             journal_, log_, env_);
     if (stop_requested) agent_->stop();
     const int rc = co_await agent_->run();
@@ -123,6 +119,22 @@ public:
   }
 
 private:
+  agent::clients agent_clients() {
+    agent::clients c;
+    c.sqs = sqs_ ? &*sqs_ : nullptr;
+    c.asg = &*asg_;
+    c.s3 = &*s3_;
+    c.imds = stack_->imds.get();
+    c.caller = stack_->caller.get();
+    c.first = first_ ? &*first_ : nullptr;
+    c.events = events_.empty() ? nullptr : &events_;
+    c.drains.elbv2 = elbv2_ ? &*elbv2_ : nullptr;
+    c.drains.ecs = ecs_ ? &*ecs_ : nullptr;
+    c.http = s_.ready.http_url.empty() ? nullptr : stack_->http.get();
+    c.notification_counts = notification_counts();
+    return c;
+  }
+
   int fail(const error& e, int rc) {
     log_.error("startup-failed", {{"error", e.message()}});
     return rc;

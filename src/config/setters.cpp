@@ -65,7 +65,7 @@ std::optional<std::string> set_int(int& out, const std::string& v, int lo, int h
 const std::vector<setting>& table() {
   static const std::vector<setting> t = [] {
     std::vector<setting> all;
-    for (const auto* area : {&general_settings(), &notify_settings_rows(), &drain_settings()})
+    for (const auto* area : {&general_settings(), &notify_settings_rows(), &drain_settings(), &ready_settings()})
       all.insert(all.end(), area->begin(), area->end());
     return all;
   }();

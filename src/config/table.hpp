@@ -36,6 +36,7 @@ std::optional<std::string> set_int(int& out, const std::string& v, int lo, int h
 const std::vector<setting>& general_settings();
 const std::vector<setting>& notify_settings_rows();
 const std::vector<setting>& drain_settings();
+const std::vector<setting>& ready_settings();
 const std::vector<setting>& table();
 
 } // namespace hookd::config

@@ -3,6 +3,7 @@
 // Internal to src/drain: a drain's body raced against its deadline and against cancellation,
 // written once for every kind. The body reports progress as it goes, so a drain cut short still
 // says how much it did.
+#include "hookd/core/error.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/drain/result.hpp"
 

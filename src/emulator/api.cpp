@@ -161,8 +161,12 @@ std::vector<std::string> server::launch_into_warm_pool(const std::string& group,
   return impl_->transition(group, instance, false, true);
 }
 void server::return_to_warm_pool(const std::string& group, const std::string& instance) {
-  impl_->groups.at(group)[instance] = "Warmed:Running";
+  impl_->groups.at(group)[instance] = "Warmed:" + impl_->warm_pool_state;
 }
+std::vector<std::string> server::scale_in_to_warm_pool(const std::string& group, const std::string& instance) {
+  return impl_->transition(group, instance, true, true);
+}
+void server::set_warm_pool_state(const std::string& state) { impl_->warm_pool_state = state; }
 
 std::string server::instance_state(const std::string& group, const std::string& instance) const {
   impl_->expire_actions();

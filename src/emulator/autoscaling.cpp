@@ -42,6 +42,8 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
   expire_actions();
   std::vector<std::string> tokens;
   auto& g = groups.at(group);
+  const bool from_pool = g[instance].rfind("Warmed:", 0) == 0; // a launch out of the warm pool
+  const int leg = ++legs_started;
   const std::string transition_name =
       terminating ? "autoscaling:EC2_INSTANCE_TERMINATING" : "autoscaling:EC2_INSTANCE_LAUNCHING";
   for (const auto& h : hooks) {
@@ -49,11 +51,12 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
     action_rec a;
     a.state = {uuid(), group, h.spec.name, instance, transition_name, true, "", false, 0};
     a.heartbeat_timeout = h.spec.heartbeat_timeout;
+    a.leg = leg;
     a.active_from = steady::now() + activation_delay;
     a.deadline = a.active_from + std::chrono::seconds(h.spec.heartbeat_timeout);
     a.global_deadline = a.active_from + std::chrono::seconds(h.global_timeout);
     a.default_result = h.spec.default_result;
-    json::object detail{{"Origin", terminating ? "AutoScalingGroup" : "EC2"},
+    json::object detail{{"Origin", terminating ? "AutoScalingGroup" : from_pool ? "WarmPool" : "EC2"},
                         {"Destination", warm ? "WarmPool" : terminating ? "EC2" : "AutoScalingGroup"},
                         {"LifecycleActionToken", a.state.token},
                         {"AutoScalingGroupName", group},
@@ -74,7 +77,7 @@ std::vector<std::string> server::impl::transition(const std::string& group, cons
   }
   const bool waits_now = activation_delay.count() <= 0;
   if (warm) { // into the pool, from EC2 or (scale-in with reuse) from the group
-    g[instance] = tokens.empty() ? "Warmed:Running" : waits_now ? "Warmed:Pending:Wait" : "Warmed:Pending";
+    g[instance] = tokens.empty() ? "Warmed:" + warm_pool_state : waits_now ? "Warmed:Pending:Wait" : "Warmed:Pending";
     return tokens;
   }
   g[instance] = tokens.empty() ? (terminating ? "Terminated" : "InService")
@@ -87,8 +90,11 @@ void server::impl::settle_instance(const std::string& group, const std::string& 
   bool any_active = false;
   bool abandoned = false;
   std::string transition_name;
+  int latest = 0; // only the instance's latest leg settles it: a warm pool's instance has several
+  for (const auto& [_, a] : actions)
+    if (a.state.group == group && a.state.instance_id == instance) latest = std::max(latest, a.leg);
   for (const auto& [_, a] : actions) {
-    if (a.state.group != group || a.state.instance_id != instance) continue;
+    if (a.state.group != group || a.state.instance_id != instance || a.leg != latest) continue;
     if (a.state.active) any_active = true;
     if (a.state.result == "ABANDON") abandoned = true;
     transition_name = a.state.transition;
@@ -96,7 +102,7 @@ void server::impl::settle_instance(const std::string& group, const std::string& 
   if (any_active || !groups.count(group)) return;
   const bool terminating = transition_name.find("TERMINATING") != std::string::npos;
   auto& st = groups[group][instance];
-  if (st.rfind("Warmed:Pending", 0) == 0) st = abandoned ? "Terminated" : "Warmed:Running";
+  if (st.rfind("Warmed:Pending", 0) == 0) st = abandoned ? "Terminated" : "Warmed:" + warm_pool_state;
   else st = terminating ? "Terminated" : (abandoned ? "Terminated" : "InService");
 }
 

@@ -57,7 +57,9 @@ reply server::impl::imds(const bhttp::request<bhttp::string_body>& req, const st
       if (s.rfind("Terminat", 0) == 0) return text(200, "Terminated");
       if (s.rfind("Detach", 0) == 0) return text(200, "Detached");
       if (s.rfind("Standby", 0) == 0 || s.rfind("EnteringStandby", 0) == 0) return text(200, "Standby");
-      if (s.rfind("Warmed:", 0) == 0) return text(200, s.find("Stopped") != std::string::npos ? "Warmed:Stopped" : "Warmed:Running");
+      if (s.rfind("Warmed:Pending", 0) == 0) return text(200, "Warmed:" + warm_pool_state); // on its way into the pool
+      if (s.rfind("Warmed:Terminat", 0) == 0) return text(200, "Warmed:Terminated");
+      if (s.rfind("Warmed:", 0) == 0) return text(200, s.substr(0, s.find(':', 7)));
       return text(200, "InService");
     }
     return text(404, "Not Found");

@@ -99,7 +99,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     std::string default_result;
     int heartbeat_timeout = 0;
     steady::time_point active_from{}; ///< before it, Auto Scaling answers "No active Lifecycle Action"
+    int leg = 0; ///< which transition() made it: an instance's earlier legs (a warm pool's) do not settle its latest
   };
+  int legs_started = 0;
 
   impl(net::any_io_executor e, options o) : ex(std::move(e)), opt(std::move(o)), acceptor(ex) {}
 
@@ -125,6 +127,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   /// Between a transition's start and its wait state: the load balancer's draining, during which
   /// the group shows Terminating (Pending) and the action is not active yet.
   std::chrono::milliseconds activation_delay{0};
+  /// The warm pool's pool state: an instance settles in Warmed:<this> (Running, Stopped, Hibernated).
+  std::string warm_pool_state = "Running";
   std::vector<fault> faults;
   std::map<std::string, std::chrono::milliseconds> answer_delay; ///< service (or "*") -> wait before answering
   std::chrono::milliseconds answer_delay_for(const std::string& svc) const {

@@ -9,6 +9,13 @@ namespace hookd::lifecycle {
 namespace json = boost::json;
 
 namespace {
+/// Origin or Destination, when it is a place AWS names; anything else (a forged or future value)
+/// is no leg hookd knows, and reads as none.
+std::string place_field(const json::object& o, std::string_view key) {
+  auto v = string_field(o, key);
+  return known_place(v) ? v : std::string();
+}
+
 notification from_fields(const json::object& o, std::string shape, std::optional<sys_time> time) {
   // TEST_NOTIFICATION has no instance or token; tools that crashed on it are the reason this check comes first.
   if (string_field(o, "Event") == "autoscaling:TEST_NOTIFICATION" || string_field(o, "LifecycleTransition") == "autoscaling:TEST_NOTIFICATION")
@@ -20,6 +27,8 @@ notification from_fields(const json::object& o, std::string shape, std::optional
   a.instance_id = string_field(o, "EC2InstanceId");
   auto transition_name = string_field(o, "LifecycleTransition");
   a.metadata = string_field(o, "NotificationMetadata");
+  a.origin = place_field(o, "Origin");
+  a.destination = place_field(o, "Destination");
   a.shape = std::move(shape);
   a.time = time;
   if (!a.time)
@@ -90,6 +99,24 @@ std::optional<transition> parse_transition(std::string_view name) {
 }
 
 std::string_view aws_name(transition t) { return t == transition::terminate ? terminating : launching; }
+
+bool known_place(std::string_view place) { return place == ec2_place || place == into_group || place == warm_pool; }
+
+std::pair<std::string, std::string> leg_of_target(transition t, std::string_view target) {
+  const auto pair = [](std::string_view from, std::string_view to) { return std::pair{std::string(from), std::string(to)}; };
+  if (target == "Warmed:Terminated") return pair(warm_pool, ec2_place);
+  if (target.starts_with("Warmed:")) return pair(t == transition::terminate ? into_group : ec2_place, warm_pool);
+  if (target == "InService") return pair("", into_group);
+  if (target == "Terminated") return pair(into_group, ec2_place);
+  return pair("", "");
+}
+
+std::string destination_of_state(std::string_view state) {
+  if (state.starts_with("Warmed:Pending")) return std::string(warm_pool);
+  if (state.starts_with("Pending")) return std::string(into_group);
+  if (state.starts_with("Terminating") || state.starts_with("Warmed:Terminating")) return std::string(ec2_place);
+  return {};
+}
 
 std::string_view transition_word(transition t) { return t == transition::terminate ? "terminate" : "launch"; }
 

@@ -28,9 +28,11 @@ bool iequals(std::string_view a, std::string_view b) {
 
 } // namespace
 
-outcome<webhook_target> parse_webhook_url(std::string_view url) {
-  const auto bad = [](const std::string& why) {
-    return make_error(errc::invalid_input, "notify URL: " + why + " (expected http[s]://host[:port][/path][?query])");
+outcome<webhook_target> parse_webhook_url(std::string_view url) { return parse_http_url(url, "notify URL"); }
+
+outcome<webhook_target> parse_http_url(std::string_view url, std::string_view what) {
+  const auto bad = [what](const std::string& why) {
+    return make_error(errc::invalid_input, std::string(what) + ": " + why + " (expected http[s]://host[:port][/path][?query])");
   };
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) return bad("no scheme");

@@ -20,6 +20,7 @@
 #include "hookd/aws/s3.hpp"
 #include "hookd/aws/sqs.hpp"
 #include "hookd/core/bounded_set.hpp"
+#include "hookd/http/client.hpp"
 #include "hookd/core/broadcast.hpp"
 #include "hookd/core/turns.hpp"
 #include "hookd/config/config.hpp"
@@ -65,6 +66,7 @@ struct clients {
   first_receive* first = nullptr; ///< the queue's receive sent at start-up, not yet decided (or null)
   event_sink* events = nullptr;   ///< told of each action step and phase (systemd, notifications), or null
   drain::drain_clients drains;    ///< the clients of the drains --drain enables (null for one that is off)
+  http::client* http = nullptr;   ///< for --ready-http (null: none configured)
   /// Notification deliveries by outcome (delivered, failed, dropped), for the metrics; may be empty.
   std::function<std::map<std::string, std::uint64_t>()> notification_counts;
 };
@@ -208,6 +210,11 @@ private:
                                              const std::string& why, std::chrono::steady_clock::time_point global,
                                              action_summary& sum);
   void log_done(action_summary& sum);
+  /// The leg's script (leg_check.cpp): a message's Destination decides between --warm-script and
+  /// the transition's script, and whether the readiness gate holds the run, so where that choice
+  /// matters Auto Scaling's record of the instance is asked first and wins over the message.
+  boost::asio::awaitable<std::optional<std::string>> leg_script(lifecycle::lifecycle_action& a, std::string& why);
+  boost::asio::awaitable<void> check_leg(lifecycle::lifecycle_action& a);
   /// When Auto Scaling's global timeout ends `a`, counted from the notification's Time.
   std::chrono::steady_clock::time_point global_deadline(const lifecycle::lifecycle_action& a) const;
   const transition_run* run_of(lifecycle::transition t) const {
@@ -383,6 +390,7 @@ private:
   // Events (agent/events.hpp): one call per step, never blocking.
   event_sink* events_;
   drain::drain_clients drains_;
+  http::client* http_;
   std::function<std::map<std::string, std::uint64_t>()> notification_counts_;
   bool ready_told_ = false;
   event about(event_kind k, const lifecycle::lifecycle_action& a, std::string detail = {}) const;

@@ -17,12 +17,20 @@ using std::chrono::milliseconds;
 /// Running one script: shared by the agent and `hookd simulate`.
 struct script_options {
   std::string on_terminate, on_launch; ///< s3://bucket/key or a local path
+  std::string on_warm;                 ///< --warm-script: a leg into the warm pool runs it instead (empty: the transition's own)
   std::string state_dir;               ///< downloads go to STATE/scripts
   std::string script_sha256;
   std::string run_as;
   bool run_as_aws_keys = false;
   milliseconds time_limit{std::chrono::hours(1)};
   milliseconds kill_grace{std::chrono::seconds(10)};
+};
+
+/// How the readiness gate bounds one check (tests: milliseconds).
+struct ready_check_timing {
+  /// One GET or one run of --ready-command: a health endpoint answers within this or is not
+  /// ready; also cut to the gate's time left.
+  milliseconds per_check{std::chrono::seconds(10)};
 };
 
 struct options {
@@ -46,6 +54,8 @@ struct options {
   std::string metrics_file;
   config::drain_config drain; ///< the drain phase: what is drained before a terminate script
   drain::poll_timing drain_timing; ///< how often a drain asks again (tests: milliseconds)
+  config::ready_config ready;      ///< the readiness gate after a launch script
+  ready_check_timing ready_timing;
 };
 
 script_options script_options_from(const config::settings& s);

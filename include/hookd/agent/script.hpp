@@ -39,6 +39,10 @@ boost::asio::awaitable<outcome<identity>> resolve_identity(const config::setting
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,
                              const script_options& s, const env_lookup& env);
 
+/// The script a leg runs: --warm-script for a leg into the warm pool (when set), else the
+/// transition's own (--on-terminate / --on-launch).
+const std::string& script_for(const script_options& s, const lifecycle::lifecycle_action& a);
+
 /// The script for the action's transition (`--on-terminate` / `--on-launch`, or `source` when
 /// given): an S3 object downloaded into STATE/scripts, or a local path; checked against
 /// `--script-sha256`. nullopt with `why` set when it cannot be had.

@@ -56,6 +56,9 @@ struct status_snapshot {
   std::map<std::string, std::uint64_t> notices;                          ///< spot, rebalance, maintenance
   std::map<std::pair<std::string, std::string>, std::uint64_t> drains;   ///< (kind, result): elbv2|ecs x ok|timeout|failed|none
   std::map<std::string, double> drain_seconds;                           ///< by kind
+  std::map<std::string, std::uint64_t> ready_gates;                      ///< readiness gates by end: ready, not_ready
+  std::map<std::pair<std::string, std::string>, std::uint64_t> ready_checks; ///< (check, result): http|command x pass|fail
+  double ready_seconds = 0;                                              ///< time launches waited in the gate
   std::map<std::string, std::uint64_t> notifications;                    ///< delivered, failed, dropped (webhooks, SNS)
 
   source_status& source(const std::string& name);

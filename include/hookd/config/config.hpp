@@ -5,6 +5,7 @@
 // `export` lines into it). Pure: the caller hands in argv, the environment and the file's text.
 #include "hookd/config/notify_settings.hpp"
 #include "hookd/config/drain_settings.hpp"
+#include "hookd/config/ready_settings.hpp"
 #include "hookd/core/env.hpp"
 #include "hookd/core/error.hpp"
 
@@ -53,6 +54,8 @@ struct settings {
   notice_action on_maintenance = notice_action::log;
   std::chrono::milliseconds maintenance_lead{std::chrono::minutes(10)}; ///< script mode: this long before NotBefore
   drain_config drain; ///< drains before a terminate script (config/drain_settings.hpp)
+  ready_config ready; ///< the readiness gate after a launch script (config/ready_settings.hpp)
+  std::string on_warm; ///< --warm-script: runs for a leg into the warm pool, in place of the launch or terminate script
   std::string metrics_file; ///< node_exporter textfile, rewritten when what it says changes
   bool uses_queue() const { return trigger_queue; }
   bool uses_imds() const { return trigger_imds; }

@@ -218,8 +218,16 @@ public:
   /// keeps running; a later launch_instance is its launch out of the pool.
   void return_to_warm_pool(const std::string& group, const std::string& instance);
   /// A launch into the warm pool: the group's launching hooks' actions (Destination WarmPool), the
-  /// instance in Warmed:Pending:Wait, then Warmed:Running once they are completed.
+  /// instance in Warmed:Pending:Wait, then Warmed:<pool state> once they are completed.
+  /// launch_instance of an instance in the pool is its leg out (Origin WarmPool).
   std::vector<std::string> launch_into_warm_pool(const std::string& group, const std::string& instance);
+  /// Scale-in with ReuseOnScaleIn, with hooks: the group's terminating hooks' actions (Origin
+  /// AutoScalingGroup, Destination WarmPool), the instance in Warmed:Pending:Wait, then
+  /// Warmed:<pool state> once they are completed.
+  std::vector<std::string> scale_in_to_warm_pool(const std::string& group, const std::string& instance);
+  /// The pool's state its instances settle in: "Running" (default), "Stopped" or "Hibernated";
+  /// metadata's target lifecycle state reads Warmed:<it> on the way in.
+  void set_warm_pool_state(const std::string& state);
 
   // --- inspection ---------------------------------------------------------------------------
   std::vector<recorded_call> calls() const;

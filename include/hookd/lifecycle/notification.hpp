@@ -6,6 +6,8 @@
 #include "hookd/core/time.hpp"
 
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <variant>
 
@@ -48,10 +50,33 @@ struct lifecycle_action {
   /// A rebalance or maintenance notice acted on in script mode: the terminate script runs, but no
   /// lifecycle transition has begun, so it is no run of the transition and completes no hook.
   bool notice = false;
+  /// Warm pools: where the instance comes from and goes to ("EC2", "AutoScalingGroup",
+  /// "WarmPool"), from the notification (any shape) or derived from the target lifecycle state.
+  /// Empty when unknown (a group without a warm pool sends none). A message's word only: the
+  /// runner checks a leg into the pool against Auto Scaling before acting on it (leg_check).
+  std::string origin, destination;
   bool by_instance() const { return source == action_source::instance; }
   /// The token to send to Auto Scaling (empty for an action by instance id).
   std::string aws_token() const { return by_instance() ? std::string() : token; }
 };
+
+inline constexpr std::string_view warm_pool = "WarmPool";
+inline constexpr std::string_view into_group = "AutoScalingGroup";
+inline constexpr std::string_view ec2_place = "EC2";
+/// The leg goes into the warm pool (Destination WarmPool).
+inline bool into_warm_pool(const lifecycle_action& a) { return a.destination == warm_pool; }
+/// Origin and Destination from a target lifecycle state (instance metadata) and the transition
+/// hookd took it for: `Warmed:*` is into the warm pool (from EC2 on a launch, from the group on a
+/// scale-in), `Warmed:Terminated` out of the pool, `InService` into the group (its origin, EC2 or
+/// the pool, is not in metadata: empty), `Terminated` out of the group. Empty strings for a
+/// target that says nothing of a leg (a notice, "spot").
+std::pair<std::string, std::string> leg_of_target(transition t, std::string_view target);
+/// Where Auto Scaling's own record (DescribeAutoScalingInstances' LifecycleState) says a waiting
+/// instance goes: `Warmed:Pending*` into the warm pool, `Pending*` into the group,
+/// `Terminating*`/`Warmed:Terminating*` out to EC2. Empty for any other state (not waiting).
+std::string destination_of_state(std::string_view lifecycle_state);
+/// Whether a Place (Origin/Destination value) is one AWS sends: EC2, AutoScalingGroup, WarmPool.
+bool known_place(std::string_view place);
 
 /// The key of an instance action: instance, transition word and event ("Terminated", "spot", a
 /// warm-pool state, "rebalance:<time>"...). Readable in logs; its source is kept apart (action_key).

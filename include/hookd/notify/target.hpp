@@ -21,6 +21,8 @@ struct webhook_target {
 
 /// `http://` or `https://` URL with an optional path and query; no credentials, no fragment.
 outcome<webhook_target> parse_webhook_url(std::string_view url);
+/// The same for any such URL; `what` ("notify URL", "--ready-http") starts its errors.
+outcome<webhook_target> parse_http_url(std::string_view url, std::string_view what);
 
 struct header {
   std::string name, value;

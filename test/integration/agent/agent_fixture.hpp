@@ -56,6 +56,7 @@ protected:
   std::optional<aws::elbv2_client> elb;   ///< made when s.drain.elbv2
   std::optional<aws::ecs_client> ecs;     ///< made when s.drain.ecs
   config::settings s;
+  agent::ready_check_timing ready_timing{std::chrono::milliseconds(500)}; ///< one readiness check's bound
 
   /// The agent reads instance metadata from the emulator (for "i-self").
   void use_imds() {
@@ -99,11 +100,13 @@ protected:
     auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
     auto o = agent::options_from(s);
     o.drain_timing = {std::chrono::milliseconds(20), std::chrono::milliseconds(50)};
+    o.ready_timing = ready_timing;
     agent::clients c;
     c.sqs = s.trigger_queue ? &*sqs : nullptr; // no queue source without the queue trigger
     c.asg = &*asg;
     c.s3 = &*s3;
     c.imds = imds ? &*imds : nullptr;
+    if (!s.ready.http_url.empty()) c.http = http_client.get();
     if (s.drain.elbv2) c.drains.elbv2 = &elb.emplace(*call, endpoint(aws::service::elbv2));
     if (s.drain.ecs) c.drains.ecs = &ecs.emplace(*call, endpoint(aws::service::ecs));
     agent::agent a(ioc.get_executor(), std::move(o), id, c, *journal, *log, env());

@@ -12,7 +12,10 @@
 #include <thread>
 #include <unistd.h>
 
-using namespace hookd::agent;
+using hookd::agent::end_surviving_script;
+using hookd::agent::survivor;
+using hookd::agent::current_boot_id;
+using hookd::agent::process_start_ticks;
 
 namespace {
 

@@ -41,3 +41,21 @@ TEST(journal_entry, a_queue_entry_whose_token_looks_like_an_instance_key_stays_a
   ASSERT_TRUE(lying);
   EXPECT_FALSE(lying->action.by_instance()) << "a written source decides";
 }
+
+TEST(journal_entry, a_leg_s_origin_and_destination_survive_a_round_trip_and_unknown_places_are_dropped) {
+  journal_entry e;
+  e.action.token = "tok-warm";
+  e.action.group = "web";
+  e.action.hook = "boot";
+  e.action.transition = lifecycle::transition::launch;
+  e.action.origin = "EC2";
+  e.action.destination = "WarmPool";
+  auto back = journal::parse(journal::serialize(e));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->action.origin, "EC2");
+  EXPECT_EQ(back->action.destination, "WarmPool");
+  auto edited = journal::parse(R"({"token":"t","group":"web","hook":"boot","transition":"autoscaling:EC2_INSTANCE_LAUNCHING","origin":"Mars","destination":"warmpool"})");
+  ASSERT_TRUE(edited);
+  EXPECT_EQ(edited->action.origin, "");
+  EXPECT_EQ(edited->action.destination, "");
+}

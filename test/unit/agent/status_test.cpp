@@ -159,3 +159,15 @@ TEST(status, notification_outcomes_are_counted_in_the_metrics_only_when_notifica
   EXPECT_NE(text.find("hookd_notifications_total{outcome=\"dropped\"} 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("hookd_notifications_total{outcome=\"delivered\"} 7\n"), std::string::npos);
 }
+
+TEST(status, readiness_gates_and_checks_are_counted_with_bounded_labels_once_a_gate_has_run) {
+  status_snapshot s;
+  EXPECT_EQ(metrics_text(s).find("hookd_ready_"), std::string::npos);
+  s.ready_gates = {{"ready", 3}, {"not_ready", 1}};
+  s.ready_checks = {{{"http", "fail"}, 12}, {{"http", "pass"}, 6}, {{"command", "pass"}, 6}};
+  s.ready_seconds = 42.5;
+  const auto text = metrics_text(s);
+  EXPECT_NE(text.find("hookd_ready_gates_total{result=\"not_ready\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hookd_ready_checks_total{check=\"http\",result=\"fail\"} 12\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hookd_ready_seconds_total 42.5"), std::string::npos) << text;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// SPDX-License-Identifier: Apache-2.0
+// The settings of launch hooks and warm pools (--ready-http, --ready-http-body, --ready-command,
+// --ready-interval, --ready-timeout, --ready-passes, --ready-failure, --warm-script): what the
+// readiness gate waits for after a launch script, and which script a leg into the warm pool runs.
+// Pure.
+#include "hookd/core/error.hpp"
+#include "hookd/http/url.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace hookd::config {
+
+/// The readiness gate (agent/ready_phase): after a launch script succeeded, the action is
+/// completed with CONTINUE only once every configured check has passed `passes` times in a row.
+struct ready_config {
+  std::string http_url;  ///< --ready-http: a GET must answer 2xx (empty: no HTTP check)
+  std::string http_body; ///< --ready-http-body: and its body must contain this (empty: any body)
+  std::string command;   ///< --ready-command: run by /bin/sh -c under the supervisor, must exit 0 (empty: none)
+  std::chrono::milliseconds interval{std::chrono::seconds(5)};
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)}; ///< never past the action's global timeout
+  int passes = 2;
+  std::string on_failure = "ABANDON"; ///< the result when the gate times out
+  bool any() const { return !http_url.empty() || !command.empty(); }
+};
+
+/// A readiness URL, split for the HTTP client. Its path and query are never logged (a token in a
+/// query is not unheard of): logs and errors name it by its origin.
+struct ready_url {
+  http::endpoint ep;
+  std::string target; ///< path and query, "/" when none
+  std::string origin; ///< "http://127.0.0.1:8080"
+};
+
+/// `http://` or `https://` host[:port][/path][?query]; no credentials, no fragment. The error
+/// never repeats the path or query.
+outcome<ready_url> parse_ready_url(std::string_view url);
+
+} // namespace hookd::config

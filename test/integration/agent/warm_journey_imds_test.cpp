@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The warm-pool journey with the instance-metadata trigger and the real binary (issue 26): into a
+// stopped pool, a reboot out of it into service, a scale-in back into the pool while hookd runs,
+// and a reboot out again. Each leg is its own action, learnt from metadata's target state and
+// the group's record; each runs its own script once and is completed once by instance id.
+#include "imds_fixture.hpp"
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using hookd::test::imds_trigger;
+
+namespace {
+
+TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_once_and_completes_each_action_once) {
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING"); // "drain" is the group's terminating hook
+  emu->set_warm_pool_state("Stopped");
+  const std::string line = "echo \"$1 $HOOKD_ORIGIN>$HOOKD_DESTINATION hook=$HOOKD_HOOK\" >> " + runs_file + "\n";
+  write_script("#!/bin/sh\necho -n 'script ' >> " + runs_file + "\n" + line);
+  const auto warm = (dir / "warm.sh").string();
+  std::ofstream(warm) << "#!/bin/sh\necho -n 'warm ' >> " + runs_file + "\n" + line;
+  ::chmod(warm.c_str(), 0755);
+  const auto with_scripts = [&](proc::command c) {
+    c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+    c.env.push_back("HOOKD_WARM_SCRIPT=" + warm);
+    return c;
+  };
+
+  // Leg 1: launched into the pool. hookd runs until its action is done, then the instance stops.
+  emu->launch_into_warm_pool("asg", "i-self");
+  auto first = run(start(with_scripts(imds_cmd("imds", {"--once"}))), 40s);
+  EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped");
+
+  // Legs 2 and 3: booted out of the pool (a new hookd, the same state directory) into service;
+  // later scaled in back into the pool while that hookd runs.
+  emu->launch_instance("asg", "i-self");
+  output.clear();
+  bool scaled_in = false;
+  when([&] { return completions() == 2 && emu->instance_state("asg", "i-self") == "InService"; }, [&] {
+    scaled_in = true;
+    emu->scale_in_to_warm_pool("asg", "i-self");
+  });
+  stop_when([&] { return scaled_in && completions() == 3 && emu->instance_state("asg", "i-self") == "Warmed:Stopped"; });
+  auto second = run(start(with_scripts(imds_cmd("imds"))), 40s);
+  EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+  const auto second_output = all_output();
+
+  // Leg 4: booted out of the pool again.
+  emu->launch_instance("asg", "i-self");
+  output.clear();
+  auto third = run(start(with_scripts(imds_cmd("imds", {"--once"}))), 40s);
+  EXPECT_EQ(third.exit_code, 0) << third.describe() << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "InService") << all_output();
+
+  EXPECT_EQ(runs(), (std::vector<std::string>{"warm launch EC2>WarmPool hook=warm-up", "script launch >AutoScalingGroup hook=warm-up",
+                                              "warm terminate AutoScalingGroup>WarmPool hook=drain",
+                                              "script launch >AutoScalingGroup hook=warm-up"}))
+      << all_output();
+  EXPECT_EQ(completions(), 4) << "each action completed once\n" << second_output << all_output();
+  for (const auto& a : emu->actions()) EXPECT_EQ(a.result, "CONTINUE") << a.hook;
+  EXPECT_EQ(emu->actions().size(), 4u);
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(imds_trigger, a_hookd_restarted_while_the_instance_waits_to_reenter_the_pool_takes_the_leg_for_the_scale_in_it_is) {
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING");
+  emu->set_warm_pool_state("Stopped");
+  write_script("#!/bin/sh\necho \"script $1 $HOOKD_ORIGIN>$HOOKD_DESTINATION hook=$HOOKD_HOOK\" >> " + runs_file + "\n");
+  auto c = imds_cmd("imds", {"--once"});
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  emu->launch_instance("asg", "i-self"); // into service
+  auto first = run(start(c), 40s);
+  EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
+  // Scaled in back into the pool while no hookd runs (it crashed, or was restarted): the new one
+  // sees Warmed:Stopped first. Metadata alone would make it a launch into the pool.
+  emu->scale_in_to_warm_pool("asg", "i-self");
+  output.clear();
+  auto second = run(start(c), 40s);
+  EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+  EXPECT_EQ(runs(), (std::vector<std::string>{"script launch >AutoScalingGroup hook=warm-up",
+                                              "script terminate AutoScalingGroup>WarmPool hook=drain"}))
+      << all_output();
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped") << all_output();
+  EXPECT_EQ(completions(), 2) << all_output();
+}
+
+} // namespace
