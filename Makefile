@@ -48,7 +48,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: all deps fuzz-deps dist-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo demo-ready dist clean
+.PHONY: all deps fuzz-deps dist-deps deps-arm64 configure build test test-arm64 sanitize static bench fleet fuzz soak hot-text demo dist clean
 
 all: build
 
@@ -151,13 +151,11 @@ soak: configure
 hot-text: deps
 	bash bench/hot-text.sh $(BUILD)
 
+# Two flows against the emulator: a scale-in (drains, then the terminate script), then a launch
+# held by the readiness gate until a local health URL answers.
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/run-demo.sh $(BUILD)
-
-# A launch held by the readiness gate until a local health URL answers (issue 26).
-demo-ready: configure
-	cmake --build $(BUILD) -j $(JOBS) --target hookd hookd-emulator
 	bash test/demo/ready-demo.sh $(BUILD)
 
 dist-deps:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# make demo-ready: a launch held until the instance is ready to serve (issue 26), against the
+# make demo, second part: a launch held until the instance is ready to serve (issue 26), against the
 # local AWS emulator, with nothing outside this machine.
 #   1. hookd-emulator starts with a queue, a group and a launching lifecycle hook.
 #   2. A stand-in web server starts on 127.0.0.1: its /health answers 503 for its first 4 s
@@ -74,8 +74,8 @@ say "what happened (as the emulator recorded it)"
 "$emulator" ctl "$url" summary
 echo
 if grep -q ' info ready ' "$work/hookd.log" && grep -q 'action-done .*result=CONTINUE' "$work/hookd.log"; then
-  echo "demo-ready: OK: i-0web's launch was completed with CONTINUE only once /health had answered 200 twice in a row."
+  echo "demo: OK: i-0web's launch was completed with CONTINUE only once /health had answered 200 twice in a row."
 else
-  echo "demo-ready: FAILED: see the log above" >&2
+  echo "demo: FAILED (the launch): see the log above" >&2
   exit 1
 fi

@@ -64,6 +64,10 @@ protected:
   void stop_when(std::function<bool()> ready) {
     when(std::move(ready), [this] { ::kill(hookd_pid(), SIGTERM); });
   }
+  /// Kills hookd (SIGKILL: a power-off, no shutdown) once `ready()` holds.
+  void kill_when(std::function<bool()> ready) {
+    when(std::move(ready), [this] { ::kill(hookd_pid(), SIGKILL); });
+  }
 
   /// hookd --trigger imds is SIGKILLed once its script (which writes `pidfile`) runs and is
   /// journaled; then a hookd with a script that only records its run starts again.

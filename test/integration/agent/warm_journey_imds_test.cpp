@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The warm-pool journey with the instance-metadata trigger and the real binary (issue 26): into a
-// stopped pool, a reboot out of it into service, a scale-in back into the pool while hookd runs,
-// and a reboot out again. Each leg is its own action, learnt from metadata's target state and
+// stopped pool, a reboot out of it into service, a scale-in back into the pool while hookd runs
+// (then a power-off: hookd SIGKILLed), and a reboot out again. Each leg is its own action, learnt from metadata's target state and
 // the group's record; each runs its own script once and is completed once by instance id.
 #include "imds_fixture.hpp"
 
@@ -40,9 +40,10 @@ TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_on
     scaled_in = true;
     emu->scale_in_to_warm_pool("asg", "i-self");
   });
-  stop_when([&] { return scaled_in && completions() == 3 && emu->instance_state("asg", "i-self") == "Warmed:Stopped"; });
+  // Back in the stopped pool, the instance powers off: hookd is killed, not stopped.
+  kill_when([&] { return scaled_in && completions() == 3 && emu->instance_state("asg", "i-self") == "Warmed:Stopped"; });
   auto second = run(start(with_scripts(imds_cmd("imds"))), 40s);
-  EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
+  EXPECT_EQ(second.signal, SIGKILL) << second.describe() << all_output();
   const auto second_output = all_output();
 
   // Leg 4: booted out of the pool again.
