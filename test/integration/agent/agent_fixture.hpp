@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The in-process agent against the emulator over TLS, with real /bin/sh scripts and millisecond
 // intervals: the fixture the agent's end-to-end tests share.
+#include "hookd/core/read_file.hpp"
 #include "hookd/agent/agent.hpp"
 #include "support/emulator_fixture.hpp"
 
@@ -11,6 +12,9 @@
 #include <sys/stat.h>
 
 namespace hookd::test {
+
+/// What a file the test's script or hookd wrote says; empty when it is not there.
+inline std::string file_text(const std::filesystem::path& p) { return read_whole_file(p.string()).value_or(""); }
 using namespace std::chrono_literals;
 
 /// Virtual time while it lives: every `every`, the emulator's clocks jump `by`, so a test sees

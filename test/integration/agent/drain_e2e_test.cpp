@@ -17,13 +17,6 @@ namespace net = boost::asio;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::string> held(const std::vector<emulator::target_view>& v) {
   std::vector<std::string> out;
   for (const auto& t : v) out.push_back(t.id + ":" + std::to_string(t.port));
@@ -37,7 +30,7 @@ std::string drain_report_script(const std::filesystem::path& out) {
 
 /// What drain_report_script wrote: when the script started (ns), and HOOKD_DRAIN_RESULT.
 std::pair<std::int64_t, std::string> read_report(const std::filesystem::path& p) {
-  std::istringstream in(slurp(p));
+  std::istringstream in(test::file_text(p));
   std::string started, result;
   std::getline(in, started);
   std::getline(in, result);

@@ -29,13 +29,6 @@ void put_launch_hook(emulator::server& emu) {
   emu.put_hook(h);
 }
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<unsigned> answers(const test::webhook_server& w) {
   std::vector<unsigned> out;
   for (const auto& r : w.requests()) out.push_back(r.answered);
@@ -68,7 +61,7 @@ TEST_F(agent_e2e, a_launch_is_completed_only_after_its_readiness_url_answers_and
     look.expires_after(10ms);
     look.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      status_said_ready = status_said_ready || read_text(dir / "state" / "status.json").find("\"phase\":\"ready\"") != std::string::npos;
+      status_said_ready = status_said_ready || test::file_text(dir / "state" / "status.json").find("\"phase\":\"ready\"") != std::string::npos;
       watch();
     });
   };
@@ -128,7 +121,7 @@ TEST_F(agent_e2e, a_ready_command_that_fails_three_times_then_passes_twice_lets_
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(read_text(counter), "5\n") << "three failures, then two passes in a row, then no more runs";
+  EXPECT_EQ(test::file_text(counter), "5\n") << "three failures, then two passes in a row, then no more runs";
 }
 
 TEST_F(agent_e2e, a_ready_command_that_never_passes_completes_with_ready_failure_and_logs_its_exit_and_last_line) {

@@ -25,13 +25,6 @@ void put_boot_hook(emulator::server& emu, emulator::notification_format format) 
   emu.put_hook(h);
 }
 
-std::string file_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 /// A script that writes its name, HOOKD_ORIGIN and HOOKD_DESTINATION to `out`.
 std::string leg_script(const std::string& name, const std::filesystem::path& out) {
   return "#!/bin/sh\necho \"" + name + " $HOOKD_ORIGIN $HOOKD_DESTINATION\" >> " + out.string() + "\n";
@@ -68,7 +61,7 @@ protected:
     auto done = run_agent();
     EXPECT_EQ(done.size(), 1u);
     EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-    return file_text(out);
+    return test::file_text(out);
   }
 };
 
@@ -97,7 +90,7 @@ TEST_F(warm_legs, a_leg_into_the_warm_pool_runs_the_warm_script_and_is_not_held_
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(file_text(out), "warm EC2 WarmPool\n") << "the warm script in place of the launch script";
+  EXPECT_EQ(test::file_text(out), "warm EC2 WarmPool\n") << "the warm script in place of the launch script";
   EXPECT_TRUE(health.requests().empty()) << "the gate holds only the leg into the group";
 }
 
@@ -114,7 +107,7 @@ TEST_F(warm_legs, a_leg_into_the_group_runs_the_launch_script_and_waits_for_read
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(file_text(out), "launch EC2 AutoScalingGroup\n");
+  EXPECT_EQ(test::file_text(out), "launch EC2 AutoScalingGroup\n");
   EXPECT_EQ(health.requests().size(), 4u) << "two 503s, then two 200s in a row";
 }
 
@@ -137,7 +130,7 @@ TEST_F(warm_legs, a_forged_destination_warm_pool_on_a_launch_into_the_group_chan
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(file_text(out), "launch EC2 AutoScalingGroup\n") << "Auto Scaling's record (Pending:Wait) decides the leg";
+  EXPECT_EQ(test::file_text(out), "launch EC2 AutoScalingGroup\n") << "Auto Scaling's record (Pending:Wait) decides the leg";
   EXPECT_EQ(health.requests().size(), 3u) << "the gate held the launch: a 503, then two 200s";
   EXPECT_TRUE(logged("leg-corrected"));
 }
@@ -168,7 +161,7 @@ TEST_F(warm_legs, the_warm_pool_journey_by_the_queue_runs_each_leg_s_script_once
   leg(emu->launch_instance("asg", "i-self"), "InService");
   leg(emu->scale_in_to_warm_pool("asg", "i-self"), "Warmed:Stopped");
   leg(emu->launch_instance("asg", "i-self"), "InService");
-  EXPECT_EQ(file_text(out), "warm EC2 WarmPool\n"
+  EXPECT_EQ(test::file_text(out), "warm EC2 WarmPool\n"
                             "launch WarmPool AutoScalingGroup\n"
                             "warm AutoScalingGroup WarmPool\n"
                             "launch WarmPool AutoScalingGroup\n");
