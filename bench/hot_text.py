@@ -1,180 +1,69 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Writes a GNU ld script that gathers hookd's hot code into one output section.
-
-Why: RSS of a static binary is mostly file-backed text, and the kernel maps 64 KiB around
-every page fault ("fault-around"). hookd's start-up, poll loop and action touch about 1.2 MB of
-code spread over 5 MB, so nearly every 64 KiB block gets mapped. Placed together, the hot code
-occupies few blocks and the cold rest (other commands, error paths, unused algorithms) is
-never mapped.
-
-Inputs: the link map of an unordered static link (-Wl,-Map), `nm` of that binary, and the
-functions that ran (callgrind, --demangle=no) during start-up, idle polls and an action.
-Output: `SECTIONS { .text.hookd_hot : { ... } } INSERT BEFORE .text;` naming input sections:
-`*archive.a:member.o(.text)` for whole objects (glibc, OpenSSL), and for function sections not
-the function but its scope: `*(.text._ZN5hookd5agent5agent*)` is every member of
-hookd::agent::agent. A renamed function stays in the list, so a rename never silently moves hot
-code out; the list stays a few hundred lines.
-
-`hot_text.py --check MAP LIST` reports a stale list: the patterns that match no input section of
-the current link (`make static` runs it).
+"""hot_text.py --check MAP LIST: fails when a pattern of cmake/hookd-hot-text.ld matches no input
+section of the static link whose map (-Wl,-Map) is MAP. Such a pattern is stale (a library or
+hookd changed): its code falls back into the unordered text, which costs idle RSS (see that file).
+A line marked /* x86_64 */ or /* arm64 */ is checked only in a link for that machine.
 """
-import bisect
+import fnmatch
 import re
 import sys
 
 
 def input_sections(map_path):
-    """(start, size, section name, source) of every input section in the .text output section."""
-    out, pending, in_text = [], None, False
+    """(section, file, archive member or None) of every code input section the link placed."""
     with open(map_path) as f:
+        text = f.read()
+    text = text[text.find("Linker script and memory map"):]
+    out = set()
+    # " .text.x  0xADDR 0xSIZE /path/lib.a(member.o)", the name alone on its line when it is long.
+    for m in re.finditer(r"^ (\.text\S*)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S[^\n]*)$", text, re.M):
+        if int(m.group(2), 16):
+            src = re.match(r"^(.*?)(?:\(([^()]+)\))?$", m.group(3).strip())
+            out.add((m.group(1), src.group(1), src.group(2)))
+    return out, ("aarch64" in text)
+
+
+def patterns(list_path, arm64):
+    """(file pattern, section patterns, excluded files, text) of each input section description."""
+    with open(list_path) as f:
         lines = f.read().split("\n")
-    start = lines.index("Linker script and memory map") if "Linker script and memory map" in lines else 0
-    for line in lines[start:]:
-        if re.match(r"^\.text(\.hookd_hot)?(\s|$)", line):  # the text, and the hot part gathered before it
-            in_text = True
-            continue
-        if in_text and re.match(r"^\.\S", line):  # the next output section
-            in_text = False
-        if not in_text:
-            continue
-        m = re.match(r"^ (\.text\S*)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
-        if m:
-            out.append((int(m.group(2), 16), int(m.group(3), 16), m.group(1), m.group(4).strip()))
-            pending = None
-            continue
-        m = re.match(r"^ (\.text\S*)\s*$", line)
-        if m:
-            pending = m.group(1)
-            continue
-        m = re.match(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
-        if m and pending:
-            out.append((int(m.group(1), 16), int(m.group(2), 16), pending, m.group(3).strip()))
-            pending = None
-    return sorted(s for s in out if s[1] > 0)
+    body = []
+    for line in lines:
+        mark = re.search(r"/\*\s*(x86_64|arm64)\s*\*/", line)
+        if mark and (mark.group(1) == "arm64") != arm64:
+            continue  # another machine's line
+        body.append(line)
+    text = re.sub(r"/\*.*?\*/", "", "\n".join(body), flags=re.S)
+    text = text[text.index(".text.hookd_hot"):]
+    for m in re.finditer(r"(?:EXCLUDE_FILE\(([^)]*)\)\s*)?([^\s(){}:;]*:?[^\s(){};]*)\(([^)]*)\)", text):
+        if m.group(2):
+            yield m.group(2), m.group(3).split(), (m.group(1) or "").split(), m.group(0)
 
 
-def scope(mangled):
-    """The scope of a mangled function: up to three leading names of its nested name, so that
-    every member of a class (or every function of a namespace) shares one pattern. Local entities
-    (lambdas, _ZZ...) take the scope of their function; std:: entities their first name."""
-    m = re.match(r"^(_Z+N[KVRO]*(?:St|Si|So)?|_ZSt|_ZL|_Z)", mangled)
-    if not m:
-        return mangled
-    std = m.group(1).endswith(("St", "Si", "So"))
-    out, i, names = m.group(1), len(m.group(1)), 0
-    while i < len(mangled) and names < 3:
-        n = re.match(r"\d+", mangled[i:])
-        if not n:
-            break
-        i += len(n.group(0)) + int(n.group(0))
-        out = mangled[:i]
-        names += 1
-    # Nothing to scope by (a substitution, an operator): the name itself.
-    enough = names >= 2 or (names == 1 and (std or not out.startswith(("_ZN", "_ZZ"))))
-    return out + "*" if enough else mangled
-
-
-def pattern(section, source):
-    if section != ".text":
-        return f"*(.text.{scope(section[len('.text.'):])})"  # a function section, by its scope
-    m = re.match(r"^.*/([^/(]+)\(([^)]+)\)$", source)  # /path/libx.a(member.o)
-    if m:
-        return f"*{m.group(1)}:{m.group(2)}(.text)"
-    return f"*{source.split('/')[-1]}(.text)"
-
-
-def main(map_path, nm_path, hot_path, out_path):
-    sections = input_sections(map_path)
-    starts = [s[0] for s in sections]
-    address = {}
-    with open(nm_path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 3 and parts[-2] in "TtWw":
-                address.setdefault(parts[-1], int(parts[0], 16))
-    chosen, seen, size = [], set(), 0
-    with open(hot_path) as f:
-        for name in f:
-            name = name.strip().split("'")[0]
-            if name not in address:
-                continue
-            i = bisect.bisect_right(starts, address[name]) - 1
-            if i < 0 or not (sections[i][0] <= address[name] < sections[i][0] + sections[i][1]):
-                continue
-            p = pattern(sections[i][2], sections[i][3])
-            if p not in seen:
-                seen.add(p)
-                chosen.append(p)
-                size += sections[i][1]
-    chosen.sort()
-    with open(out_path, "w") as out:
-        out.write("/* Generated by bench/hot_text.py from a profile of hookd; see that file. */\n")
-        out.write("SECTIONS\n{\n  .text.hookd_hot :\n  {\n")
-        for p in chosen:
-            out.write(f"    {p}\n")
-        out.write("  }\n}\nINSERT BEFORE .text;\n")
-    print(f"{out_path}: {len(chosen)} input sections, {size // 1024} KiB of hot code", file=sys.stderr)
-
-
-def glob_match(pat, name):
-    import fnmatch
-    return fnmatch.fnmatchcase(name, pat)
+def matches(fpat, spats, excl, section):
+    name, path, member = section
+    if not any(fnmatch.fnmatchcase(name, s) for s in spats):
+        return False
+    if member and any(fnmatch.fnmatchcase(member, e) for e in excl):
+        return False
+    if ":" in fpat:  # archive:member, as ld reads it
+        archive, mpat = fpat.split(":", 1)
+        return member is not None and fnmatch.fnmatchcase(path, archive or "*") and fnmatch.fnmatchcase(member, mpat or "*")
+    return fnmatch.fnmatchcase(path if member is None else member, fpat) or fnmatch.fnmatchcase(path, fpat)
 
 
 def check(map_path, list_path):
-    """Patterns of the list that match no input section of the link: a stale list."""
-    sections = input_sections(map_path)
-    names = {s[2] for s in sections}
-    objects = {pattern(".text", s[3]) for s in sections if s[2] == ".text"}
-    with open(list_path) as f:
-        pats = [l.strip() for l in f if l.strip().startswith("*")]
-    prefixes = sorted(n[len(".text."):] for n in names if n.startswith(".text."))
-    dead = []
-    for p in pats:
-        exact = re.match(r"^\*\((\.text\.[^*]*)\)$", p)  # one function, named whole
-        m = re.match(r"^\*\(\.text\.(.*)\*\)$", p)
-        if exact:
-            if exact.group(1) not in names:
-                dead.append(p)
-        elif m:
-            i = bisect.bisect_left(prefixes, m.group(1))
-            if not (i < len(prefixes) and prefixes[i].startswith(m.group(1))):
-                dead.append(p)
-        elif p not in objects:
-            dead.append(p)
-    share = len(dead) / max(1, len(pats))
-    print(f"hot-text: {len(pats) - len(dead)} of {len(pats)} patterns of {list_path} match this link"
-          + (f"; stale: {len(dead)} match nothing (run make hot-text), e.g. {dead[0]}" if dead else ""))
-    return 1 if share > 0.25 else 0  # a quarter gone: the gain is mostly lost, regenerate
-
-
-def collapse(list_path):
-    """Rewrites an old function-by-function list as scope patterns."""
-    with open(list_path) as f:
-        lines = f.read().split("\n")
-    head = [l for l in lines if not l.strip().startswith("*")]
-    pats, seen = [], set()
-    for l in lines:
-        t = l.strip()
-        if not t.startswith("*"):
-            continue
-        m = re.match(r"^\*\(\.text\.(.*)\)$", t)
-        p = f"*(.text.{scope(m.group(1))})" if m else t
-        if p not in seen:
-            seen.add(p)
-            pats.append(p)
-    body = "".join(f"    {p}\n" for p in sorted(pats))
-    text = "\n".join(head).replace("  {\n  }", "  {\n" + body + "  }")
-    with open(list_path, "w") as f:
-        f.write(text)
-    print(f"{list_path}: {len(pats)} patterns", file=sys.stderr)
+    sections, arm64 = input_sections(map_path)
+    pats = list(patterns(list_path, arm64))
+    dead = [p[3] for p in pats if not any(matches(p[0], p[1], p[2], s) for s in sections)]
+    print(f"hot-text: {len(pats) - len(dead)} of {len(pats)} patterns of {list_path} match this link")
+    for d in dead:
+        print(f"hot-text: stale, matches nothing: {d}", file=sys.stderr)
+    return 1 if dead else 0
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--check":
-        sys.exit(check(sys.argv[2], sys.argv[3]))
-    if sys.argv[1] == "--collapse":
-        collapse(sys.argv[2])
-    else:
-        main(*sys.argv[1:5])
+    if len(sys.argv) != 4 or sys.argv[1] != "--check":
+        sys.exit("usage: hot_text.py --check MAP LIST")
+    sys.exit(check(sys.argv[2], sys.argv[3]))

@@ -2,8 +2,8 @@
 # Project-wide options and the two INTERFACE targets every real target links (cmake_template style).
 option(HOOKD_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (ON in CI)" OFF)
 option(HOOKD_STATIC "Link hookd fully statically (glibc, OpenSSL, Boost.JSON)" OFF)
-option(HOOKD_HOT_TEXT "Static hookd: gather the profiled hot code (cmake/hookd-hot-text.ld) into one place" ON)
-option(HOOKD_LINK_MAP "Static hookd: write the linker map beside it (make hot-text reads it)" OFF)
+option(HOOKD_HOT_TEXT "Static hookd: gather the code it runs (cmake/hookd-hot-text.ld) into one place" ON)
+option(HOOKD_LINK_MAP "Static hookd: write the linker map beside it (make static checks the hot-code list against it)" OFF)
 option(HOOKD_BUILD_TESTS "Build the test executables" ON)
 option(HOOKD_BUILD_BENCH "Build the Google Benchmark executables" OFF)
 # Sources compiled in batches: Asio, Beast and GoogleTest headers are parsed, and their templates
