@@ -57,10 +57,9 @@ std::string journal::serialize(const journal_entry& e) {
 }
 
 outcome<journal_entry> journal::parse(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return make_error(errc::invalid_input, "journal entry is not a JSON object");
-  const auto& o = v.as_object();
+  const auto parsed = json_object(text);
+  if (!parsed) return make_error(errc::invalid_input, "journal entry is not a JSON object");
+  const auto& o = *parsed;
   auto str = [&](std::string_view k) { return string_field(o, k); };
   journal_entry e;
   e.action.token = str("token");

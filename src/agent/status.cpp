@@ -67,10 +67,9 @@ std::string status_json(const status_snapshot& s) {
 }
 
 outcome<status_snapshot> parse_status_json(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return make_error(errc::invalid_input, "the state file is not a JSON object");
-  const auto& o = v.as_object();
+  const auto parsed = json_object(text);
+  if (!parsed) return make_error(errc::invalid_input, "the state file is not a JSON object");
+  const auto& o = *parsed;
   status_snapshot s;
   s.pid = static_cast<long>(int_field(o, "pid"));
   s.version = string_field(o, "version");

@@ -14,11 +14,8 @@ namespace json = boost::json;
 namespace {
 
 outcome<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object())
-    return make_error(errc::protocol_error, "ECS " + std::string(what) + " returned a body that is not a JSON object");
-  return std::move(v.as_object());
+  if (auto o = json_object(body)) return std::move(*o);
+  return make_error(errc::protocol_error, "ECS " + std::string(what) + " returned a body that is not a JSON object");
 }
 
 /// A count as ECS writes it; anything that is not a non-negative integer reads as 1, so a

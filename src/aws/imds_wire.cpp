@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 
 namespace hookd::aws {
-namespace json = boost::json;
 
 outcome<imds_config> imds_config_from_env(const env_lookup& env) {
   imds_config cfg;
@@ -26,11 +25,10 @@ outcome<imds_config> imds_config_from_env(const env_lookup& env) {
 }
 
 outcome<credentials> parse_imds_credentials(std::string_view text, const std::string& role) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  const auto parsed = json_object(text);
   const std::string where = "instance role '" + role + "' credentials from IMDS";
-  if (ec || !v.is_object()) return make_error(errc::protocol_error, where + ": not a JSON object");
-  const auto& o = v.as_object();
+  if (!parsed) return make_error(errc::protocol_error, where + ": not a JSON object");
+  const auto& o = *parsed;
   auto str = [&](std::string_view k) { return string_field(o, k); };
   if (auto code = str("Code"); !code.empty() && code != "Success")
     return make_error(errc::no_credentials, where + ": IMDS reports Code=" + code + "; check the instance profile's role");

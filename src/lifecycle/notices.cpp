@@ -10,10 +10,8 @@ namespace json = boost::json;
 
 namespace {
 outcome<json::object> object_of(std::string_view text, const char* what) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return make_error(errc::invalid_input, std::string(what) + " is not a JSON object");
-  return v.as_object();
+  if (auto o = json_object(text)) return std::move(*o);
+  return make_error(errc::invalid_input, std::string(what) + " is not a JSON object");
 }
 } // namespace
 
