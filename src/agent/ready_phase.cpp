@@ -19,20 +19,20 @@ namespace bhttp = boost::beast::http;
 using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-net::awaitable<ready_check> ready_phase::check_http(milliseconds limit) {
-  const auto url = config::parse_ready_url(d_.s.ready.http_url);
-  if (!url) co_return ready_check{false, url.error().message()}; // validated with the settings: not reached
+net::awaitable<ready_check> ready_phase::check_http(const outcome<config::ready_url>& parsed, milliseconds limit) {
+  if (!parsed) co_return ready_check{false, parsed.error().message()}; // validated with the settings: not reached
+  const auto& url = *parsed;
   if (!d_.http) co_return ready_check{false, "no HTTP client for --ready-http"};
-  http::string_request req{bhttp::verb::get, url->target, 11};
-  req.set(bhttp::field::host, url->ep.host_header());
+  http::string_request req{bhttp::verb::get, url.target, 11};
+  req.set(bhttp::field::host, url.ep.host_header());
   req.set(bhttp::field::user_agent, std::string("hookd/") + hookd::version);
   http::request_options opt;
   opt.timeout = limit;
   opt.body_limit = 1024 * 1024;
   opt.direct = true; // the instance's own service: never through a proxy
-  auto r = co_await d_.http->send(url->ep, std::move(req), opt);
+  auto r = co_await d_.http->send(url.ep, std::move(req), opt);
   // The error's code, not its text: the text names the request target, which may hold a token.
-  if (!r) co_return ready_check{false, url->origin + " did not answer (" + r.error().code.message() + ")"};
+  if (!r) co_return ready_check{false, url.origin + " did not answer (" + r.error().code.message() + ")"};
   co_return judge_http(r->result_int(), r->body(), d_.s.ready.http_body);
 }
 
@@ -60,8 +60,8 @@ net::awaitable<ready_check> ready_phase::round(const run_context& ctx, steady::t
     all.passed = false;
     all.detail += (all.detail.empty() ? "" : "; ") + std::string(what) + ": " + c.detail;
   };
-  if (!d_.s.ready.http_url.empty()) {
-    const auto c = co_await check_http(ready_check_limit(steady::now(), deadline, d_.s.ready_timing.per_check));
+  if (url_) {
+    const auto c = co_await check_http(*url_, ready_check_limit(steady::now(), deadline, d_.s.ready_timing.per_check));
     count("http", c.passed);
     add("http", c);
   }
@@ -99,6 +99,7 @@ net::awaitable<ready_step::kind> ready_phase::wait_ready(const run_context& ctx,
 net::awaitable<bool> ready_phase::run(run_context& ctx) {
   const auto& a = ctx.r.action;
   if (!ready_gate_applies(d_.s.ready, a, ctx.result, d_.s.on_success)) co_return true;
+  if (!d_.s.ready.http_url.empty()) url_ = config::parse_ready_url(d_.s.ready.http_url); // once, for every round
   const auto start = steady::now();
   ready_gate gate(d_.s.ready.passes, d_.s.ready.interval, d_.s.ready_timing.per_check,
                   ready_deadline(start, d_.s.ready.timeout, ctx.global));

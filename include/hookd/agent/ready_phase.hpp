@@ -11,6 +11,7 @@
 #include "hookd/agent/pipeline.hpp"
 #include "hookd/agent/ready_gate.hpp"
 #include "hookd/agent/status.hpp"
+#include "hookd/config/ready_settings.hpp"
 #include "hookd/core/env.hpp"
 #include "hookd/core/log.hpp"
 #include "hookd/http/client.hpp"
@@ -41,10 +42,11 @@ private:
   boost::asio::awaitable<ready_step::kind> wait_ready(const run_context& ctx, ready_gate& gate);
   /// One round: every configured check, each bounded by the time left.
   boost::asio::awaitable<ready_check> round(const run_context& ctx, std::chrono::steady_clock::time_point deadline);
-  boost::asio::awaitable<ready_check> check_http(std::chrono::milliseconds limit);
+  boost::asio::awaitable<ready_check> check_http(const outcome<config::ready_url>& url, std::chrono::milliseconds limit);
   boost::asio::awaitable<ready_check> check_command(const run_context& ctx, std::chrono::milliseconds limit);
   void count(const char* check, bool passed) { ++d_.status.ready_checks[{check, passed ? "pass" : "fail"}]; }
   deps d_;
+  std::optional<outcome<config::ready_url>> url_; ///< --ready-http, parsed when the phase starts
 };
 
 } // namespace hookd::agent
