@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hookd/agent/imds_source.hpp"
+#include "hookd/agent/script.hpp"
 
 #include "hookd/core/async.hpp"
 #include "hookd/core/jitter.hpp"
@@ -101,11 +102,8 @@ net::awaitable<void> imds_source::refresh_hooks() {
 
 net::awaitable<void> imds_source::act(instance_event ev) {
   const bool terminating = ev.transition == lifecycle::transition::terminate;
-  // A leg into the warm pool runs --warm-script when it is set (script_for), else the transition's.
-  const bool into_pool = lifecycle::leg_of_target(ev.transition, ev.target).second == lifecycle::warm_pool;
-  const auto& leg_script = into_pool && !o_.script.on_warm.empty() ? o_.script.on_warm
-                           : terminating                            ? o_.script.on_terminate
-                                                                    : o_.script.on_launch;
+  // A leg into the warm pool runs --warm-script when it is set, else the transition's.
+  const auto& leg_script = script_for(o_.script, ev.transition, lifecycle::leg_of_target(ev.transition, ev.target).second);
   if (leg_script.empty()) {
     if (logged_.insert("no-script:" + ev.trigger))
       log_.warn("no-script", {{"trigger", ev.trigger}, {"what", std::string("no --on-") + (terminating ? "terminate" : "launch") +

@@ -106,9 +106,13 @@ net::awaitable<outcome<identity>> resolve_identity(const config::settings& s, st
   co_return id;
 }
 
+const std::string& script_for(const script_options& s, lifecycle::transition t, std::string_view destination) {
+  if (destination == lifecycle::warm_pool && !s.on_warm.empty()) return s.on_warm;
+  return t == lifecycle::transition::terminate ? s.on_terminate : s.on_launch;
+}
+
 const std::string& script_for(const script_options& s, const lifecycle::lifecycle_action& a) {
-  if (lifecycle::into_warm_pool(a) && !s.on_warm.empty()) return s.on_warm;
-  return a.transition == lifecycle::transition::terminate ? s.on_terminate : s.on_launch;
+  return script_for(s, a.transition, a.destination);
 }
 
 proc::command script_command(const std::string& path, const lifecycle::lifecycle_action& a, const std::string& region,

@@ -42,6 +42,9 @@ proc::command script_command(const std::string& path, const lifecycle::lifecycle
 /// The script a leg runs: --warm-script for a leg into the warm pool (when set), else the
 /// transition's own (--on-terminate / --on-launch).
 const std::string& script_for(const script_options& s, const lifecycle::lifecycle_action& a);
+/// The same, for a leg known by its transition and destination (the metadata source, before it
+/// makes an action).
+const std::string& script_for(const script_options& s, lifecycle::transition t, std::string_view destination);
 
 /// The script for the action's transition (`--on-terminate` / `--on-launch`, or `source` when
 /// given): an S3 object downloaded into STATE/scripts, or a local path; checked against
