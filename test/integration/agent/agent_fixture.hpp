@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sys/stat.h>
 
 namespace hookd::test {
@@ -17,35 +19,46 @@ namespace hookd::test {
 inline std::string file_text(const std::filesystem::path& p) { return read_whole_file(p.string()).value_or(""); }
 using namespace std::chrono_literals;
 
+/// Calls `what` every `period` while it lives. A tick already due when it goes is dropped, so
+/// `what` may hold references into the test's own frame: the fixture's TearDown runs the
+/// io_context again after the test body has returned.
+class every_while_alive {
+public:
+  every_while_alive(boost::asio::io_context& ioc, std::chrono::milliseconds period, std::function<void()> what)
+      : tick_(ioc), period_(period), what_(std::move(what)) {
+    arm();
+  }
+  ~every_while_alive() {
+    *alive_ = false;
+    tick_.cancel();
+  }
+  every_while_alive(const every_while_alive&) = delete;
+  every_while_alive& operator=(const every_while_alive&) = delete;
+
+private:
+  void arm() {
+    tick_.expires_after(period_);
+    tick_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+      if (ec || !*alive) return;
+      what_();
+      arm();
+    });
+  }
+  boost::asio::steady_timer tick_;
+  std::chrono::milliseconds period_;
+  std::function<void()> what_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
 /// Virtual time while it lives: every `every`, the emulator's clocks jump `by`, so a test sees
 /// heartbeat timeouts pass without waiting for them.
 class emulator_ticker {
 public:
   emulator_ticker(boost::asio::io_context& ioc, emulator::server& emu, std::chrono::milliseconds every, std::chrono::seconds by)
-      : tick_(ioc), emu_(emu), every_(every), by_(by) {
-    arm();
-  }
-  ~emulator_ticker() {
-    *alive_ = false; // a tick already due but not yet run must not touch the gone ticker
-    tick_.cancel();
-  }
-  emulator_ticker(const emulator_ticker&) = delete;
-  emulator_ticker& operator=(const emulator_ticker&) = delete;
+      : ticks_(ioc, every, [&emu, by] { emu.advance(by); }) {}
 
 private:
-  void arm() {
-    tick_.expires_after(every_);
-    tick_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-      if (ec || !*alive) return;
-      emu_.advance(by_);
-      arm();
-    });
-  }
-  boost::asio::steady_timer tick_;
-  emulator::server& emu_;
-  std::chrono::milliseconds every_;
-  std::chrono::seconds by_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  every_while_alive ticks_;
 };
 
 class agent_e2e : public test::emulator_fixture {

@@ -5,10 +5,7 @@
 #include "integration/agent/agent_fixture.hpp"
 #include "support/webhook_server.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 using namespace hookd;
@@ -56,18 +53,11 @@ TEST_F(agent_e2e, a_launch_is_completed_only_after_its_readiness_url_answers_and
   std::optional<test::emulator_ticker> clock(std::in_place, ioc, *emu, 100ms, 3s);
   // What `hookd status` reads, looked at while the gate waits.
   bool status_said_ready = false;
-  boost::asio::steady_timer look(ioc);
-  std::function<void()> watch = [&] {
-    look.expires_after(10ms);
-    look.async_wait([&](boost::system::error_code ec) {
-      if (ec) return;
-      status_said_ready = status_said_ready || test::file_text(dir / "state" / "status.json").find("\"phase\":\"ready\"") != std::string::npos;
-      watch();
-    });
-  };
-  watch();
+  std::optional<test::every_while_alive> look(std::in_place, ioc, 10ms, [&] {
+    status_said_ready = status_said_ready || test::file_text(dir / "state" / "status.json").find("\"phase\":\"ready\"") != std::string::npos;
+  });
   auto done = run_agent();
-  look.cancel();
+  look.reset();
   clock.reset();
   EXPECT_TRUE(status_said_ready) << "hookd status shows the phase while the gate waits";
   ASSERT_EQ(done.size(), 1u);
