@@ -81,15 +81,6 @@ bool agent::check_notices() {
   return true;
 }
 
-void log_escaped(logger& log, std::exception_ptr e, const char* where) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log.error("internal-error", {{"where", where}, {"error", ex.what()}});
-  }
-}
-
 action_summary action_summary::of(const lifecycle::lifecycle_action& a) {
   action_summary sum;
   sum.token = a.token;

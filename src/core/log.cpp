@@ -172,4 +172,13 @@ void logger::log(log_level lvl, std::string_view event, std::initializer_list<fi
   std::fflush(out_ ? out_ : stderr);
 }
 
+void log_escaped(logger& log, std::exception_ptr e, const char* where) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log.error("internal-error", {{"where", where}, {"error", ex.what()}});
+  }
+}
+
 } // namespace hookd

@@ -4,7 +4,8 @@
 // lifecycle state, Spot interruption notice, rebalance recommendation and scheduled maintenance,
 // and tells the agent (an action_sink) when one of them means a transition has begun. It acts on
 // changes only: a state that stays "Terminated" is one event, not one per poll.
-#include "hookd/agent/agent.hpp"
+#include "hookd/agent/sinks.hpp"
+#include "hookd/core/bounded_set.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/agent/status.hpp"
 #include "hookd/aws/autoscaling.hpp"

@@ -4,7 +4,7 @@
 // this instance's actions to the runner (a queue_sink), and releases other instances' messages by
 // the release rule (release_planner), so a fleet's messages reach their owners in seconds. It
 // runs and completes nothing itself: that is the runner's.
-#include "hookd/agent/agent.hpp"
+#include "hookd/agent/sinks.hpp"
 #include "hookd/agent/first_receive.hpp"
 #include "hookd/agent/options.hpp"
 #include "hookd/aws/autoscaling.hpp"

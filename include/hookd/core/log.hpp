@@ -4,6 +4,7 @@
 // logrotate). Text is `TIME LEVEL event key=value ...`; JSON is one object per line. Values are
 // whatever the caller passes: secrets never reach here because secret_string cannot be printed.
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -51,5 +52,9 @@ private:
   std::FILE* out_ = stderr;
   std::function<void(std::string_view)> tap_;
 };
+
+/// The completion handler's half of a detached coroutine: an exception that escaped it is a bug,
+/// logged with where it happened, never a crash of hookd.
+void log_escaped(logger& log, std::exception_ptr e, const char* where);
 
 } // namespace hookd

@@ -5,6 +5,8 @@
 #include "integration/agent/agent_fixture.hpp"
 #include "support/webhook_server.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <fstream>
 #include <sstream>
 
