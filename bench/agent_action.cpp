@@ -14,6 +14,7 @@
 #include <functional>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -36,7 +37,11 @@ void imds_action(bench_env& b, const std::string& id, const std::function<void()
   b.use_imds(c, id, "imds", "1s");
   sys_time started{};
   net::steady_timer later(b.ioc, 1500ms); // past start-up and the first poll
-  later.async_wait([&](auto) { started = std::chrono::system_clock::now(); start(); });
+  later.async_wait([&](boost::system::error_code ec) {
+    if (ec) return; // hookd ended first: this frame is gone when the wait is cancelled
+    started = std::chrono::system_clock::now();
+    start();
+  });
   auto r = b.run(proc::run(c, {}, print_log));
   if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
   const auto exec_ns = read_ns(script + ".start");
@@ -53,7 +58,8 @@ void imds_action(bench_env& b, const std::string& id, const std::function<void()
 // Scales the group in once a ReceiveMessage of this hookd has arrived: a hookd that polls
 // already, so that receive -> exec is the path of every action but a start-up's.
 // `scaled_at`: the count of calls answered by then (the hook's test notification went before).
-net::awaitable<void> scale_in_once_polled(bench_env& b, std::string group, std::size_t calls_before, std::size_t& scaled_at) {
+net::awaitable<void> scale_in_once_polled(bench_env& b, std::string group, std::size_t calls_before,
+                                     std::shared_ptr<std::size_t> scaled_at) {
   net::steady_timer t(b.ioc);
   for (;;) {
     const auto all = b.emu->calls();
@@ -63,7 +69,7 @@ net::awaitable<void> scale_in_once_polled(bench_env& b, std::string group, std::
     t.expires_after(1ms);
     co_await t.async_wait(net::use_awaitable);
   }
-  scaled_at = b.emu->calls().size();
+  *scaled_at = b.emu->calls().size();
   b.emu->terminate_instance(group, "i-self");
 }
 
@@ -83,7 +89,8 @@ void one_action(bench_env& b, const std::string& name, action_figures& f, bool w
   fs::copy_file(HOOKD_BENCH_STAMP, script);
   const auto start_file = script + ".start", end_file = script + ".end";
   const auto before = b.emu->calls().size();
-  auto scaled_at = before;
+  // Shared: a hookd that ends before its first poll leaves the coroutine behind this frame.
+  auto scaled_at = std::make_shared<std::size_t>(before);
   if (waiting) b.emu->terminate_instance(name, "i-self");
   else net::co_spawn(b.ioc, scale_in_once_polled(b, name, before, scaled_at), net::detached);
   rusage u0{}, u1{};
@@ -101,7 +108,7 @@ void one_action(bench_env& b, const std::string& name, action_figures& f, bool w
   auto first = [&](const char* op) {
     return std::find_if(mine.begin(), mine.end(), [op](const emulator::recorded_call& c) { return c.operation == op; });
   };
-  const auto receive = std::find_if(mine.begin() + static_cast<long>(scaled_at - before), mine.end(), [](const emulator::recorded_call& c) {
+  const auto receive = std::find_if(mine.begin() + static_cast<long>(*scaled_at - before), mine.end(), [](const emulator::recorded_call& c) {
     return c.operation == "ReceiveMessage" && c.messages > 0;
   });
   const auto first_receive = first("ReceiveMessage"), complete = first("CompleteLifecycleAction");

@@ -224,6 +224,8 @@ void bench_floor(bench_env& b) {
   const auto state = b.dir / "state-floor";
   if (!wait_for(b, [&] { return hookd_pid(state) && !b.emu->calls("ReceiveMessage").empty(); })) {
     std::fprintf(stderr, "floor: hookd did not start polling\n");
+    if (const pid_t pid = hookd_pid(state)) ::kill(pid, SIGKILL); // its completion refers to `exited`
+    wait_for(b, [&] { return exited; });
     return;
   }
   const pid_t pid = hookd_pid(state);

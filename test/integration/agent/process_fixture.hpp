@@ -120,22 +120,29 @@ protected:
   }
 
   /// Calls `act` once `ready()` holds, polling every 20 ms (bounded by the test's deadline). The
-  /// timers belong to the fixture, so a poll still pending at the end is cancelled, not leaked.
+  /// timers belong to the fixture; a poll still armed when the test body has returned (hookd
+  /// ended before `ready()` held) never runs again, since `ready` may read the body's locals.
   void when(std::function<bool()> ready, std::function<void()> act) {
     pollers_.push_back(std::make_unique<net::steady_timer>(ioc));
-    poll(pollers_.back().get(), std::move(ready), std::move(act));
+    poll(pollers_.back().get(), std::move(ready), std::move(act), alive_);
+  }
+
+  void TearDown() override {
+    *alive_ = false;
+    emulator_fixture::TearDown();
   }
 
 private:
-  static void poll(net::steady_timer* t, std::function<bool()> ready, std::function<void()> act) {
+  static void poll(net::steady_timer* t, std::function<bool()> ready, std::function<void()> act, std::shared_ptr<bool> alive) {
     t->expires_after(20ms);
-    t->async_wait([t, ready = std::move(ready), act = std::move(act)](boost::system::error_code ec) mutable {
-      if (ec) return;
+    t->async_wait([t, ready = std::move(ready), act = std::move(act), alive](boost::system::error_code ec) mutable {
+      if (ec || !*alive) return;
       if (ready()) act();
-      else poll(t, std::move(ready), std::move(act));
+      else poll(t, std::move(ready), std::move(act), std::move(alive));
     });
   }
   std::vector<std::unique_ptr<net::steady_timer>> pollers_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 } // namespace hookd::test
