@@ -141,8 +141,8 @@ net::awaitable<void> imds_source::target_state() {
     }
     // A Warmed:* target first seen by this hookd (started, or restarted, while the instance waits
     // to enter the pool): from EC2 or back from service, metadata cannot say; Auto Scaling can.
-    if (state == lifecycle::target_state::warmed && last_state_.empty() && *inst && (*inst)->lifecycle_state == "Warmed:Pending:Wait") {
-      auto probed = co_await warm_leg_transition();
+    if (state == lifecycle::target_state::warmed && last_state_.empty() && *inst && (*inst)->lifecycle_state.starts_with("Warmed:Pending")) {
+      auto probed = co_await warm_leg_transition((*inst)->lifecycle_state == "Warmed:Pending:Wait");
       if (!probed) co_return; // asked again next poll
       t = *probed;
     }
@@ -154,7 +154,7 @@ net::awaitable<void> imds_source::target_state() {
   last_state_ = *text;
 }
 
-net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_transition() {
+net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_transition(bool waiting) {
   auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
   if (!hooks) {
     log_.warn("warm-leg-unknown", {{"error", hooks.error().message()}, {"what", "asked again next poll"}});
@@ -168,7 +168,12 @@ net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_trans
     else terminating = true;
   }
   if (launching.empty() || !terminating) co_return launching.empty() ? lifecycle::transition::terminate : lifecycle::transition::launch;
-  // Both kinds of hook: a heartbeat by instance id is taken only by a launch action that waits.
+  // Both kinds of hook: a heartbeat by instance id is taken only by a launch action that waits,
+  // so before the wait state begins (the activation delay) every answer is "no active action".
+  if (!waiting) {
+    log_.debug("warm-leg-pending", {{"what", "the group has not begun the wait state; asked again next poll"}});
+    co_return std::nullopt;
+  }
   bool all_inactive = true;
   for (const auto& hook : launching) {
     auto r = co_await asg_.record_heartbeat(group_, hook, "", instance_id_);

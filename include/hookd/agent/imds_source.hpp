@@ -52,11 +52,12 @@ private:
   boost::asio::awaitable<std::optional<std::string>> read(const char* path);
   boost::asio::awaitable<void> act(instance_event ev);
   boost::asio::awaitable<void> refresh_hooks();
-  /// A Warmed:* target first seen while the group shows Warmed:Pending:Wait: a launch into the
+  /// A Warmed:* target first seen while the group shows Warmed:Pending(:Wait): a launch into the
   /// pool, or a scale-in back into it? The group's hooks say when they are of one kind; else a
-  /// heartbeat by instance id for a launching hook (taken only if a launch action waits). nullopt:
-  /// unknown now (an error), asked again next poll.
-  boost::asio::awaitable<std::optional<lifecycle::transition>> warm_leg_transition();
+  /// heartbeat by instance id for a launching hook (taken only if a launch action waits), which
+  /// can say so only once the wait state has begun (`waiting`). nullopt: unknown now (an error,
+  /// or not waiting yet), asked again next poll.
+  boost::asio::awaitable<std::optional<lifecycle::transition>> warm_leg_transition(bool waiting);
 
   boost::asio::any_io_executor ex_;
   const options& o_;

@@ -66,7 +66,12 @@ TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_on
 
 namespace {
 
-TEST_F(imds_trigger, a_hookd_restarted_while_the_instance_waits_to_reenter_the_pool_takes_the_leg_for_the_scale_in_it_is) {
+/// The restart below, with the scale-in's activation delay (ms) during which the group shows
+/// Warmed:Pending, not yet its wait state: a hookd that starts then must wait for the wait state
+/// before it asks Auto Scaling which leg it is, since until then no action answers.
+class warm_restart : public imds_trigger, public testing::WithParamInterface<int> {};
+
+TEST_P(warm_restart, a_hookd_restarted_while_the_instance_waits_to_reenter_the_pool_takes_the_leg_for_the_scale_in_it_is) {
   put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING");
   emu->set_warm_pool_state("Stopped");
   write_script("#!/bin/sh\necho \"script $1 $HOOKD_ORIGIN>$HOOKD_DESTINATION hook=$HOOKD_HOOK\" >> " + runs_file + "\n");
@@ -77,7 +82,11 @@ TEST_F(imds_trigger, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
   EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
   // Scaled in back into the pool while no hookd runs (it crashed, or was restarted): the new one
   // sees Warmed:Stopped first. Metadata alone would make it a launch into the pool.
+  emu->set_activation_delay(std::chrono::milliseconds(GetParam()));
   emu->scale_in_to_warm_pool("asg", "i-self");
+  if (GetParam() > 0) {
+    ASSERT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Pending") << "the test needs the activation delay";
+  }
   output.clear();
   auto second = run(start(c), 40s);
   EXPECT_EQ(second.exit_code, 0) << second.describe() << all_output();
@@ -87,5 +96,8 @@ TEST_F(imds_trigger, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
   EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped") << all_output();
   EXPECT_EQ(completions(), 2) << all_output();
 }
+
+INSTANTIATE_TEST_SUITE_P(activation, warm_restart, testing::Values(0, 1500),
+                         [](const testing::TestParamInfo<int>& p) { return p.param ? "during_the_activation_delay" : "in_the_wait_state"; });
 
 } // namespace
