@@ -26,13 +26,6 @@ struct script_options {
   milliseconds kill_grace{std::chrono::seconds(10)};
 };
 
-/// How the readiness gate bounds one check (tests: milliseconds).
-struct ready_check_timing {
-  /// One GET or one run of --ready-command: a health endpoint answers within this or is not
-  /// ready; also cut to the gate's time left.
-  milliseconds per_check{std::chrono::seconds(10)};
-};
-
 struct options {
   script_options script;
   std::set<std::string> hooks;         ///< only these are ours (empty: every hook of the group)
@@ -55,7 +48,6 @@ struct options {
   config::drain_config drain; ///< the drain phase: what is drained before a terminate script
   drain::poll_timing drain_timing; ///< how often a drain asks again (tests: milliseconds)
   config::ready_config ready;      ///< the readiness gate after a launch script
-  ready_check_timing ready_timing;
 };
 
 script_options script_options_from(const config::settings& s);

@@ -25,7 +25,7 @@ class ready_phase final : public phase {
 public:
   struct deps {
     boost::asio::any_io_executor ex;
-    const options& s;        ///< s.ready, s.ready_timing, the script's user and limits, the success result
+    const options& s;        ///< s.ready, the script's user and limits, the success result
     http::client* http;      ///< for --ready-http (null: that check fails, saying why)
     const std::string& region;
     const env_lookup& env;

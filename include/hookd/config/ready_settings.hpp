@@ -1,7 +1,7 @@
 #pragma once
 // SPDX-License-Identifier: Apache-2.0
 // The settings of launch hooks and warm pools (--ready-http, --ready-http-body, --ready-command,
-// --ready-interval, --ready-timeout, --ready-passes, --ready-failure, --warm-script): what the
+// --ready-interval, --ready-timeout, --ready-check-timeout, --ready-passes, --ready-failure, --warm-script): what the
 // readiness gate waits for after a launch script, and which script a leg into the warm pool runs.
 // Pure.
 #include "hookd/core/error.hpp"
@@ -21,6 +21,9 @@ struct ready_config {
   std::string command;   ///< --ready-command: run by /bin/sh -c under the supervisor, must exit 0 (empty: none)
   std::chrono::milliseconds interval{std::chrono::seconds(5)};
   std::chrono::milliseconds timeout{std::chrono::minutes(10)}; ///< never past the action's global timeout
+  /// --ready-check-timeout: one GET's answer or one run of the command; a check still going then
+  /// fails (a health endpoint that hangs is not ready). Cut to the gate's time left.
+  std::chrono::milliseconds check_timeout{std::chrono::seconds(10)};
   int passes = 2;
   std::string on_failure = "ABANDON"; ///< the result when the gate times out
   bool any() const { return !http_url.empty() || !command.empty(); }

@@ -73,7 +73,6 @@ protected:
   std::optional<aws::elbv2_client> elb;   ///< made when s.drain.elbv2
   std::optional<aws::ecs_client> ecs;     ///< made when s.drain.ecs
   config::settings s;
-  agent::ready_check_timing ready_timing{std::chrono::milliseconds(500)}; ///< one readiness check's bound
 
   /// The agent reads instance metadata from the emulator (for "i-self").
   void use_imds() {
@@ -97,6 +96,7 @@ protected:
     s.script_timeout = 20s;
     s.once = true;
     s.confirm_window = 200ms;
+    s.ready.check_timeout = 500ms;
     journal = std::make_unique<agent::journal>(s.state_dir);
     ASSERT_TRUE(journal->prepare());
   }
@@ -117,7 +117,6 @@ protected:
     auto id = run(agent::resolve_identity(s, "us-east-1", "i-self", *asg, *log, [] { return true; })).value();
     auto o = agent::options_from(s);
     o.drain_timing = {std::chrono::milliseconds(20), std::chrono::milliseconds(50)};
-    o.ready_timing = ready_timing;
     agent::clients c;
     c.sqs = s.trigger_queue ? &*sqs : nullptr; // no queue source without the queue trigger
     c.asg = &*asg;

@@ -114,6 +114,24 @@ TEST_F(agent_e2e, a_ready_command_that_fails_three_times_then_passes_twice_lets_
   EXPECT_EQ(test::file_text(counter), "5\n") << "three failures, then two passes in a row, then no more runs";
 }
 
+TEST_F(agent_e2e, a_ready_command_that_hangs_is_ended_at_the_check_timeout_and_the_next_rounds_still_run) {
+  put_launch_hook(*emu);
+  const auto counter = dir / "ready-count";
+  s.on_launch = script("#!/bin/sh\nexit 0\n");
+  // Run 1 hangs far past the test's own deadline; runs 2 and 3 pass at once.
+  s.ready.command = "n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter.string() +
+                    "; [ $n -gt 1 ] || { echo \"stuck\"; exec sleep 120; }";
+  s.ready.interval = 20ms;
+  s.ready.timeout = 5s; // a check bound by anything but --ready-check-timeout would use it all up
+  s.ready.check_timeout = 300ms;
+  const auto token = emu->launch_instance("asg", "i-self").at(0);
+  auto done = run_agent();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(emu->action(token)->result, "CONTINUE");
+  EXPECT_EQ(test::file_text(counter), "3\n") << "the hung run, then two passes";
+  EXPECT_TRUE(logged("time limit hit")) << "the hung run failed its round by the check timeout";
+}
+
 TEST_F(agent_e2e, a_ready_command_that_never_passes_completes_with_ready_failure_and_logs_its_exit_and_last_line) {
   put_launch_hook(*emu);
   s.on_launch = script("#!/bin/sh\nexit 0\n");

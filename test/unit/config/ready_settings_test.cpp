@@ -23,9 +23,10 @@ TEST(ready_settings, every_flag_has_its_variable_and_file_key_and_the_defaults_a
   EXPECT_EQ(d->s.ready.interval, std::chrono::seconds(5));
   EXPECT_EQ(d->s.ready.timeout, std::chrono::minutes(10));
   EXPECT_EQ(d->s.ready.passes, 2);
+  EXPECT_EQ(d->s.ready.check_timeout, std::chrono::seconds(10));
   EXPECT_EQ(d->s.ready.on_failure, "ABANDON");
   auto flags = load({"--ready-http", "http://127.0.0.1:8080/health?deep=1", "--ready-http-body", "\"ok\"", "--ready-command",
-                     "systemctl is-active nginx", "--ready-interval", "2s", "--ready-timeout", "3m", "--ready-passes", "3",
+                     "systemctl is-active nginx", "--ready-interval", "2s", "--ready-timeout", "3m", "--ready-check-timeout", "45s", "--ready-passes", "3",
                      "--ready-failure", "CONTINUE", "--warm-script", "/opt/warm.sh"},
                     map_env({}), no_config_file);
   ASSERT_TRUE(flags) << flags.error().message();
@@ -34,15 +35,17 @@ TEST(ready_settings, every_flag_has_its_variable_and_file_key_and_the_defaults_a
   EXPECT_EQ(flags->s.ready.command, "systemctl is-active nginx");
   EXPECT_EQ(flags->s.ready.interval, std::chrono::seconds(2));
   EXPECT_EQ(flags->s.ready.timeout, std::chrono::minutes(3));
+  EXPECT_EQ(flags->s.ready.check_timeout, std::chrono::seconds(45));
   EXPECT_EQ(flags->s.ready.passes, 3);
   EXPECT_EQ(flags->s.ready.on_failure, "CONTINUE");
   EXPECT_EQ(flags->s.on_warm, "/opt/warm.sh");
-  auto env = load({}, map_env({{"HOOKD_READY_HTTP", "http://localhost/"}, {"HOOKD_READY_PASSES", "1"},
+  auto env = load({}, map_env({{"HOOKD_READY_HTTP", "http://localhost/"}, {"HOOKD_READY_PASSES", "1"}, {"HOOKD_READY_CHECK_TIMEOUT", "30s"},
                                {"HOOKD_WARM_SCRIPT", "s3://b/warm.sh"}}),
                   no_config_file);
   ASSERT_TRUE(env);
   EXPECT_EQ(env->s.ready.http_url, "http://localhost/");
   EXPECT_EQ(env->s.ready.passes, 1);
+  EXPECT_EQ(env->s.ready.check_timeout, std::chrono::seconds(30));
   EXPECT_EQ(env->s.on_warm, "s3://b/warm.sh");
   auto file = load({}, map_env({}), config_file_with("HOOKD_READY_COMMAND='test -e /run/app.ready'\nHOOKD_READY_TIMEOUT=90s\n"));
   ASSERT_TRUE(file) << file.error().message();
@@ -61,6 +64,7 @@ TEST(ready_settings, a_malformed_url_is_named_by_its_setting_and_its_path_never_
   }
   EXPECT_FALSE(load({"--ready-passes", "0"}, map_env({}), no_config_file));
   EXPECT_FALSE(load({"--ready-interval", "0"}, map_env({}), no_config_file));
+  EXPECT_FALSE(load({"--ready-check-timeout", "500ms"}, map_env({}), no_config_file));
   EXPECT_FALSE(load({"--ready-failure", "maybe"}, map_env({}), no_config_file));
   EXPECT_FALSE(load({"--ready-command", "a\nb"}, map_env({}), no_config_file));
   EXPECT_FALSE(load({"--warm-script", "relative.sh"}, map_env({}), no_config_file));
