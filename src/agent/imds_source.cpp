@@ -10,6 +10,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <utility>
+#include <vector>
+
 namespace hookd::agent {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
@@ -119,10 +122,13 @@ net::awaitable<void> imds_source::act(instance_event ev) {
 net::awaitable<void> imds_source::target_state() {
   auto text = co_await read("autoscaling/target-lifecycle-state");
   if (!text || *text == last_state_) co_return; // 404 (no transition yet), a failure, or no change
+  // A warm leg Auto Scaling could not name yet is asked about again every sixth poll, not every poll.
+  if (*text == undecided_ && steady::now() < undecided_until_) co_return;
   const auto state = lifecycle::parse_target_state(*text);
   auto target = *text;
   while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' ')) target.pop_back();
-  log_.info("target-lifecycle-state", {{"state", target}, {"was", last_state_.empty() ? "(none)" : last_state_}});
+  if (std::exchange(announced_, *text) != *text)
+    log_.info("target-lifecycle-state", {{"state", target}, {"was", last_state_.empty() ? "(none)" : last_state_}});
   if (state != lifecycle::target_state::other) sink_.leg_changed(target);
   if (state == lifecycle::target_state::terminated) {
     // A named event, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
@@ -143,7 +149,11 @@ net::awaitable<void> imds_source::target_state() {
     // to enter the pool): from EC2 or back from service, metadata cannot say; Auto Scaling can.
     if (state == lifecycle::target_state::warmed && last_state_.empty() && *inst && (*inst)->lifecycle_state.starts_with("Warmed:Pending")) {
       auto probed = co_await warm_leg_transition((*inst)->lifecycle_state == "Warmed:Pending:Wait");
-      if (!probed) co_return; // asked again next poll
+      if (!probed) { // last_state_ unchanged: asked again
+        undecided_ = *text;
+        undecided_until_ = steady::now() + 6 * o_.imds_poll;
+        co_return;
+      }
       t = *probed;
     }
     instance_event ev{t, "imds", target, false, std::nullopt};
@@ -155,33 +165,35 @@ net::awaitable<void> imds_source::target_state() {
 }
 
 net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_transition(bool waiting) {
+  // Before the wait state no action answers, and nothing yet proves which transition's hook holds
+  // the instance (a leg no hook holds passes through Warmed:Pending too): not decided yet.
+  if (!waiting) co_return std::nullopt;
   auto hooks = co_await asg_.describe_lifecycle_hooks(group_);
   if (!hooks) {
-    log_.warn("warm-leg-unknown", {{"error", hooks.error().message()}, {"what", "asked again next poll"}});
+    log_.warn("warm-leg-unknown", {{"error", hooks.error().message()}, {"what", "asked again shortly"}});
     co_return std::nullopt;
   }
-  std::vector<std::string> launching;
-  bool terminating = false;
+  // The wait state proves a hook of this leg's transition: among all of the group's hooks, ours
+  // or not, a single kind names it.
+  bool group_launch = false, group_terminate = false;
+  std::vector<std::pair<std::string, lifecycle::transition>> ours;
   for (const auto& h : *hooks) {
-    if (!o_.hooks.empty() && !o_.hooks.count(h.name)) continue;
-    if (h.transition == lifecycle::aws_name(lifecycle::transition::launch)) launching.push_back(h.name);
-    else terminating = true;
+    const auto t = h.transition == lifecycle::aws_name(lifecycle::transition::launch) ? lifecycle::transition::launch
+                                                                                      : lifecycle::transition::terminate;
+    (t == lifecycle::transition::launch ? group_launch : group_terminate) = true;
+    if (o_.hooks.empty() || o_.hooks.count(h.name)) ours.emplace_back(h.name, t);
   }
-  if (launching.empty() || !terminating) co_return launching.empty() ? lifecycle::transition::terminate : lifecycle::transition::launch;
-  // Both kinds of hook: a heartbeat by instance id is taken only by a launch action that waits,
-  // so before the wait state begins (the activation delay) every answer is "no active action".
-  if (!waiting) {
-    log_.debug("warm-leg-pending", {{"what", "the group has not begun the wait state; asked again next poll"}});
-    co_return std::nullopt;
+  if (!group_launch || !group_terminate) co_return group_launch ? lifecycle::transition::launch : lifecycle::transition::terminate;
+  // Both kinds: a heartbeat by instance id is taken only by an action that waits, so one of our
+  // own hooks taking it names the leg. None (the activation race, or a leg only another team's
+  // hook holds, which is not ours to run): asked again while the instance waits.
+  for (const auto& [name, t] : ours) {
+    auto r = co_await asg_.record_heartbeat(group_, name, "", instance_id_);
+    if (r) co_return t;
+    if (!aws::is_no_active_action(r.error()))
+      log_.warn("warm-leg-unknown", {{"hook", name}, {"error", r.error().message()}, {"what", "asked again shortly"}});
   }
-  bool all_inactive = true;
-  for (const auto& hook : launching) {
-    auto r = co_await asg_.record_heartbeat(group_, hook, "", instance_id_);
-    if (r) co_return lifecycle::transition::launch;
-    all_inactive = all_inactive && aws::is_no_active_action(r.error());
-  }
-  if (all_inactive) co_return lifecycle::transition::terminate;
-  log_.warn("warm-leg-unknown", {{"what", "Auto Scaling did not say whether a launch waits; asked again next poll"}});
+  log_.debug("warm-leg-unknown", {{"what", "no action of ours waits yet; asked again shortly"}});
   co_return std::nullopt;
 }
 

@@ -53,10 +53,9 @@ private:
   boost::asio::awaitable<void> act(instance_event ev);
   boost::asio::awaitable<void> refresh_hooks();
   /// A Warmed:* target first seen while the group shows Warmed:Pending(:Wait): a launch into the
-  /// pool, or a scale-in back into it? The group's hooks say when they are of one kind; else a
-  /// heartbeat by instance id for a launching hook (taken only if a launch action waits), which
-  /// can say so only once the wait state has begun (`waiting`). nullopt: unknown now (an error,
-  /// or not waiting yet), asked again next poll.
+  /// pool, or a scale-in back into it? Only once the wait state has begun (`waiting`): then the
+  /// group's hooks say when they are all of one kind, else a heartbeat by instance id that an
+  /// action of one of our hooks takes. nullopt: not known now, asked again six polls later.
   boost::asio::awaitable<std::optional<lifecycle::transition>> warm_leg_transition(bool waiting);
 
   boost::asio::any_io_executor ex_;
@@ -72,6 +71,9 @@ private:
   bool stopping_ = false, running_ = false, failing_ = false;
   int checks_ = 0; ///< check_notices() coroutines still going
   std::string last_state_;
+  std::string announced_; ///< the target state last logged: a state asked about again is logged once
+  std::string undecided_; ///< a Warmed:* target whose leg is not known yet, asked again at undecided_until_
+  std::chrono::steady_clock::time_point undecided_until_{};
   bounded_set logged_{256};           ///< what was said once: states, notices, event fingerprints
   bounded_set maintenance_acted_{256}; ///< event ids whose lead time has come
   std::chrono::steady_clock::time_point hooks_read_ = std::chrono::steady_clock::now(); ///< start-up read them

@@ -5,6 +5,8 @@
 // the group's record; each runs its own script once and is completed once by instance id.
 #include "imds_fixture.hpp"
 
+#include <algorithm>
+
 using namespace hookd;
 using namespace std::chrono_literals;
 using hookd::test::imds_trigger;
@@ -66,6 +68,29 @@ TEST_F(imds_trigger, the_warm_pool_journey_by_metadata_runs_each_leg_s_script_on
 
 namespace {
 
+TEST_F(imds_trigger, a_leg_into_the_pool_that_only_another_team_s_hook_holds_runs_none_of_our_scripts) {
+  put_hook("warm-up", "", "autoscaling:EC2_INSTANCE_LAUNCHING"); // not ours: --hook drain
+  emu->set_warm_pool_state("Stopped");
+  auto c = imds_cmd("imds");
+  c.env.push_back("HOOKD_HOOK=drain");
+  c.env.push_back("HOOKD_ON_LAUNCH=" + script_path);
+  emu->launch_into_warm_pool("asg", "i-self");
+  // Stopped once our hook has been asked twice (six polls apart) and was not the one waiting.
+  const auto asked = [this] {
+    int n = 0;
+    for (const auto& h : emu->calls("RecordLifecycleActionHeartbeat")) n += h.status != 200;
+    return n;
+  };
+  stop_when([&] { return asked() >= 2; });
+  auto r = run(start(c), 40s);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << all_output();
+  EXPECT_TRUE(runs().empty()) << "a launch into the pool is not our drain hook's scale-in\n" << all_output();
+  EXPECT_EQ(completions(), 0) << all_output();
+  for (const auto& h : emu->calls("RecordLifecycleActionHeartbeat"))
+    EXPECT_EQ(h.params.at("LifecycleHookName").as_string(), "drain") << "another team's action is never touched";
+  EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Pending:Wait");
+}
+
 /// The restart below, with the scale-in's activation delay (ms) during which the group shows
 /// Warmed:Pending, not yet its wait state: a hookd that starts then must wait for the wait state
 /// before it asks Auto Scaling which leg it is, since until then no action answers.
@@ -82,7 +107,9 @@ TEST_P(warm_restart, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
   EXPECT_EQ(first.exit_code, 0) << first.describe() << all_output();
   // Scaled in back into the pool while no hookd runs (it crashed, or was restarted): the new one
   // sees Warmed:Stopped first. Metadata alone would make it a launch into the pool.
-  emu->set_activation_delay(std::chrono::milliseconds(GetParam()));
+  const std::chrono::milliseconds delay(GetParam());
+  emu->set_activation_delay(delay);
+  const auto wait_begins = std::chrono::system_clock::now() + delay;
   emu->scale_in_to_warm_pool("asg", "i-self");
   if (GetParam() > 0) {
     ASSERT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Pending") << "the test needs the activation delay";
@@ -95,9 +122,14 @@ TEST_P(warm_restart, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
       << all_output();
   EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped") << all_output();
   EXPECT_EQ(completions(), 2) << all_output();
+  if (GetParam() > 0) {
+    const auto calls = emu->calls("DescribeAutoScalingInstances");
+    EXPECT_TRUE(std::any_of(calls.begin(), calls.end(), [&](const auto& answered_call) { return answered_call.answered < wait_begins; }))
+        << "hookd first asked before the wait state began, as the case needs\n" << all_output();
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(activation, warm_restart, testing::Values(0, 1500),
+INSTANTIATE_TEST_SUITE_P(activation, warm_restart, testing::Values(0, 3000),
                          [](const testing::TestParamInfo<int>& p) { return p.param ? "during_the_activation_delay" : "in_the_wait_state"; });
 
 } // namespace
