@@ -29,7 +29,7 @@ ready_step ready_gate::after_round(bool passed, const std::string& why_not, stea
     in_a_row_ = 0;
     last_failure_ = why_not;
   }
-  const auto latest_start = deadline_ - per_check_;
+  const auto latest_start = deadline_ - per_round_;
   if (now + interval_ <= latest_start) return {ready_step::check_at, now + interval_};
   if (now < latest_start) return {ready_step::check_at, latest_start};
   return {ready_step::timed_out, std::max(now, deadline_)};

@@ -101,7 +101,7 @@ net::awaitable<bool> ready_phase::run(run_context& ctx) {
   if (!ready_gate_applies(d_.s.ready, a, ctx.result, d_.s.on_success)) co_return true;
   if (!d_.s.ready.http_url.empty()) url_ = config::parse_ready_url(d_.s.ready.http_url); // once, for every round
   const auto start = steady::now();
-  ready_gate gate(d_.s.ready.passes, d_.s.ready.interval, d_.s.ready.check_timeout,
+  ready_gate gate(d_.s.ready.passes, d_.s.ready.interval, d_.s.ready.round_bound(),
                   ready_deadline(start, d_.s.ready.timeout, ctx.global));
   d_.log.info("ready-wait", {{"token", a.token}, {"passes", std::to_string(d_.s.ready.passes)},
                              {"timeout", format_duration(std::chrono::duration_cast<milliseconds>(gate.deadline() - start))}});

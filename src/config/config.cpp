@@ -142,6 +142,7 @@ outcome<parse_result> load(const std::vector<std::string>& args, const env_looku
 
   if (r.s.create_hook && r.s.notification_target_arn.empty())
     return make_error(errc::invalid_input, "--create-hook needs --notification-target-arn (the queue's ARN)");
+  if (auto e = ready_settings_conflict(r.s.ready)) return make_error(errc::invalid_input, *e);
   // Region from the file's AWS_REGION as well (a common bootstrap line).
   if (r.s.region.empty()) {
     if (auto it = r.s.file_env.find("AWS_REGION"); it != r.s.file_env.end()) r.s.region = it->second;

@@ -4,6 +4,7 @@
 
 #include "table.hpp"
 
+#include "hookd/core/time.hpp"
 #include "hookd/notify/target.hpp"
 
 namespace hookd::config {
@@ -32,6 +33,14 @@ bool one_line(std::string_view v) {
   return true;
 }
 } // namespace
+
+std::optional<std::string> ready_settings_conflict(const ready_config& r) {
+  if (!r.any() || (r.passes - 1) * r.interval + r.round_bound() <= r.timeout) return std::nullopt;
+  return std::to_string(r.passes) + " passing rounds (--ready-passes) " + format_duration(r.interval) +
+         " apart (--ready-interval), the last given " + format_duration(r.round_bound()) + " (--ready-check-timeout " +
+         format_duration(r.check_timeout) + " per check), do not fit in --ready-timeout " + format_duration(r.timeout) +
+         ": the gate could never pass; raise --ready-timeout or lower the others";
+}
 
 const std::vector<setting>& ready_settings() {
   static const std::vector<setting> t{

@@ -44,14 +44,14 @@ struct ready_step {
 
 /// Counts rounds of checks: a round passes when every configured check passed; `passes` rounds in
 /// a row make the instance ready, a failed round starts the count over. Rounds come every
-/// `interval`; none starts later than `per_check` before the deadline, so the last one has its
-/// whole time to answer (one cut short by the deadline would say only "time limit hit"). When no
+/// `interval`; none starts later than `per_round` (each configured check's bound, as they run one
+/// after the other) before the deadline, so the last one has its whole time to answer (one cut short by the deadline would say only "time limit hit"). When no
 /// round is left, the gate has timed out, at the deadline.
 class ready_gate {
 public:
-  ready_gate(int passes, std::chrono::milliseconds interval, std::chrono::milliseconds per_check,
+  ready_gate(int passes, std::chrono::milliseconds interval, std::chrono::milliseconds per_round,
              std::chrono::steady_clock::time_point deadline)
-      : needed_(passes < 1 ? 1 : passes), interval_(interval), per_check_(per_check), deadline_(deadline) {}
+      : needed_(passes < 1 ? 1 : passes), interval_(interval), per_round_(per_round), deadline_(deadline) {}
   /// After a round that ended at `now`: its checks' answers, every one of them.
   ready_step after_round(bool passed, const std::string& why_not, std::chrono::steady_clock::time_point now);
   int in_a_row() const { return in_a_row_; }
@@ -62,7 +62,7 @@ public:
 
 private:
   int needed_;
-  std::chrono::milliseconds interval_, per_check_;
+  std::chrono::milliseconds interval_, per_round_;
   std::chrono::steady_clock::time_point deadline_;
   int in_a_row_ = 0, rounds_ = 0;
   std::string last_failure_;

@@ -8,6 +8,7 @@
 #include "hookd/http/url.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,14 @@ struct ready_config {
   int passes = 2;
   std::string on_failure = "ABANDON"; ///< the result when the gate times out
   bool any() const { return !http_url.empty() || !command.empty(); }
+  /// The longest a round may take: its checks run one after the other, each within check_timeout.
+  std::chrono::milliseconds round_bound() const { return check_timeout * ((http_url.empty() ? 0 : 1) + (command.empty() ? 0 : 1)); }
 };
+
+/// Settings under which the gate could never pass (`passes` rounds, `interval` apart, the last
+/// one still given its round_bound(), do not fit in `timeout`), as the one line that says so;
+/// nullopt when they fit or no check is set.
+std::optional<std::string> ready_settings_conflict(const ready_config& r);
 
 /// A readiness URL, split for the HTTP client. Its path and query are never logged (a token in a
 /// query is not unheard of): logs and errors name it by its origin.

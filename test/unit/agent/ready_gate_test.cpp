@@ -121,3 +121,13 @@ TEST(ready_gate, a_command_s_line_is_its_exit_and_its_last_output_line_cut_short
   EXPECT_EQ(judge_command(true, "exit 0", "").detail, "exit 0");
   EXPECT_EQ(judge_command(false, "exit 2", std::string(500, 'x')).detail.size(), std::string("exit 2: ").size() + 200);
 }
+
+TEST(ready_gate, a_round_is_bounded_by_each_configured_check_in_turn) {
+  config::ready_config r;
+  r.check_timeout = 10s;
+  EXPECT_EQ(r.round_bound(), 0s);
+  r.http_url = "http://127.0.0.1/health";
+  EXPECT_EQ(r.round_bound(), 10s);
+  r.command = "true";
+  EXPECT_EQ(r.round_bound(), 20s) << "the GET, then the command";
+}

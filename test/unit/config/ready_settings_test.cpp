@@ -81,3 +81,22 @@ TEST(ready_settings, a_ready_url_splits_into_origin_and_target) {
   EXPECT_EQ(bare->target, "/");
   EXPECT_TRUE(bare->ep.tls());
 }
+
+TEST(ready_settings, settings_under_which_the_gate_could_never_pass_are_refused_in_one_line) {
+  // Two passing rounds 5 s apart, the last given its 30 s check: 35 s, past a 30 s gate.
+  auto r = load({"--ready-http", "http://127.0.0.1/health", "--ready-timeout", "30s", "--ready-check-timeout", "30s"}, map_env({}),
+                no_config_file);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("--ready-timeout 30s"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("could never pass"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find('\n'), std::string::npos);
+  // The same with a 35 s gate fits exactly; a URL and a command run one after the other, so both
+  // need room for two checks in the last round.
+  EXPECT_TRUE(load({"--ready-http", "http://127.0.0.1/health", "--ready-timeout", "35s", "--ready-check-timeout", "30s"}, map_env({}),
+                   no_config_file));
+  EXPECT_FALSE(load({"--ready-http", "http://127.0.0.1/health", "--ready-command", "true", "--ready-timeout", "35s",
+                     "--ready-check-timeout", "30s"},
+                    map_env({}), no_config_file));
+  // No check set: nothing to judge, whatever the numbers.
+  EXPECT_TRUE(load({"--ready-timeout", "1s", "--ready-check-timeout", "30s"}, map_env({}), no_config_file));
+}
