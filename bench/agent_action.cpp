@@ -37,12 +37,16 @@ void imds_action(bench_env& b, const std::string& id, const std::function<void()
   b.use_imds(c, id, "imds", "1s");
   sys_time started{};
   net::steady_timer later(b.ioc, 1500ms); // past start-up and the first poll
-  later.async_wait([&](boost::system::error_code ec) {
-    if (ec) return; // hookd ended first: this frame is gone when the wait is cancelled
+  // A hookd that ended first leaves the wait cancelled, or already due and not yet run: either
+  // way it must not touch this frame once it is gone.
+  auto alive = std::make_shared<bool>(true);
+  later.async_wait([&, alive](boost::system::error_code ec) {
+    if (ec || !*alive) return;
     started = std::chrono::system_clock::now();
     start();
   });
   auto r = b.run(proc::run(c, {}, print_log));
+  *alive = false;
   if (r.exit_code != 0) std::fprintf(stderr, "hookd failed: %s\n", r.describe().c_str());
   const auto exec_ns = read_ns(script + ".start");
   to_exec.push_back((exec_ns - ns_since_epoch(started)) / 1e6);

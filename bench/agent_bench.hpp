@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,8 +51,9 @@ struct bench_env {
   T run(boost::asio::awaitable<T> aw);
   /// Lets the loop (the emulator, hookds started with start()) run for `d`.
   void pause(std::chrono::milliseconds d);
-  /// Starts `c` beside the loop; `done` is set when it has exited.
-  void start(const proc::command& c, bool& done);
+  /// Starts `c` beside the loop; the flag turns true when it has exited. Shared, so a run left
+  /// behind by a failed part never writes into a frame that is gone.
+  std::shared_ptr<const bool> start(const proc::command& c);
 };
 
 /// The hookd under test: HOOKD_BENCH_BINARY (make bench sets it to the static one), else this build's.
@@ -81,15 +83,17 @@ void bench_idle(bench_env& b);
 
 template <class T>
 T bench_env::run(boost::asio::awaitable<T> aw) {
-  std::optional<T> out;
-  boost::asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
+  // Shared with the handler, which outlives this call when the run does not end in time.
+  auto out = std::make_shared<std::optional<T>>();
+  boost::asio::co_spawn(ioc, std::move(aw), [out, this](std::exception_ptr e, T v) {
     if (e) std::rethrow_exception(e);
-    out = std::move(v);
+    *out = std::move(v);
     ioc.stop();
   });
   ioc.restart();
   ioc.run_for(std::chrono::minutes(2));
-  return std::move(*out);
+  if (!*out) throw std::runtime_error("bench: a run did not end within two minutes");
+  return std::move(**out);
 }
 
 } // namespace hookd::bench

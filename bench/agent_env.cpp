@@ -82,8 +82,10 @@ void bench_env::pause(std::chrono::milliseconds d) {
   ioc.run_for(d);
 }
 
-void bench_env::start(const proc::command& c, bool& done) {
-  net::co_spawn(ioc, proc::run(c, {}, print_log), [&done](std::exception_ptr, proc::run_result) { done = true; });
+std::shared_ptr<const bool> bench_env::start(const proc::command& c) {
+  auto done = std::make_shared<bool>(false);
+  net::co_spawn(ioc, proc::run(c, {}, print_log), [done](std::exception_ptr, proc::run_result) { *done = true; });
+  return done;
 }
 
 std::string hookd_binary() {

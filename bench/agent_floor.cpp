@@ -219,13 +219,11 @@ void bench_floor(bench_env& b) {
   fs::copy_file(HOOKD_BENCH_STAMP, stamp);
   std::ofstream(script) << "#!/bin/sh\nexec " << stamp << "\n";
   ::chmod(script.c_str(), 0755);
-  bool exited = false;
-  b.start(b.hookd("floor", script, 20, false), exited);
+  const auto exited = b.start(b.hookd("floor", script, 20, false));
   const auto state = b.dir / "state-floor";
   if (!wait_for(b, [&] { return hookd_pid(state) && !b.emu->calls("ReceiveMessage").empty(); })) {
     std::fprintf(stderr, "floor: hookd did not start polling\n");
-    if (const pid_t pid = hookd_pid(state)) ::kill(pid, SIGKILL); // its completion refers to `exited`
-    wait_for(b, [&] { return exited; });
+    if (const pid_t pid = hookd_pid(state)) ::kill(pid, SIGKILL);
     return;
   }
   const pid_t pid = hookd_pid(state);
@@ -246,7 +244,7 @@ void bench_floor(bench_env& b) {
   }
   const int sockets = sockets_of(pid);
   ::kill(pid, SIGTERM);
-  wait_for(b, [&] { return exited; });
+  wait_for(b, [&] { return *exited; });
   print(per_run(f), sockets);
 }
 

@@ -33,7 +33,7 @@ struct idle_hookd {
   fs::path state;
   pid_t pid = 0;
   long long cpu0 = -1;
-  bool exited = false;
+  std::shared_ptr<const bool> exited = std::make_shared<bool>(false);
 };
 
 // The CA stores of a real instance, each with the emulator's test CA added so the TLS handshake
@@ -106,7 +106,7 @@ void start_idle(bench_env& b, const idle_kind& k, std::size_t n, idle_hookd& h) 
   if (!k.binary.empty()) c.path = k.binary;
   h.kind = &k;
   h.state = b.dir / ("state-" + name);
-  b.start(c, h.exited);
+  h.exited = b.start(c);
 }
 
 } // namespace
@@ -142,7 +142,7 @@ void bench_idle(bench_env& b) {
   }
   std::printf("  (CPU from /proc/PID/schedstat over %lld s of idle, times %lld for an hour)\n",
               static_cast<long long>(idle.count()), 3600LL / idle.count());
-  for (int i = 0; i < 250 && !std::all_of(hookds.begin(), hookds.end(), [](const idle_hookd& h) { return h.exited || !h.pid; }); ++i)
+  for (int i = 0; i < 250 && !std::all_of(hookds.begin(), hookds.end(), [](const idle_hookd& h) { return *h.exited || !h.pid; }); ++i)
     b.pause(20ms);
 }
 

@@ -73,7 +73,8 @@ protected:
     http_client.reset();
     emu->stop();
     // A run that missed its deadline left its coroutine suspended, holding references into the
-    // test's frame (an agent, a local): resumed now it would turn that failure into a crash.
+    // test's frame (an agent, a local): resumed now it would turn that failure into a crash. It
+    // is only destroyed, with the io_context, in a test that has already failed.
     if (!stranded_) {
       ioc.restart();
       ioc.run_for(std::chrono::milliseconds(50));
