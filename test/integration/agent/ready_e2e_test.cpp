@@ -26,6 +26,11 @@ void put_launch_hook(emulator::server& emu) {
   emu.put_hook(h);
 }
 
+/// A --ready-command that counts its runs in `counter` ($n is this run's number), then does `then`.
+std::string counting_command(const std::filesystem::path& counter, const std::string& then) {
+  return "n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter.string() + "; " + then;
+}
+
 std::vector<unsigned> answers(const test::webhook_server& w) {
   std::vector<unsigned> out;
   for (const auto& r : w.requests()) out.push_back(r.answered);
@@ -103,8 +108,7 @@ TEST_F(agent_e2e, a_ready_command_that_fails_three_times_then_passes_twice_lets_
   const auto counter = dir / "ready-count";
   s.on_launch = script("#!/bin/sh\nexit 0\n");
   // Fails on runs 1-3 with a line saying so, passes from run 4: the gate needs runs 4 and 5.
-  s.ready.command = "n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter.string() +
-                    "; [ $n -gt 3 ] || { echo \"warming up $n\"; exit 1; }";
+  s.ready.command = counting_command(counter, "[ $n -gt 3 ] || { echo \"warming up $n\"; exit 1; }");
   s.ready.interval = 20ms;
   s.ready.timeout = 20s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
@@ -119,8 +123,7 @@ TEST_F(agent_e2e, a_ready_command_that_hangs_is_ended_at_the_check_timeout_and_t
   const auto counter = dir / "ready-count";
   s.on_launch = script("#!/bin/sh\nexit 0\n");
   // Run 1 hangs far past the test's own deadline; runs 2 and 3 pass at once.
-  s.ready.command = "n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter.string() +
-                    "; [ $n -gt 1 ] || { echo \"stuck\"; exec sleep 120; }";
+  s.ready.command = counting_command(counter, "[ $n -gt 1 ] || { echo \"stuck\"; exec sleep 120; }");
   s.ready.interval = 20ms;
   s.ready.timeout = 5s; // a check bound by anything but --ready-check-timeout would use it all up
   s.ready.check_timeout = 2s; // the passing runs fit in it even forked from a sanitized test on a busy machine
