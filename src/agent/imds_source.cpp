@@ -10,6 +10,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -122,7 +123,7 @@ net::awaitable<void> imds_source::act(instance_event ev) {
 net::awaitable<void> imds_source::target_state() {
   auto text = co_await read("autoscaling/target-lifecycle-state");
   if (!text || *text == last_state_) co_return; // 404 (no transition yet), a failure, or no change
-  // A warm leg Auto Scaling could not name yet is asked about again every sixth poll, not every poll.
+  // A warm leg Auto Scaling could not name yet is asked about again after a pause, not every poll.
   if (*text == undecided_ && steady::now() < undecided_until_) co_return;
   const auto state = lifecycle::parse_target_state(*text);
   auto target = *text;
@@ -150,8 +151,11 @@ net::awaitable<void> imds_source::target_state() {
     if (state == lifecycle::target_state::warmed && last_state_.empty() && *inst && (*inst)->lifecycle_state.starts_with("Warmed:Pending")) {
       auto probed = co_await warm_leg_transition((*inst)->lifecycle_state == "Warmed:Pending:Wait");
       if (!probed) { // last_state_ unchanged: asked again
-        undecided_ = *text;
-        undecided_until_ = steady::now() + 6 * o_.imds_poll;
+        if (std::exchange(undecided_, *text) != *text)
+          log_.info("warm-leg-undecided", {{"state", target}, {"group_state", (*inst)->lifecycle_state},
+                                           {"what", "no action of our hooks waits yet; nothing runs until one does"}});
+        // Within 10 s: the shortest heartbeat timeout (30 s) must leave the leg's run its time.
+        undecided_until_ = steady::now() + std::min<std::chrono::milliseconds>(6 * o_.imds_poll, std::chrono::seconds(10));
         co_return;
       }
       t = *probed;
@@ -162,6 +166,7 @@ net::awaitable<void> imds_source::target_state() {
     log_.warn("target-lifecycle-state-unknown", {{"state", target}, {"what", "not a state hookd knows; nothing done"}});
   }
   last_state_ = *text;
+  undecided_.clear();
 }
 
 net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_transition(bool waiting) {
@@ -183,6 +188,7 @@ net::awaitable<std::optional<lifecycle::transition>> imds_source::warm_leg_trans
     (t == lifecycle::transition::launch ? group_launch : group_terminate) = true;
     if (o_.hooks.empty() || o_.hooks.count(h.name)) ours.emplace_back(h.name, t);
   }
+  if (!group_launch && !group_terminate) co_return std::nullopt; // a wait state no listed hook explains
   if (!group_launch || !group_terminate) co_return group_launch ? lifecycle::transition::launch : lifecycle::transition::terminate;
   // Both kinds: a heartbeat by instance id is taken only by an action that waits, so one of our
   // own hooks taking it names the leg. None (the activation race, or a leg only another team's

@@ -55,7 +55,7 @@ private:
   /// A Warmed:* target first seen while the group shows Warmed:Pending(:Wait): a launch into the
   /// pool, or a scale-in back into it? Only once the wait state has begun (`waiting`): then the
   /// group's hooks say when they are all of one kind, else a heartbeat by instance id that an
-  /// action of one of our hooks takes. nullopt: not known now, asked again six polls later.
+  /// action of one of our hooks takes. nullopt: not known now, asked again within 10 s.
   boost::asio::awaitable<std::optional<lifecycle::transition>> warm_leg_transition(bool waiting);
 
   boost::asio::any_io_executor ex_;

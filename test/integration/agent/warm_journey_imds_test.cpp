@@ -111,6 +111,7 @@ TEST_P(warm_restart, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
   emu->set_activation_delay(delay);
   const auto wait_begins = std::chrono::system_clock::now() + delay;
   emu->scale_in_to_warm_pool("asg", "i-self");
+  const auto describes_before = emu->calls("DescribeAutoScalingInstances").size();
   if (GetParam() > 0) {
     ASSERT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Pending") << "the test needs the activation delay";
   }
@@ -123,9 +124,12 @@ TEST_P(warm_restart, a_hookd_restarted_while_the_instance_waits_to_reenter_the_p
   EXPECT_EQ(emu->instance_state("asg", "i-self"), "Warmed:Stopped") << all_output();
   EXPECT_EQ(completions(), 2) << all_output();
   if (GetParam() > 0) {
+    // The restarted hookd's own calls: its identity look-up, then at least one poll's, all
+    // answered before the wait state began, as the case needs.
     const auto calls = emu->calls("DescribeAutoScalingInstances");
-    EXPECT_TRUE(std::any_of(calls.begin(), calls.end(), [&](const auto& answered_call) { return answered_call.answered < wait_begins; }))
-        << "hookd first asked before the wait state began, as the case needs\n" << all_output();
+    const auto early = std::count_if(calls.begin() + static_cast<long>(describes_before), calls.end(),
+                                     [&](const auto& answered_call) { return answered_call.answered < wait_begins; });
+    EXPECT_GE(early, 2) << all_output();
   }
 }
 
