@@ -35,11 +35,15 @@ bool one_line(std::string_view v) {
 } // namespace
 
 std::optional<std::string> ready_settings_conflict(const ready_config& r) {
-  if (!r.any() || (r.passes - 1) * r.interval + r.round_bound() <= r.timeout) return std::nullopt;
+  // As ready_gate schedules them: the first round at once, the next ones `interval` apart, none
+  // later than round_bound() before the deadline (the last may come early, at that bound). So
+  // with instant answers the gate can make `passes` rounds only when round passes-1 starts
+  // before that latest start.
+  if (!r.any() || r.passes <= 1 || (r.passes - 2) * r.interval + r.round_bound() < r.timeout) return std::nullopt;
   return std::to_string(r.passes) + " passing rounds (--ready-passes) " + format_duration(r.interval) +
          " apart (--ready-interval), the last given " + format_duration(r.round_bound()) + " (--ready-check-timeout " +
-         format_duration(r.check_timeout) + " per check), do not fit in --ready-timeout " + format_duration(r.timeout) +
-         ": the gate could never pass; raise --ready-timeout or lower the others";
+         format_duration(r.check_timeout) + " a check), cannot fit in --ready-timeout " + format_duration(r.timeout) +
+         " (flags, HOOKD_READY_* variables or the config file): the gate could never pass; raise --ready-timeout or lower the others";
 }
 
 const std::vector<setting>& ready_settings() {

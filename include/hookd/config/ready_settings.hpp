@@ -32,9 +32,9 @@ struct ready_config {
   std::chrono::milliseconds round_bound() const { return check_timeout * ((http_url.empty() ? 0 : 1) + (command.empty() ? 0 : 1)); }
 };
 
-/// Settings under which the gate could never pass (`passes` rounds, `interval` apart, the last
-/// one still given its round_bound(), do not fit in `timeout`), as the one line that says so;
-/// nullopt when they fit or no check is set.
+/// Settings under which the gate could never pass, even with instant answers (ready_gate could
+/// not start `passes` rounds before the deadline less round_bound()), as the one line that says
+/// so; nullopt when they fit or no check is set.
 std::optional<std::string> ready_settings_conflict(const ready_config& r);
 
 /// A readiness URL, split for the HTTP client. Its path and query are never logged (a token in a

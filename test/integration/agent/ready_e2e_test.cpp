@@ -125,8 +125,10 @@ TEST_F(agent_e2e, a_ready_command_that_hangs_is_ended_at_the_check_timeout_and_t
   // Run 1 hangs far past the test's own deadline; runs 2 and 3 pass at once.
   s.ready.command = counting_command(counter, "[ $n -gt 1 ] || { echo \"stuck\"; exec sleep 120; }");
   s.ready.interval = 20ms;
-  s.ready.timeout = 5s; // a check bound by anything but --ready-check-timeout would use it all up
-  s.ready.check_timeout = 2s; // the passing runs fit in it even forked from a sanitized test on a busy machine
+  // A check bound by anything but --ready-check-timeout would use the whole gate up. With 2 s a
+  // check, the passing runs may start until 6 s: 4 s after the hung run, room on a busy machine.
+  s.ready.timeout = 8s;
+  s.ready.check_timeout = 2s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);

@@ -83,20 +83,29 @@ TEST(ready_settings, a_ready_url_splits_into_origin_and_target) {
 }
 
 TEST(ready_settings, settings_under_which_the_gate_could_never_pass_are_refused_in_one_line) {
-  // Two passing rounds 5 s apart, the last given its 30 s check: 35 s, past a 30 s gate.
-  auto r = load({"--ready-http", "http://127.0.0.1/health", "--ready-timeout", "30s", "--ready-check-timeout", "30s"}, map_env({}),
-                no_config_file);
+  const auto with = [](std::vector<std::string> more) {
+    more.insert(more.begin(), {"--ready-http", "http://127.0.0.1/health"});
+    return load(more, map_env({}), no_config_file);
+  };
+  // Defaults (2 passes, 5 s apart, 10 s a check) in a 10 s gate: no second round can start
+  // before the deadline less 10 s, which is the gate's own start.
+  auto r = with({"--ready-timeout", "10s"});
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("--ready-timeout 30s"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("--ready-timeout 10s"), std::string::npos) << r.error().message();
   EXPECT_NE(r.error().message().find("could never pass"), std::string::npos) << r.error().message();
   EXPECT_EQ(r.error().message().find('\n'), std::string::npos);
-  // The same with a 35 s gate fits exactly; a URL and a command run one after the other, so both
-  // need room for two checks in the last round.
-  EXPECT_TRUE(load({"--ready-http", "http://127.0.0.1/health", "--ready-timeout", "35s", "--ready-check-timeout", "30s"}, map_env({}),
-                   no_config_file));
-  EXPECT_FALSE(load({"--ready-http", "http://127.0.0.1/health", "--ready-command", "true", "--ready-timeout", "35s",
-                     "--ready-check-timeout", "30s"},
-                    map_env({}), no_config_file));
+  // What worked before stays accepted: in 12 s the second round comes early, at +2 s; one pass
+  // needs only the first round, whose check is cut to the time left.
+  EXPECT_TRUE(with({"--ready-timeout", "12s"}));
+  EXPECT_TRUE(with({"--ready-timeout", "5s", "--ready-passes", "1"}));
+  // Three passes 5 s apart with 10 s checks need 5 + 10 < timeout.
+  EXPECT_FALSE(with({"--ready-timeout", "15s", "--ready-passes", "3"}));
+  EXPECT_TRUE(with({"--ready-timeout", "16s", "--ready-passes", "3"}));
+  // A URL and a command run one after the other: a round's bound is both checks'.
+  EXPECT_TRUE(with({"--ready-timeout", "12s", "--ready-check-timeout", "5s"}));
+  EXPECT_FALSE(with({"--ready-timeout", "10s", "--ready-check-timeout", "5s", "--ready-command", "true"}));
+  // The values may come from anywhere; the rule is the same.
+  EXPECT_FALSE(load({}, map_env({{"HOOKD_READY_COMMAND", "true"}, {"HOOKD_READY_TIMEOUT", "10s"}}), no_config_file));
   // No check set: nothing to judge, whatever the numbers.
   EXPECT_TRUE(load({"--ready-timeout", "1s", "--ready-check-timeout", "30s"}, map_env({}), no_config_file));
 }
