@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 
 namespace hookd::agent {
 namespace json = boost::json;
@@ -117,53 +119,61 @@ std::string label(std::string_view v) {
 void family(std::string& out, const char* name, const char* type, const char* help) {
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
+/// One sample line, `name{key="value",...} value`, each label value escaped.
+void sample(std::string& out, std::string_view name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+            const std::string& value) {
+  out += name;
+  const char* sep = "{";
+  for (const auto& [key, v] : labels) {
+    out.append(sep).append(key).append("=\"").append(label(v)).append("\"");
+    sep = ",";
+  }
+  if (labels.size() > 0) out += '}';
+  out.append(" ").append(value).append("\n");
+}
 } // namespace
 
 std::string metrics_text(const status_snapshot& s) {
   std::string out;
   family(out, "hookd_actions_total", "counter", "Lifecycle actions handled, by what started them, transition and result.");
   for (const auto& [k, n] : s.actions)
-    out += "hookd_actions_total{trigger=\"" + label(std::get<0>(k)) + "\",transition=\"" + label(std::get<1>(k)) +
-           "\",result=\"" + label(std::get<2>(k)) + "\"} " + std::to_string(n) + "\n";
+    sample(out, "hookd_actions_total", {{"trigger", std::get<0>(k)}, {"transition", std::get<1>(k)}, {"result", std::get<2>(k)}},
+           std::to_string(n));
   family(out, "hookd_script_seconds", "summary", "Time the lifecycle scripts ran.");
   char sum[32];
   std::snprintf(sum, sizeof sum, "%.3f", s.script_seconds);
-  out += std::string("hookd_script_seconds_sum ") + sum + "\nhookd_script_seconds_count " + std::to_string(s.scripts) + "\n";
+  sample(out, "hookd_script_seconds_sum", {}, sum);
+  sample(out, "hookd_script_seconds_count", {}, std::to_string(s.scripts));
   family(out, "hookd_heartbeats_total", "counter", "Lifecycle action heartbeats Auto Scaling accepted.");
-  out += "hookd_heartbeats_total " + std::to_string(s.heartbeats) + "\n";
+  sample(out, "hookd_heartbeats_total", {}, std::to_string(s.heartbeats));
   family(out, "hookd_aws_requests_total", "counter", "AWS calls (after retries), by service and outcome code.");
-  for (const auto& [k, n] : s.aws_calls)
-    out += "hookd_aws_requests_total{service=\"" + label(k.first) + "\",code=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [k, n] : s.aws_calls) sample(out, "hookd_aws_requests_total", {{"service", k.first}, {"code", k.second}}, std::to_string(n));
   // Whether each source works, not when it last polled: a poll time would make every poll a
   // write of this file; a change of state is written at once.
   family(out, "hookd_source_up", "gauge", "1 while the source's last poll succeeded, 0 once one failed.");
   for (const auto& src : s.sources)
-    if (src.last_poll)
-      out += "hookd_source_up{source=\"" + label(src.name) + "\"} " + (src.last_ok && src.last_error.empty() ? "1" : "0") + "\n";
+    if (src.last_poll) sample(out, "hookd_source_up", {{"source", src.name}}, src.last_ok && src.last_error.empty() ? "1" : "0");
   family(out, "hookd_notices_total", "counter", "Instance notices seen: spot, rebalance, maintenance.");
-  for (const auto& [k, n] : s.notices) out += "hookd_notices_total{kind=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [k, n] : s.notices) sample(out, "hookd_notices_total", {{"kind", k}}, std::to_string(n));
   family(out, "hookd_drains_total", "counter", "Drains before a terminate script, by kind and result.");
-  for (const auto& [k, n] : s.drains)
-    out += "hookd_drains_total{kind=\"" + label(k.first) + "\",result=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [k, n] : s.drains) sample(out, "hookd_drains_total", {{"kind", k.first}, {"result", k.second}}, std::to_string(n));
   family(out, "hookd_drain_seconds_total", "counter", "Time spent draining, by kind.");
-  for (const auto& [k, secs] : s.drain_seconds)
-    out += "hookd_drain_seconds_total{kind=\"" + label(k) + "\"} " + std::to_string(secs) + "\n";
+  for (const auto& [k, secs] : s.drain_seconds) sample(out, "hookd_drain_seconds_total", {{"kind", k}}, std::to_string(secs));
   if (!s.ready_gates.empty()) {
     family(out, "hookd_ready_gates_total", "counter", "Readiness gates after a launch script, by end: ready, not_ready.");
-    for (const auto& [k, n] : s.ready_gates) out += "hookd_ready_gates_total{result=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+    for (const auto& [k, n] : s.ready_gates) sample(out, "hookd_ready_gates_total", {{"result", k}}, std::to_string(n));
     family(out, "hookd_ready_checks_total", "counter", "Readiness checks, by check (http, command) and result (pass, fail).");
     for (const auto& [k, n] : s.ready_checks)
-      out += "hookd_ready_checks_total{check=\"" + label(k.first) + "\",result=\"" + label(k.second) + "\"} " + std::to_string(n) + "\n";
+      sample(out, "hookd_ready_checks_total", {{"check", k.first}, {"result", k.second}}, std::to_string(n));
     family(out, "hookd_ready_seconds_total", "counter", "Time launches waited for readiness.");
-    out += "hookd_ready_seconds_total " + std::to_string(s.ready_seconds) + "\n";
+    sample(out, "hookd_ready_seconds_total", {}, std::to_string(s.ready_seconds));
   }
   if (!s.notifications.empty()) {
     family(out, "hookd_notifications_total", "counter", "Notifications (webhooks, SNS) by outcome: delivered, failed, dropped.");
-    for (const auto& [k, n] : s.notifications)
-      out += "hookd_notifications_total{outcome=\"" + label(k) + "\"} " + std::to_string(n) + "\n";
+    for (const auto& [k, n] : s.notifications) sample(out, "hookd_notifications_total", {{"outcome", k}}, std::to_string(n));
   }
   family(out, "hookd_action_running", "gauge", "1 while a lifecycle script runs.");
-  out += std::string("hookd_action_running ") + (s.running ? "1" : "0") + "\n";
+  sample(out, "hookd_action_running", {}, s.running ? "1" : "0");
   return out;
 }
 
