@@ -21,15 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
 
 say "starting the local AWS emulator (SQS, Auto Scaling) over TLS"
-"$emulator" --tls "$work/pki" --key AKIDHOOKDDEMO:hookd-demo-secret > "$work/emulator.out" 2>&1 &
-emu_pid=$!
-for _ in $(seq 100); do [ -s "$work/emulator.out" ] && break; sleep 0.05; done
-read -r url ca < "$work/emulator.out"
-export AWS_CA_BUNDLE=$ca
-ctl() { "$emulator" ctl "$url" "$@" > /dev/null; }
+start_emulator
 ctl queue '{"name":"asg-lifecycle"}'
 ctl group '{"name":"web-asg","instances":["i-0web"]}'
 ctl hook '{"group":"web-asg","name":"warm-up","queue":"asg-lifecycle","transition":"autoscaling:EC2_INSTANCE_LAUNCHING","heartbeat_timeout":30,"default_result":"ABANDON"}'

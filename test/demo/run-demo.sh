@@ -25,16 +25,11 @@ emu_pid=
 cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
 
 say "starting the local AWS emulator (SQS, Auto Scaling, S3, IMDSv2, ELBv2, ECS) over TLS"
-"$emulator" --tls "$work/pki" --key AKIDHOOKDDEMO:hookd-demo-secret > "$work/emulator.out" 2>&1 &
-emu_pid=$!
-for _ in $(seq 100); do [ -s "$work/emulator.out" ] && break; sleep 0.05; done
-read -r url ca < "$work/emulator.out"
+start_emulator
 echo "emulator: $url   (CA bundle: $ca)"
-export AWS_CA_BUNDLE=$ca
-ctl() { "$emulator" ctl "$url" "$@" > /dev/null; }
 
 say "setting up: queue, group, lifecycle hook, the on-terminate script in S3"
 ctl queue '{"name":"asg-lifecycle"}'

@@ -26,6 +26,15 @@ void put_launch_hook(emulator::server& emu) {
   emu.put_hook(h);
 }
 
+/// The group's launching hook, `launch_script` as the launch script, and readiness rounds 20 ms
+/// apart for at most `timeout`: the setting every gate test shares.
+void gate_after_launch(emulator::server& emu, config::settings& s, std::string launch_script, std::chrono::milliseconds timeout) {
+  put_launch_hook(emu);
+  s.on_launch = std::move(launch_script);
+  s.ready.interval = 20ms;
+  s.ready.timeout = timeout;
+}
+
 /// A --ready-command that counts its runs in `counter` ($n is this run's number), then does `then`.
 std::string counting_command(const std::filesystem::path& counter, const std::string& then) {
   return "n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter.string() + "; " + then;
@@ -46,14 +55,11 @@ std::optional<sys_time> completed_at(emulator::server& emu, const std::string& t
 } // namespace
 
 TEST_F(agent_e2e, a_launch_is_completed_only_after_its_readiness_url_answers_and_heartbeats_keep_the_hook_alive_meanwhile) {
-  put_launch_hook(*emu);
+  gate_after_launch(*emu, s, script("#!/bin/sh\nexit 0\n"), 20s);
   // 503 for the first 40 requests (at 20 ms apart, 24 s and more of the emulator's virtual time:
   // past the hook's 15 s heartbeat timeout), then 200.
   test::webhook_server health(ioc.get_executor(), std::vector<unsigned>(40, 503));
-  s.on_launch = script("#!/bin/sh\nexit 0\n");
   s.ready.http_url = health.url("/health?deep=1");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 20s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   std::optional<test::emulator_ticker> clock(std::in_place, ioc, *emu, 100ms, 3s);
   // What `hookd status` reads, looked at while the gate waits.
@@ -82,12 +88,9 @@ TEST_F(agent_e2e, a_launch_is_completed_only_after_its_readiness_url_answers_and
 }
 
 TEST_F(agent_e2e, a_readiness_url_that_never_answers_2xx_gets_the_failure_result_at_the_timeout_with_its_last_status) {
-  put_launch_hook(*emu);
+  gate_after_launch(*emu, s, script("#!/bin/sh\nexit 0\n"), 600ms);
   test::webhook_server health(ioc.get_executor(), std::vector<unsigned>(10000, 503));
-  s.on_launch = script("#!/bin/sh\nexit 0\n");
   s.ready.http_url = health.url("/health");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 600ms;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   const auto before = std::chrono::system_clock::now();
   auto done = run_agent();
@@ -104,13 +107,10 @@ TEST_F(agent_e2e, a_readiness_url_that_never_answers_2xx_gets_the_failure_result
 }
 
 TEST_F(agent_e2e, a_ready_command_that_fails_three_times_then_passes_twice_lets_the_launch_continue) {
-  put_launch_hook(*emu);
+  gate_after_launch(*emu, s, script("#!/bin/sh\nexit 0\n"), 20s);
   const auto counter = dir / "ready-count";
-  s.on_launch = script("#!/bin/sh\nexit 0\n");
   // Fails on runs 1-3 with a line saying so, passes from run 4: the gate needs runs 4 and 5.
   s.ready.command = counting_command(counter, "[ $n -gt 3 ] || { echo \"warming up $n\"; exit 1; }");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 20s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
@@ -119,15 +119,12 @@ TEST_F(agent_e2e, a_ready_command_that_fails_three_times_then_passes_twice_lets_
 }
 
 TEST_F(agent_e2e, a_ready_command_that_hangs_is_ended_at_the_check_timeout_and_the_next_rounds_still_run) {
-  put_launch_hook(*emu);
+  gate_after_launch(*emu, s, script("#!/bin/sh\nexit 0\n"), 8s);
   const auto counter = dir / "ready-count";
-  s.on_launch = script("#!/bin/sh\nexit 0\n");
   // Run 1 hangs far past the test's own deadline; runs 2 and 3 pass at once.
   s.ready.command = counting_command(counter, "[ $n -gt 1 ] || { echo \"stuck\"; exec sleep 120; }");
-  s.ready.interval = 20ms;
-  // A check bound by anything but --ready-check-timeout would use the whole gate up. With 2 s a
-  // check, the passing runs may start until 6 s: 4 s after the hung run, room on a busy machine.
-  s.ready.timeout = 8s;
+  // A check bound by anything but --ready-check-timeout would use the whole 8 s gate up. With 2 s
+  // a check, the passing runs may start until 6 s: 4 s after the hung run, room on a busy machine.
   s.ready.check_timeout = 2s;
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   auto done = run_agent();
@@ -138,11 +135,8 @@ TEST_F(agent_e2e, a_ready_command_that_hangs_is_ended_at_the_check_timeout_and_t
 }
 
 TEST_F(agent_e2e, a_ready_command_that_never_passes_completes_with_ready_failure_and_logs_its_exit_and_last_line) {
-  put_launch_hook(*emu);
-  s.on_launch = script("#!/bin/sh\nexit 0\n");
+  gate_after_launch(*emu, s, script("#!/bin/sh\nexit 0\n"), 300ms);
   s.ready.command = "echo first; echo 'db not reachable'; exit 3";
-  s.ready.interval = 20ms;
-  s.ready.timeout = 300ms;
   s.ready.on_failure = "CONTINUE";
   s.on_success = "CONTINUE";
   const auto token = emu->launch_instance("asg", "i-self").at(0);

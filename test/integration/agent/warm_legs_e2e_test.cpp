@@ -44,6 +44,19 @@ protected:
     return p;
   }
 
+  /// Where the leg scripts write: one line a run, "NAME ORIGIN DESTINATION".
+  std::filesystem::path legs() const { return dir / "legs"; }
+
+  /// The launch and warm scripts, each writing its line to legs(), and a readiness gate on
+  /// `health` (rounds 20 ms apart, at most 5 s).
+  void leg_scripts_gated_by(const test::webhook_server& health) {
+    s.on_launch = named_script("launch", leg_script("launch", legs()));
+    s.on_warm = named_script("warm", leg_script("warm", legs()));
+    s.ready.http_url = health.url("/health");
+    s.ready.interval = 20ms;
+    s.ready.timeout = 5s;
+  }
+
   /// The launching hook "boot", notifying no queue: a test sends the messages itself.
   void put_launch_hook_without_queue() {
     emulator::hook_spec h;
@@ -57,13 +70,12 @@ protected:
   /// A launch into the warm pool, notified in `format`: what the launch script was told.
   std::string leg_seen_in(emulator::notification_format format) {
     put_boot_hook(*emu, format);
-    const auto out = dir / "legs";
-    s.on_launch = named_script("launch", leg_script("launch", out));
+    s.on_launch = named_script("launch", leg_script("launch", legs()));
     const auto token = emu->launch_into_warm_pool("asg", "i-self").at(0);
     auto done = run_agent();
     EXPECT_EQ(done.size(), 1u);
     EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-    return test::file_text(out);
+    return test::file_text(legs());
   }
 };
 
@@ -81,47 +93,32 @@ TEST_F(warm_legs, an_eventbridge_event_s_origin_and_destination_reach_the_script
 
 TEST_F(warm_legs, a_leg_into_the_warm_pool_runs_the_warm_script_and_is_not_held_by_the_readiness_gate) {
   put_boot_hook(*emu, emulator::notification_format::direct);
-  const auto out = dir / "legs";
-  s.on_launch = named_script("launch", leg_script("launch", out));
-  s.on_warm = named_script("warm", leg_script("warm", out));
   test::webhook_server health(ioc.get_executor(), std::vector<unsigned>(1000, 503)); // never ready
-  s.ready.http_url = health.url("/health");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 5s;
+  leg_scripts_gated_by(health);
   const auto token = emu->launch_into_warm_pool("asg", "i-self").at(0);
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(test::file_text(out), "warm EC2 WarmPool\n") << "the warm script in place of the launch script";
+  EXPECT_EQ(test::file_text(legs()), "warm EC2 WarmPool\n") << "the warm script in place of the launch script";
   EXPECT_TRUE(health.requests().empty()) << "the gate holds only the leg into the group";
 }
 
 TEST_F(warm_legs, a_leg_into_the_group_runs_the_launch_script_and_waits_for_readiness) {
   put_boot_hook(*emu, emulator::notification_format::direct);
-  const auto out = dir / "legs";
-  s.on_launch = named_script("launch", leg_script("launch", out));
-  s.on_warm = named_script("warm", leg_script("warm", out));
   test::webhook_server health(ioc.get_executor(), {503, 503});
-  s.ready.http_url = health.url("/health");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 5s;
+  leg_scripts_gated_by(health);
   const auto token = emu->launch_instance("asg", "i-self").at(0);
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(test::file_text(out), "launch EC2 AutoScalingGroup\n");
+  EXPECT_EQ(test::file_text(legs()), "launch EC2 AutoScalingGroup\n");
   EXPECT_EQ(health.requests().size(), 4u) << "two 503s, then two 200s in a row";
 }
 
 TEST_F(warm_legs, a_forged_destination_warm_pool_on_a_launch_into_the_group_changes_neither_the_script_nor_the_gate) {
   put_launch_hook_without_queue();
-  const auto out = dir / "legs";
-  s.on_launch = named_script("launch", leg_script("launch", out));
-  s.on_warm = named_script("warm", leg_script("warm", out));
   test::webhook_server health(ioc.get_executor(), {503});
-  s.ready.http_url = health.url("/health");
-  s.ready.interval = 20ms;
-  s.ready.timeout = 5s;
+  leg_scripts_gated_by(health);
   // The real action's token, in a copy whose Destination says WarmPool (the real message, which
   // says AutoScalingGroup, never reaches the queue: its hook notifies none).
   const auto token = emu->launch_instance("asg", "i-self").at(0);
@@ -132,7 +129,7 @@ TEST_F(warm_legs, a_forged_destination_warm_pool_on_a_launch_into_the_group_chan
   auto done = run_agent();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(emu->action(token)->result, "CONTINUE");
-  EXPECT_EQ(test::file_text(out), "launch EC2 AutoScalingGroup\n") << "Auto Scaling's record (Pending:Wait) decides the leg";
+  EXPECT_EQ(test::file_text(legs()), "launch EC2 AutoScalingGroup\n") << "Auto Scaling's record (Pending:Wait) decides the leg";
   EXPECT_EQ(health.requests().size(), 3u) << "the gate held the launch: a 503, then two 200s";
   EXPECT_TRUE(logged("leg-corrected"));
 }
@@ -144,13 +141,9 @@ TEST_F(warm_legs, the_warm_pool_journey_by_the_queue_runs_each_leg_s_script_once
   // instance id, each its own leg.
   put_boot_hook(*emu, emulator::notification_format::eventbridge);
   emu->set_warm_pool_state("Stopped");
-  const auto out = dir / "legs";
-  s.on_launch = named_script("launch", leg_script("launch", out));
-  s.on_terminate = named_script("terminate", leg_script("terminate", out));
-  s.on_warm = named_script("warm", leg_script("warm", out));
   test::webhook_server health(ioc.get_executor(), {});
-  s.ready.http_url = health.url("/health");
-  s.ready.interval = 20ms;
+  leg_scripts_gated_by(health);
+  s.on_terminate = named_script("terminate", leg_script("terminate", legs()));
   std::vector<std::string> tokens;
   const auto leg = [&](std::vector<std::string> leg_tokens, const char* state_after) {
     ASSERT_EQ(leg_tokens.size(), 1u);
@@ -163,7 +156,7 @@ TEST_F(warm_legs, the_warm_pool_journey_by_the_queue_runs_each_leg_s_script_once
   leg(emu->launch_instance("asg", "i-self"), "InService");
   leg(emu->scale_in_to_warm_pool("asg", "i-self"), "Warmed:Stopped");
   leg(emu->launch_instance("asg", "i-self"), "InService");
-  EXPECT_EQ(test::file_text(out), "warm EC2 WarmPool\n"
+  EXPECT_EQ(test::file_text(legs()), "warm EC2 WarmPool\n"
                             "launch WarmPool AutoScalingGroup\n"
                             "warm AutoScalingGroup WarmPool\n"
                             "launch WarmPool AutoScalingGroup\n");
