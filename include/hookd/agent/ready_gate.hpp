@@ -45,7 +45,8 @@ struct ready_step {
 /// Counts rounds of checks: a round passes when every configured check passed; `passes` rounds in
 /// a row make the instance ready, a failed round starts the count over. Rounds come every
 /// `interval`; none starts later than `per_round` (each configured check's bound, as they run one
-/// after the other) before the deadline, so the last one has its whole time to answer (one cut short by the deadline would say only "time limit hit"). When no
+/// after the other) before the deadline, so the last one has its whole time to answer (one cut
+/// short by the deadline would say only "time limit hit"). When no
 /// round is left, the gate has timed out, at the deadline.
 class ready_gate {
 public:

@@ -1,9 +1,9 @@
 #pragma once
 // SPDX-License-Identifier: Apache-2.0
 // The settings of launch hooks and warm pools (--ready-http, --ready-http-body, --ready-command,
-// --ready-interval, --ready-timeout, --ready-check-timeout, --ready-passes, --ready-failure, --warm-script): what the
-// readiness gate waits for after a launch script, and which script a leg into the warm pool runs.
-// Pure.
+// --ready-interval, --ready-timeout, --ready-check-timeout, --ready-passes, --ready-failure,
+// --warm-script): what the readiness gate waits for after a launch script, and which script a
+// leg into the warm pool runs. Pure.
 #include "hookd/core/error.hpp"
 #include "hookd/http/url.hpp"
 

@@ -131,3 +131,34 @@ TEST(ready_gate, a_round_is_bounded_by_each_configured_check_in_turn) {
   r.command = "true";
   EXPECT_EQ(r.round_bound(), 20s) << "the GET, then the command";
 }
+
+TEST(ready_gate, the_settings_rule_refuses_exactly_the_gates_that_instant_answers_could_not_pass) {
+  // config::ready_settings_conflict states the gate's schedule in its own words (config sits
+  // below the agent); here the two are held together over a grid of settings.
+  int refused = 0, accepted = 0;
+  for (int passes : {1, 2, 3, 5})
+    for (auto interval : {1s, 5s})
+      for (auto check : {1s, 10s, 30s})
+        for (auto timeout : {5s, 10s, 12s, 15s, 16s, 35s, 60s})
+          for (bool both : {false, true}) {
+            config::ready_config r;
+            r.passes = passes;
+            r.interval = interval;
+            r.check_timeout = check;
+            r.timeout = timeout;
+            r.http_url = "http://127.0.0.1/health";
+            if (both) r.command = "true";
+            // Every round answers at once and passes: does the gate reach `passes` in time?
+            ready_gate g(r.passes, r.interval, r.round_bound(), gate_t0 + r.timeout);
+            auto now = gate_t0;
+            ready_step step;
+            while ((step = g.after_round(true, "", now)).what == ready_step::check_at) now = step.at;
+            const bool can_pass = step.what == ready_step::ready;
+            EXPECT_EQ(config::ready_settings_conflict(r).has_value(), !can_pass)
+                << passes << " passes, " << interval.count() << " s apart, " << check.count() << " s a check"
+                << (both ? " (two checks)" : "") << ", timeout " << timeout.count() << " s";
+            (can_pass ? accepted : refused) += 1;
+          }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(accepted, 0);
+}
